@@ -1,0 +1,26 @@
+/**
+ * Two projects: `unit` (offline, Pulumi mocks; `npm test`) and `integration` (AWS SDK against a
+ * deployed stack's outputs; `npm run test:integration`). ts-jest only transpiles here
+ * (isolatedModules); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
+ */
+const tsJest = ["ts-jest", { isolatedModules: true, diagnostics: false }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: "unit",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test/unit"],
+      testMatch: ["**/*.test.ts"],
+      transform: { "^.+\\.ts$": tsJest },
+    },
+    {
+      displayName: "integration",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test/integration"],
+      testMatch: ["**/*.test.ts"],
+      transform: { "^.+\\.ts$": tsJest },
+    },
+  ],
+};

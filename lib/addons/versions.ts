@@ -1,0 +1,268 @@
+// Helm chart and image pins for every Kubernetes minor tap can deploy, plus the EKS support calendar.
+// Each pin cites where its Kubernetes compatibility is documented; "UNVERIFIED" marks the parts that
+// could not be read from an upstream file and need a check (e.g. `helm search repo --versions`).
+// 1.36 is offered by EKS but is deliberately absent: KEDA publishes no tested range for it yet
+// (keda-docs 2.21 lists "TBD"), and the App Mesh controller is end-of-life.
+
+/** Kubernetes minors tap can deploy, oldest first. */
+export const SUPPORTED_KUBERNETES_VERSIONS = [
+  "1.28",
+  "1.31",
+  "1.32",
+  "1.33",
+  "1.34",
+  "1.35",
+] as const;
+export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
+
+export interface ChartPin {
+  /** Helm chart name, e.g. "cluster-autoscaler". */
+  readonly chart: string;
+  /** Official chart repository URL, e.g. "https://kubernetes.github.io/autoscaler". */
+  readonly repo: string;
+  /** Exact chart version (no ranges). */
+  readonly version: string;
+  /** Image the release runs, pinned by tag (we set it explicitly in values). */
+  readonly image: { readonly repository: string; readonly tag: string };
+  /** One line: where the compatibility fact comes from (repo@ref:path or doc URL). */
+  readonly source: string;
+}
+
+export interface AddonPins {
+  /** Image tag minor equals the cluster minor: v1.28.x for 1.28, v1.33.x for 1.33 ... */
+  readonly clusterAutoscaler: ChartPin;
+  /** tigera-operator chart (versions carry a leading "v"); image = the operator tag it bundles. */
+  readonly calico: ChartPin;
+  /** aws-for-fluent-bit from https://aws.github.io/eks-charts. */
+  readonly fluentBit: ChartPin;
+  /** metrics-server from https://kubernetes-sigs.github.io/metrics-server/. */
+  readonly metricsServer: ChartPin;
+  /** keda from https://kedacore.github.io/charts, image ghcr.io/kedacore/keda. */
+  readonly keda: ChartPin;
+  /** appmesh-controller from https://aws.github.io/eks-charts (App Mesh is discontinued). */
+  readonly appMeshController: ChartPin;
+}
+
+export interface KubernetesLifecycle {
+  /** ISO dates from the AWS EKS Kubernetes version calendar. */
+  readonly endOfStandardSupport: string;
+  readonly endOfExtendedSupport: string;
+}
+
+const AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler";
+const AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
+const CALICO_REPO = "https://docs.tigera.io/calico/charts";
+const CALICO_IMAGE = "quay.io/tigera/operator";
+const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";
+const METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/";
+const METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server";
+const KEDA_REPO = "https://kedacore.github.io/charts";
+const KEDA_IMAGE = "ghcr.io/kedacore/keda";
+
+/** cluster-autoscaler: the image minor must equal the cluster minor (autoscaler README "Releases"). */
+function clusterAutoscaler(version: string, tag: string, source: string): ChartPin {
+  return {
+    chart: "cluster-autoscaler",
+    repo: AUTOSCALER_REPO,
+    version,
+    image: { repository: AUTOSCALER_IMAGE, tag },
+    source,
+  };
+}
+
+function calico(version: string, operatorTag: string, source: string): ChartPin {
+  return {
+    chart: "tigera-operator",
+    repo: CALICO_REPO,
+    version,
+    image: { repository: CALICO_IMAGE, tag: operatorTag },
+    source,
+  };
+}
+
+function keda(version: string, tag: string, source: string): ChartPin {
+  return {
+    chart: "keda",
+    repo: KEDA_REPO,
+    version,
+    image: { repository: KEDA_IMAGE, tag },
+    source,
+  };
+}
+
+function metricsServer(version: string, tag: string, source: string): ChartPin {
+  const image = { repository: METRICS_SERVER_IMAGE, tag };
+  return { chart: "metrics-server", repo: METRICS_SERVER_REPO, version, image, source };
+}
+
+// Calico 3.30 is tested on 1.31-1.35; 3.31 (newer, still maintained) on 1.32-1.34 in the stored
+// versioned docs, with 1.35 added later (projectcalico discussion #11717).
+const CALICO_3_30 = calico(
+  "v3.30.4",
+  "v1.38.6",
+  "tigera/docs@7a782b4:calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx (tested 1.31-1.35); operator tag from .../version-3.30/releases.json@6998f6f",
+);
+const CALICO_3_31 = calico(
+  "v3.31.4",
+  "v1.40.7",
+  "tigera/docs@28b16b1:calico_versioned_docs/version-3.31/_includes/partials/_system-requirements.mdx (tested 1.32-1.34; 1.35 per projectcalico discussion #11717); operator tag from .../version-3.31/releases.json@24ce1e1",
+);
+
+// aws-for-fluent-bit is Kubernetes-agnostic: its Chart.yaml declares no kubeVersion, so one pin
+// serves every minor (newer than the 0.1.35 / 2.32.2.20240516 pair in the 1.28 fact sheet).
+const FLUENT_BIT: ChartPin = {
+  chart: "aws-for-fluent-bit",
+  repo: EKS_CHARTS_REPO,
+  version: "0.2.1",
+  image: { repository: "public.ecr.aws/aws-observability/aws-for-fluent-bit", tag: "3.4.16" },
+  source:
+    "aws/eks-charts@0558563:stable/aws-for-fluent-bit/Chart.yaml (appVersion 3.4.16, no kubeVersion) + values.yaml image.tag",
+};
+
+// App Mesh was discontinued on 2026-09-30 (new customers refused since 2024-09-24); 1.13.1 is the
+// last chart. The controller is kept only because the spec asks for it.
+const APP_MESH: ChartPin = {
+  chart: "appmesh-controller",
+  repo: EKS_CHARTS_REPO,
+  version: "1.13.1",
+  image: {
+    repository: "840364872350.dkr.ecr.us-west-2.amazonaws.com/amazon/appmesh-controller",
+    tag: "v1.13.1",
+  },
+  source:
+    "aws/eks-charts@80ef0c6:stable/appmesh-controller/README.md (Kubernetes >= 1.14; chart = app version); UNVERIFIED: image repository default not re-read at 1.13.1",
+};
+
+const METRICS_SERVER_0_8 = metricsServer(
+  "3.13.0",
+  "v0.8.0",
+  "kubernetes-sigs/metrics-server@master:README.md matrix (0.8.x: 1.31+, read via a mirrored copy); charts/metrics-server/Chart.yaml 3.13.0 -> appVersion 0.8.0",
+);
+
+const KEDA_2_20 = keda(
+  "2.20.2",
+  "2.20.2",
+  "kedacore/keda-docs@ff0a2df:content/docs/2.21/operate/cluster.md (2.20 tested 1.33-1.35); kedacore/charts release v2.20.2 (Chart v2.20.2 | App v2.20.2)",
+);
+
+export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
+  "1.28": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.34.1",
+      "v1.28.7",
+      "kubernetes/autoscaler@e28f9fdcb8:charts/cluster-autoscaler/Chart.yaml (appVersion 1.28.2); v1.28.7 in kubernetes/k8s.io@fe84f3f:registry.k8s.io/images/k8s-staging-autoscaling/images.yaml",
+    ),
+    calico: calico(
+      "v3.28.5",
+      "v1.34.13",
+      "tigera/docs:calico_versioned_docs/version-3.28/getting-started/kubernetes/requirements.mdx (tested 1.27-1.30); projectcalico/calico@v3.28.5:charts/tigera-operator/values.yaml",
+    ),
+    fluentBit: FLUENT_BIT,
+    metricsServer: metricsServer(
+      "3.12.2",
+      "v0.7.2",
+      "kubernetes-sigs/metrics-server@metrics-server-helm-chart-3.12.2:charts/metrics-server/Chart.yaml (app 0.7.2); README matrix 0.7.x: 1.27+",
+    ),
+    keda: keda(
+      "2.14.2",
+      "2.14.0",
+      "kedacore/keda-docs:content/docs/2.14/operate/cluster.md (2.14 tested 1.27-1.29); kedacore/charts@407afac:keda/Chart.yaml (2.14.2 -> app 2.14.0)",
+    ),
+    appMeshController: APP_MESH,
+  },
+  "1.31": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.43.1",
+      "v1.31.3",
+      "kubernetes/autoscaler@058219f:charts/cluster-autoscaler/Chart.yaml (appVersion 1.31.0); v1.31.3 in kubernetes/k8s.io@fe84f3f:.../k8s-staging-autoscaling/images.yaml",
+    ),
+    calico: CALICO_3_30,
+    fluentBit: FLUENT_BIT,
+    metricsServer: METRICS_SERVER_0_8,
+    keda: keda(
+      "2.18.3",
+      "2.18.3",
+      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.18 tested 1.31-1.33); UNVERIFIED: chart 2.18.3 -> app 2.18.3 mapping not read from keda/Chart.yaml",
+    ),
+    appMeshController: APP_MESH,
+  },
+  "1.32": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.45.0",
+      "v1.32.5",
+      "kubernetes/autoscaler#7659 (chart 9.45.0 = CA 1.32.0; README: 1.32.x -> 9.45.0+); v1.32.5 promoted in kubernetes/k8s.io#8815",
+    ),
+    calico: CALICO_3_31,
+    fluentBit: FLUENT_BIT,
+    metricsServer: METRICS_SERVER_0_8,
+    keda: keda(
+      "2.19.0",
+      "2.19.0",
+      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.19 tested 1.32-1.34); UNVERIFIED: chart 2.19.0 -> app 2.19.0 mapping not read from keda/Chart.yaml",
+    ),
+    appMeshController: APP_MESH,
+  },
+  "1.33": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.47.0",
+      "v1.33.5",
+      "kubernetes/autoscaler#8295 (chart 9.47.0 = CA 1.33.0; README: 1.33.x -> 9.47.0+); v1.33.5 promoted in kubernetes/k8s.io#9676",
+    ),
+    calico: CALICO_3_31,
+    fluentBit: FLUENT_BIT,
+    metricsServer: METRICS_SERVER_0_8,
+    keda: KEDA_2_20,
+    appMeshController: APP_MESH,
+  },
+  "1.34": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.51.0",
+      "v1.34.4",
+      "kubernetes/autoscaler@master:cluster-autoscaler/README.md Releases (1.34.x -> chart 9.51.0+, read via the contextqmd.com mirror); v1.34.4 promoted in kubernetes/k8s.io#9676",
+    ),
+    calico: CALICO_3_31,
+    fluentBit: FLUENT_BIT,
+    metricsServer: METRICS_SERVER_0_8,
+    keda: KEDA_2_20,
+    appMeshController: APP_MESH,
+  },
+  "1.35": {
+    clusterAutoscaler: clusterAutoscaler(
+      "9.59.0",
+      "v1.35.1",
+      "kubermatic/kubermatic#16253 (chart 9.59.0 = appVersion 1.35.0; UNVERIFIED upstream Chart.yaml); v1.35.1 promoted in kubernetes/k8s.io#9676",
+    ),
+    calico: CALICO_3_31,
+    fluentBit: FLUENT_BIT,
+    metricsServer: METRICS_SERVER_0_8,
+    keda: KEDA_2_20,
+    appMeshController: APP_MESH,
+  },
+};
+
+// Sources: awsdocs/amazon-eks-user-guide@f600414:latest/ug/clusters/kubernetes-versions.adoc (1.28)
+// and @0138560:latest/ug/versioning/kubernetes-versions.adoc (1.31-1.34). 1.35 is not in any stored
+// copy of that file: its dates come from endoflife.date/amazon-eks and aws-samples/sample-apex-skills.
+export const KUBERNETES_LIFECYCLE: { readonly [V in KubernetesVersion]: KubernetesLifecycle } = {
+  "1.28": { endOfStandardSupport: "2024-11-26", endOfExtendedSupport: "2025-11-26" },
+  "1.31": { endOfStandardSupport: "2025-11-26", endOfExtendedSupport: "2026-11-26" },
+  "1.32": { endOfStandardSupport: "2026-03-23", endOfExtendedSupport: "2027-03-23" },
+  "1.33": { endOfStandardSupport: "2026-07-29", endOfExtendedSupport: "2027-07-29" },
+  "1.34": { endOfStandardSupport: "2026-12-02", endOfExtendedSupport: "2027-12-02" },
+  "1.35": { endOfStandardSupport: "2027-03-27", endOfExtendedSupport: "2028-03-27" },
+};
+
+/** True when `v` is in SUPPORTED_KUBERNETES_VERSIONS (type guard). */
+export function isSupportedKubernetesVersion(v: string): v is KubernetesVersion {
+  return (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(v);
+}
+
+/** The pins for a supported version; throws an Error naming tap:kubernetesVersion, the value and the supported list otherwise. */
+export function pinsFor(v: string): AddonPins {
+  if (!isSupportedKubernetesVersion(v)) {
+    throw new Error(
+      `tap:kubernetesVersion "${v}" is not supported; use one of: ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}`,
+    );
+  }
+  return VERSION_PINS[v];
+}

@@ -1,0 +1,204 @@
+/**
+ * The control plane: one customer-managed KMS key (secrets envelope encryption and every log
+ * group), the pre-created control-plane log group, the EKS cluster (OIDC for IRSA, API access
+ * entries, all five log types, private + CIDR-limited public endpoint) and one Kubernetes provider.
+ */
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TapContext } from "./context";
+import { mergeTags, nameTag } from "./naming";
+
+/** All five control-plane log types (CKV_AWS_37). */
+export const CONTROL_PLANE_LOG_TYPES = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+] as const;
+
+export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
+
+export interface KmsKey {
+  readonly key: aws.kms.Key;
+  readonly arn: pulumi.Output<string>;
+}
+
+export interface ClusterArgs {
+  readonly kms: KmsKey;
+  readonly vpcId: pulumi.Input<string>;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  readonly publicSubnetIds: pulumi.Input<string[]>;
+}
+
+export interface Cluster {
+  readonly cluster: eks.Cluster;
+  readonly name: string;
+  readonly endpoint: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  /** The issuer without `https://` (the IRSA condition-key prefix). */
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** The issuer URL with `https://`. */
+  readonly oidcIssuerUrl: pulumi.Output<string>;
+  readonly kubeconfigJson: pulumi.Output<string>;
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  readonly controlPlaneLogGroup: aws.cloudwatch.LogGroup;
+  /** The one Kubernetes provider every Kubernetes object and Helm release uses. */
+  readonly k8sProvider: k8s.Provider;
+}
+
+/** The key policy: the account administers the key; CloudWatch Logs may use it for this account's groups. */
+export function kmsKeyPolicy(partition: string, region: string, accountId: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchLogsUsesKey",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: [
+          "kms:Encrypt*",
+          "kms:Decrypt*",
+          "kms:ReEncrypt*",
+          "kms:GenerateDataKey*",
+          "kms:Describe*",
+        ],
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+          },
+        },
+      },
+    ],
+  });
+}
+
+export function createKmsKey(ctx: TapContext): KmsKey {
+  const opts = { parent: ctx.parent };
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const region = aws.getRegionOutput({}, opts);
+  const partition = aws.getPartitionOutput({}, opts);
+  const key = new aws.kms.Key(
+    ctx.name("tap-kms"),
+    {
+      description: `tap ${ctx.config.environmentSuffix}: EKS secrets and log-group encryption`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7, // the minimum: `pulumi destroy` schedules deletion, nothing lingers long
+      policy: pulumi
+        .all([partition.partition, region.region, identity.accountId])
+        .apply(([p, r, a]) => kmsKeyPolicy(p, r, a)),
+      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-kms"))),
+    },
+    opts,
+  );
+  new aws.kms.Alias(
+    ctx.name("tap-kms-alias"),
+    { name: `alias/${ctx.name("tap")}`, targetKeyId: key.keyId },
+    opts,
+  );
+  return { key, arn: key.arn };
+}
+
+/** Versions of the EKS managed add-ons for exactly the cluster's minor, never another minor's. */
+function addonVersion(ctx: TapContext, addonName: string): pulumi.Output<string> {
+  return aws.eks
+    .getAddonVersionOutput(
+      { addonName, kubernetesVersion: ctx.config.kubernetesVersion, mostRecent: true },
+      { parent: ctx.parent },
+    )
+    .apply((r) => r.version);
+}
+
+export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
+  const { config } = ctx;
+  const opts = { parent: ctx.parent };
+  const partition = aws.getPartitionOutput({}, opts).partition;
+
+  // EKS writes here; creating it first bounds retention, encrypts it, and lets destroy remove it.
+  const controlPlaneLogGroup = new aws.cloudwatch.LogGroup(
+    ctx.name("tap-eks-control-plane-logs"),
+    {
+      name: `/aws/eks/${ctx.clusterName}/cluster`,
+      retentionInDays: config.logRetentionDays,
+      kmsKeyId: args.kms.arn,
+      tags: ctx.tags,
+    },
+    opts,
+  );
+
+  const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
+  config.clusterAdminArns.forEach((principalArn, i) => {
+    accessEntries[`admin-${i}`] = {
+      principalArn,
+      type: eks.AccessEntryType.Standard,
+      accessPolicies: {
+        admin: {
+          policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
+          accessScope: { type: "cluster" },
+        },
+      },
+    };
+  });
+
+  const cluster = new eks.Cluster(
+    ctx.clusterName,
+    {
+      name: ctx.clusterName,
+      version: config.kubernetesVersion,
+      vpcId: args.vpcId,
+      privateSubnetIds: args.privateSubnetIds,
+      publicSubnetIds: args.publicSubnetIds,
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      publicAccessCidrs: [...config.endpointPublicAccessCidrs],
+      enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+      encryptionConfigKeyArn: args.kms.arn,
+      createOidcProvider: true,
+      authenticationMode: eks.AuthenticationMode.Api,
+      accessEntries,
+      skipDefaultNodeGroup: true,
+      deletionProtection: false,
+      // EXTENDED keeps EKS from auto-upgrading the control plane when standard support ends; the
+      // price is the extended-support rate (see README). Upgrades stay a reviewed `pulumi up`.
+      upgradePolicy: { supportType: "EXTENDED" },
+      // With no default node group pulumi-eks skips CoreDNS unless it is enabled explicitly.
+      corednsAddonOptions: { enabled: true, version: addonVersion(ctx, "coredns") },
+      kubeProxyAddonOptions: { enabled: true, version: addonVersion(ctx, "kube-proxy") },
+      // Calico enforces NetworkPolicy; the VPC CNI's own policy agent stays off (Calico EKS docs).
+      vpcCniOptions: { enableNetworkPolicy: false, addonVersion: addonVersion(ctx, "vpc-cni") },
+      nodeAssociatePublicIpAddress: false,
+      tags: ctx.tags,
+      clusterTags: mergeTags(ctx.tags, nameTag(ctx.clusterName)),
+    },
+    { ...opts, dependsOn: [controlPlaneLogGroup] },
+  );
+
+  const k8sProvider = new k8s.Provider(
+    ctx.name("tap-k8s"),
+    { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+    opts,
+  );
+
+  return {
+    cluster,
+    name: ctx.clusterName,
+    endpoint: cluster.core.apply((c) => c.endpoint),
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuer: cluster.oidcIssuer,
+    oidcIssuerUrl: cluster.oidcProviderUrl,
+    kubeconfigJson: cluster.kubeconfigJson,
+    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+    controlPlaneLogGroup,
+    k8sProvider,
+  };
+}

@@ -1,0 +1,469 @@
+/**
+ * The configuration contract: every `tap:` key, its type, default and rule, in one place.
+ *
+ * `resolveConfig()` turns raw input (Pulumi config strings, or typed values from code) into a fully
+ * resolved, readonly `TapConfig`. It collects EVERY problem and throws them together as one
+ * `TapConfigError` before any resource exists, so bad input never half-creates a stack.
+ */
+import {
+  KubernetesVersion,
+  SUPPORTED_KUBERNETES_VERSIONS,
+  isSupportedKubernetesVersion,
+} from "./addons/versions";
+import { isIpv4Cidr, cidrPrefix } from "./net-util";
+
+export type NatGatewayStrategy = "OnePerAz" | "Single";
+export type NodeOperatingSystem = "Bottlerocket" | "AL2023" | "AL2";
+
+/** The resolved configuration. Every field is required: the rest of the code never writes `?? default`. */
+export interface TapConfig {
+  /** Suffix on every resource name; also the `Environment` tag. */
+  readonly environmentSuffix: string;
+  /** `Team` tag on every taggable resource. */
+  readonly team: string;
+  /** `CostCenter` tag on every taggable resource. */
+  readonly costCenter: string;
+  /** EKS Kubernetes minor, e.g. "1.28"; must be in the add-on pin table. */
+  readonly kubernetesVersion: KubernetesVersion;
+  /** IPv4 CIDR of the VPC (/16 to /20). */
+  readonly vpcCidr: string;
+  /** Availability zones the VPC spans (2 to 4). */
+  readonly availabilityZoneCount: number;
+  /** NAT gateways: one per AZ (resilient) or a single one (cheaper). */
+  readonly natGatewayStrategy: NatGatewayStrategy;
+  /** Instance types for the node groups, all of one size and architecture. */
+  readonly nodeInstanceTypes: readonly string[];
+  /** Operating system of the nodes. */
+  readonly nodeOperatingSystem: NodeOperatingSystem;
+  /** Share of nodes that run on spot capacity (0 to 100). */
+  readonly spotPercentage: number;
+  /** Total nodes over both groups at minimum. */
+  readonly nodeMinSize: number;
+  /** Total nodes over both groups at creation. */
+  readonly nodeDesiredSize: number;
+  /** Total nodes over both groups at maximum. */
+  readonly nodeMaxSize: number;
+  /** Retention of every log group tap creates. */
+  readonly logRetentionDays: number;
+  /** CIDRs that may reach the public API endpoint. */
+  readonly endpointPublicAccessCidrs: readonly string[];
+  /** IAM role/user ARNs given cluster-admin through EKS access entries. */
+  readonly clusterAdminArns: readonly string[];
+  /** Whether to build the AWS App Mesh service mesh (App Mesh was discontinued 2026-09-30). */
+  readonly enableAppMesh: boolean;
+}
+
+/** CloudWatch Logs' accepted retention values (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export const MAX_NODES = 450;
+
+/** Defaults of every key except environmentSuffix (env `ENVIRONMENT_SUFFIX`, else the stack name). */
+export const DEFAULTS = {
+  team: "platform",
+  costCenter: "fintech-platform",
+  kubernetesVersion: "1.28",
+  vpcCidr: "10.0.0.0/16",
+  availabilityZoneCount: 3,
+  natGatewayStrategy: "OnePerAz",
+  nodeInstanceTypes: ["m6i.large", "m5.large", "m5a.large", "m6a.large"],
+  nodeOperatingSystem: "Bottlerocket",
+  spotPercentage: 70,
+  nodeMinSize: 3,
+  nodeDesiredSize: 10,
+  nodeMaxSize: 30,
+  logRetentionDays: 30,
+  endpointPublicAccessCidrs: ["0.0.0.0/0"],
+  clusterAdminArns: [],
+  enableAppMesh: true,
+} as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix">;
+
+/** Every key tap reads, in README order. */
+export const CONFIG_KEYS = [
+  "environmentSuffix",
+  ...(Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]),
+] as const;
+export type ConfigKey = keyof TapConfig;
+
+/** Raw input: values as Pulumi config gives them (strings) or as code passes them (typed). */
+export type TapConfigInput = { readonly [K in ConfigKey]?: unknown } & {
+  readonly [key: string]: unknown;
+};
+
+export interface ConfigProblem {
+  /** The key, with its namespace: `tap:spotPercentage`. */
+  readonly propertyPath: string;
+  readonly reason: string;
+}
+
+export class TapConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `tap: invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.reason}`).join("\n"),
+    );
+    this.name = "TapConfigError";
+  }
+}
+
+export interface ResolveContext {
+  /** The Pulumi stack name: the suffix's fallback. */
+  readonly stackName: string;
+  /** Environment variables (only ENVIRONMENT_SUFFIX is read). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ResolvedConfig {
+  readonly config: TapConfig;
+  /** Things that are allowed but deserve a word before anything is created. */
+  readonly warnings: readonly string[];
+}
+
+const SUFFIX_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
+const INSTANCE_TYPE_RE =
+  /^[a-z]+[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
+const PRINCIPAL_ARN_RE = /^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+// AWS tag values: letters, digits, spaces and _ . : / = + - @, up to 256 characters.
+const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
+const show = (v: unknown): string => (typeof v === "string" ? `"${v}"` : JSON.stringify(v));
+
+/** Resolves and validates the configuration; throws one `TapConfigError` listing every problem. */
+export function resolveConfig(input: TapConfigInput, context: ResolveContext): ResolvedConfig {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const fail = (key: string, reason: string): void => {
+    problems.push({ propertyPath: `tap:${key}`, reason });
+  };
+  const p = new Parser(input, fail);
+
+  for (const key of Object.keys(input)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      const guess = closestKey(key);
+      fail(
+        key,
+        `tap:${key} is not a tap setting${guess ? `; did you mean tap:${guess}?` : ""} ` +
+          `(known keys: ${CONFIG_KEYS.join(", ")})`,
+      );
+    }
+  }
+
+  // environmentSuffix: explicit key, else ENVIRONMENT_SUFFIX, else the stack name.
+  const envSuffix = context.env?.ENVIRONMENT_SUFFIX;
+  const suffixSource =
+    input.environmentSuffix !== undefined
+      ? ""
+      : envSuffix
+        ? " (from ENVIRONMENT_SUFFIX)"
+        : " (from the stack name)";
+  const suffix = p.string("environmentSuffix", envSuffix || context.stackName);
+  if (!SUFFIX_RE.test(suffix)) {
+    fail(
+      "environmentSuffix",
+      `tap:environmentSuffix must be 1-20 lowercase letters, digits or '-', starting with a letter or digit (got ${show(suffix)}${suffixSource})`,
+    );
+  }
+
+  const team = p.string("team", DEFAULTS.team);
+  const costCenter = p.string("costCenter", DEFAULTS.costCenter);
+  for (const [key, value] of [
+    ["team", team],
+    ["costCenter", costCenter],
+  ] as const) {
+    if (!TAG_VALUE_RE.test(value) || value.trim() === "") {
+      fail(
+        key,
+        `tap:${key} must be a non-empty AWS tag value (up to 256 letters, digits, spaces and _.:/=+-@) (got ${show(value)})`,
+      );
+    }
+  }
+
+  const version = p.string("kubernetesVersion", DEFAULTS.kubernetesVersion);
+  if (!isSupportedKubernetesVersion(version)) {
+    fail(
+      "kubernetesVersion",
+      `tap:kubernetesVersion must be one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")} ` +
+        `(the versions tap pins add-ons for; format 1.<minor>) (got ${show(version)})`,
+    );
+  }
+
+  const vpcCidr = p.string("vpcCidr", DEFAULTS.vpcCidr);
+  if (!isIpv4Cidr(vpcCidr)) {
+    fail(
+      "vpcCidr",
+      `tap:vpcCidr must be an IPv4 CIDR with its host bits zero, like 10.0.0.0/16 (got ${show(vpcCidr)})`,
+    );
+  } else if (cidrPrefix(vpcCidr) < 16 || cidrPrefix(vpcCidr) > 20) {
+    fail("vpcCidr", `tap:vpcCidr must have a prefix from /16 to /20 (got ${show(vpcCidr)})`);
+  }
+
+  const azCount = p.int("availabilityZoneCount", DEFAULTS.availabilityZoneCount, 2, 4);
+  const nat = p.oneOf("natGatewayStrategy", DEFAULTS.natGatewayStrategy, ["OnePerAz", "Single"]);
+  if (nat === "Single") {
+    warnings.push(
+      "tap:natGatewayStrategy is Single: one NAT gateway in one AZ; if that AZ fails, private subnets lose egress.",
+    );
+  }
+
+  const instanceTypes = p.stringList("nodeInstanceTypes", DEFAULTS.nodeInstanceTypes);
+  const badTypes = instanceTypes.filter((t) => !INSTANCE_TYPE_RE.test(t));
+  if (instanceTypes.length === 0) {
+    fail(
+      "nodeInstanceTypes",
+      `tap:nodeInstanceTypes must list at least one instance type (got [])`,
+    );
+  } else if (badTypes.length > 0) {
+    fail(
+      "nodeInstanceTypes",
+      `tap:nodeInstanceTypes must hold EC2 instance-type names like m6i.large (got ${show(badTypes)})`,
+    );
+  } else if (new Set(instanceTypes).size !== instanceTypes.length) {
+    fail("nodeInstanceTypes", `tap:nodeInstanceTypes has duplicates (got ${show(instanceTypes)})`);
+  } else if (new Set(instanceTypes.map(instanceArchitecture)).size > 1) {
+    fail(
+      "nodeInstanceTypes",
+      `tap:nodeInstanceTypes must be all x86_64 or all arm64 (Graviton), one AMI serves a group (got ${show(instanceTypes)})`,
+    );
+  }
+
+  const os = p.oneOf("nodeOperatingSystem", DEFAULTS.nodeOperatingSystem, [
+    "Bottlerocket",
+    "AL2023",
+    "AL2",
+  ]);
+  if (os === "AL2" && isSupportedKubernetesVersion(version) && minorOf(version) >= 33) {
+    fail(
+      "nodeOperatingSystem",
+      `tap:nodeOperatingSystem AL2 is not available for Kubernetes ${version}: EKS publishes no AL2 AMIs for 1.33 and later; use Bottlerocket or AL2023 (got "AL2")`,
+    );
+  } else if (os === "AL2") {
+    warnings.push(
+      "tap:nodeOperatingSystem is AL2, which AWS stopped supporting on 2025-06-30; prefer Bottlerocket or AL2023.",
+    );
+  }
+
+  const spot = p.int("spotPercentage", DEFAULTS.spotPercentage, 0, 100);
+  const min = p.int("nodeMinSize", DEFAULTS.nodeMinSize, 1, MAX_NODES);
+  const desired = p.int("nodeDesiredSize", DEFAULTS.nodeDesiredSize, 1, MAX_NODES);
+  const max = p.int("nodeMaxSize", DEFAULTS.nodeMaxSize, 1, MAX_NODES);
+  if (min > desired) {
+    fail("nodeMinSize", `tap:nodeMinSize must be <= tap:nodeDesiredSize (got ${min} > ${desired})`);
+  }
+  if (desired > max) {
+    fail(
+      "nodeDesiredSize",
+      `tap:nodeDesiredSize must be <= tap:nodeMaxSize (got ${desired} > ${max})`,
+    );
+  }
+  if (spot > 0 && spot < 100 && max < 2) {
+    fail(
+      "nodeMaxSize",
+      `tap:nodeMaxSize must be >= 2 when tap:spotPercentage is between 1 and 99, so both the spot and the on-demand group can hold a node (got ${max})`,
+    );
+  }
+  if (spot > 0 && instanceTypes.length > 0 && instanceTypes.length < 3) {
+    warnings.push(
+      `tap:nodeInstanceTypes lists ${instanceTypes.length} type(s); spot capacity is more reliable with 3 or more types of the same size.`,
+    );
+  }
+
+  const retention = p.int("logRetentionDays", DEFAULTS.logRetentionDays, 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+    fail(
+      "logRetentionDays",
+      `tap:logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`,
+    );
+  }
+
+  const cidrs = p.stringList("endpointPublicAccessCidrs", DEFAULTS.endpointPublicAccessCidrs);
+  const badCidrs = cidrs.filter((c) => !isIpv4Cidr(c));
+  if (cidrs.length === 0) {
+    fail(
+      "endpointPublicAccessCidrs",
+      `tap:endpointPublicAccessCidrs must list at least one CIDR (got []); the public endpoint is how pulumi reaches the cluster`,
+    );
+  } else if (badCidrs.length > 0) {
+    fail(
+      "endpointPublicAccessCidrs",
+      `tap:endpointPublicAccessCidrs must hold IPv4 CIDRs with host bits zero, like 203.0.113.0/24 (got ${show(badCidrs)})`,
+    );
+  } else if (cidrs.includes("0.0.0.0/0")) {
+    warnings.push(
+      "tap:endpointPublicAccessCidrs includes 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet " +
+        "(authentication still applies). Narrow it: pulumi config set --path 'tap:endpointPublicAccessCidrs[0]' <your-cidr>",
+    );
+  }
+
+  const admins = p.stringList("clusterAdminArns", DEFAULTS.clusterAdminArns);
+  const badAdmins = admins.filter((a) => !PRINCIPAL_ARN_RE.test(a));
+  if (badAdmins.length > 0) {
+    fail(
+      "clusterAdminArns",
+      `tap:clusterAdminArns must hold IAM role or user ARNs like arn:aws:iam::123456789012:role/Admin (not assumed-role session ARNs) (got ${show(badAdmins)})`,
+    );
+  }
+
+  const appMesh = p.bool("enableAppMesh", DEFAULTS.enableAppMesh);
+  if (appMesh) {
+    warnings.push(
+      "tap:enableAppMesh is true, but AWS discontinued App Mesh on 2026-09-30: accounts that never used it cannot " +
+        "create meshes, and nothing gets fixes. Turn it off with: pulumi config set tap:enableAppMesh false",
+    );
+  }
+
+  if (problems.length > 0) throw new TapConfigError(problems);
+
+  return {
+    config: {
+      environmentSuffix: suffix,
+      team,
+      costCenter,
+      kubernetesVersion: version as KubernetesVersion,
+      vpcCidr,
+      availabilityZoneCount: azCount,
+      natGatewayStrategy: nat as NatGatewayStrategy,
+      nodeInstanceTypes: instanceTypes,
+      nodeOperatingSystem: os as NodeOperatingSystem,
+      spotPercentage: spot,
+      nodeMinSize: min,
+      nodeDesiredSize: desired,
+      nodeMaxSize: max,
+      logRetentionDays: retention,
+      endpointPublicAccessCidrs: cidrs,
+      clusterAdminArns: admins,
+      enableAppMesh: appMesh,
+    },
+    warnings,
+  };
+}
+
+export function minorOf(version: string): number {
+  return Number(version.split(".")[1]);
+}
+
+/** arm64 (Graviton) when the family's attribute letters include "g" (m6g, c7gn, t4g); else x86_64. */
+export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
+  const m = /^[a-z]+[0-9]+([a-z-]*)\./.exec(instanceType);
+  return m && m[1].includes("g") ? "arm64" : "x86_64";
+}
+
+function closestKey(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const known of CONFIG_KEYS) {
+    const d = editDistance(key.toLowerCase(), known.toLowerCase());
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** Reads one key of raw input as the type it should have, reporting a problem (and a default) if not. */
+class Parser {
+  constructor(
+    private readonly input: TapConfigInput,
+    private readonly fail: (key: string, reason: string) => void,
+  ) {}
+
+  string(key: string, fallback: string): string {
+    const v = this.input[key];
+    if (v === undefined) return fallback;
+    if (typeof v === "string") return v.trim();
+    this.fail(key, `tap:${key} must be a string (got ${show(v)})`);
+    return fallback;
+  }
+
+  int(key: string, fallback: number, min: number, max: number): number {
+    const v = this.input[key];
+    if (v === undefined) return fallback;
+    const n = typeof v === "string" && /^-?[0-9]+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      this.fail(key, `tap:${key} must be an integer ${min}..${max} (got ${show(v)})`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.input[key];
+    if (v === undefined) return fallback;
+    if (v === true || v === "true") return true;
+    if (v === false || v === "false") return false;
+    this.fail(key, `tap:${key} must be true or false (got ${show(v)})`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
+    const v = this.string(key, fallback);
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.fail(key, `tap:${key} must be one of ${allowed.join(", ")} (got ${show(v)})`);
+    return fallback;
+  }
+
+  /** A list: an array, a JSON array string (how Pulumi stores YAML lists), or "a,b,c". */
+  stringList(key: string, fallback: readonly string[]): string[] {
+    let v = this.input[key];
+    if (v === undefined) return [...fallback];
+    if (typeof v === "string") {
+      const text = v.trim();
+      if (text.startsWith("[")) {
+        try {
+          v = JSON.parse(text) as unknown;
+        } catch {
+          this.fail(key, `tap:${key} must be a JSON list of strings (got ${show(text)})`);
+          return [...fallback];
+        }
+      } else {
+        v = text === "" ? [] : text.split(",").map((s) => s.trim());
+      }
+    }
+    if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string")) {
+      this.fail(key, `tap:${key} must be a list of strings (got ${show(v)})`);
+      return [...fallback];
+    }
+    return v.map((s) => s.trim());
+  }
+
+  /** A structured value: an object/array, or the JSON text Pulumi stores for it. */
+  json(key: string): unknown {
+    const v = this.input[key];
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      this.fail(
+        key,
+        `tap:${key} must be JSON (a YAML list in Pulumi.<stack>.yaml) (got ${show(v)})`,
+      );
+      return undefined;
+    }
+  }
+}
+
+/** Picks the `tap:` keys out of Pulumi's flat config map (`pulumi.runtime.allConfig()`). */
+export function tapConfigFromPulumi(all: Readonly<Record<string, string>>): TapConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (fullKey.startsWith("tap:")) out[fullKey.slice("tap:".length)] = value;
+  }
+  return out;
+}

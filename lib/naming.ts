@@ -1,0 +1,43 @@
+/**
+ * Names and tags, in one place. Every child is named `<role>-<environmentSuffix>`; every taggable
+ * resource carries Environment/Team/CostCenter/ManagedBy. Tags are passed explicitly (Pulumi mocks
+ * do not run transforms, and explicit tags are what a reviewer can read).
+ */
+import { TapConfig } from "./config";
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** The tags every taggable resource carries. */
+export const MANDATORY_TAG_KEYS = ["Environment", "Team", "CostCenter", "ManagedBy"] as const;
+
+/** `<role>-<suffix>`: the one naming rule. */
+export function resourceName(role: string, suffix: string): string {
+  return `${role}-${suffix}`;
+}
+
+/** The EKS cluster's name (also used in discovery tags and log group names). */
+export function clusterName(suffix: string): string {
+  return resourceName("tap-eks", suffix);
+}
+
+/** Environment (= the suffix), Team, CostCenter and ManagedBy=pulumi. */
+export function baseTags(
+  config: Pick<TapConfig, "environmentSuffix" | "team" | "costCenter">,
+): Tags {
+  return {
+    Environment: config.environmentSuffix,
+    Team: config.team,
+    CostCenter: config.costCenter,
+    ManagedBy: "pulumi",
+  };
+}
+
+/** Merges tags; the more specific (later) argument wins. */
+export function mergeTags(general: Tags, ...specific: Tags[]): Tags {
+  return Object.assign({}, general, ...specific) as Tags;
+}
+
+/** Names a resource for humans in the console: the `Name` tag. */
+export function nameTag(name: string): Tags {
+  return { Name: name };
+}

@@ -1,0 +1,37 @@
+/** IPv4 CIDR arithmetic for validation and subnet sizing (pure functions). */
+
+const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function parse(cidr: string): { address: number; prefix: number } | undefined {
+  const m = CIDR_RE.exec(cidr);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return { address, prefix };
+}
+
+/** True for a well-formed IPv4 CIDR whose host bits are zero (10.0.0.0/16, not 10.0.0.1/16). */
+export function isIpv4Cidr(cidr: string): boolean {
+  const parsed = parse(cidr);
+  if (!parsed) return false;
+  const hostBits = 32 - parsed.prefix;
+  return parsed.address % 2 ** hostBits === 0;
+}
+
+/** The prefix length of a CIDR (16 for 10.0.0.0/16). */
+export function cidrPrefix(cidr: string): number {
+  const parsed = parse(cidr);
+  if (!parsed) throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  return parsed.prefix;
+}
+
+/**
+ * Subnet masks for a VPC of the given prefix, sized so up to 4 AZs fit with room to spare:
+ * private subnets get 1/8 of the VPC each (pods take VPC IPs with the VPC CNI), public 1/16 each.
+ * With 4 AZs that uses 3/4 of the VPC. A /16 gives /19 private and /20 public subnets.
+ */
+export function subnetMasks(vpcPrefix: number): { private: number; public: number } {
+  return { private: vpcPrefix + 3, public: vpcPrefix + 4 };
+}

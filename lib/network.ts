@@ -1,0 +1,178 @@
+/**
+ * The network: an awsx VPC over N AZs (public + private subnets with EKS discovery tags, NAT per
+ * strategy), VPC flow logs (ALL traffic) to a KMS-encrypted log group, and a locked-down default SG.
+ */
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { TapContext } from "./context";
+import { mergeTags, nameTag } from "./naming";
+import { cidrPrefix, subnetMasks } from "./net-util";
+
+export interface NetworkArgs {
+  /** KMS key for the flow-log group. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+export interface Network {
+  readonly vpc: awsx.ec2.Vpc;
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly publicSubnetIds: pulumi.Output<string[]>;
+  readonly flowLogGroup: aws.cloudwatch.LogGroup;
+}
+
+/** Subnet tags EKS and the load balancer controller use to discover subnets. */
+export function subnetDiscoveryTags(
+  kind: "public" | "private",
+  clusterName: string,
+): Record<string, string> {
+  return {
+    [kind === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"]: "1",
+    [`kubernetes.io/cluster/${clusterName}`]: "shared",
+  };
+}
+
+export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
+  const { config, tags } = ctx;
+  const opts = { parent: ctx.parent };
+  const masks = subnetMasks(cidrPrefix(config.vpcCidr));
+  const vpcName = ctx.name("tap-vpc");
+
+  const vpc = new awsx.ec2.Vpc(
+    vpcName,
+    {
+      cidrBlock: config.vpcCidr,
+      numberOfAvailabilityZones: config.availabilityZoneCount,
+      enableDnsHostnames: true, // required by the private API endpoint
+      enableDnsSupport: true,
+      subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+      natGateways: {
+        strategy:
+          config.natGatewayStrategy === "Single"
+            ? awsx.ec2.NatGatewayStrategy.Single
+            : awsx.ec2.NatGatewayStrategy.OnePerAz,
+      },
+      subnetSpecs: [
+        {
+          type: awsx.ec2.SubnetType.Private,
+          name: "private",
+          cidrMask: masks.private,
+          tags: mergeTags(tags, subnetDiscoveryTags("private", ctx.clusterName)),
+        },
+        {
+          type: awsx.ec2.SubnetType.Public,
+          name: "public",
+          cidrMask: masks.public,
+          tags: mergeTags(tags, subnetDiscoveryTags("public", ctx.clusterName)),
+        },
+      ],
+      tags: mergeTags(tags, nameTag(vpcName)),
+    },
+    opts,
+  );
+
+  // The default security group admits traffic between its members; no tap resource uses it, so it
+  // is emptied (CKV2_AWS_12). Destroying this resource only forgets it: AWS keeps the default SG.
+  new aws.ec2.DefaultSecurityGroup(
+    ctx.name("tap-default-sg"),
+    {
+      vpcId: vpc.vpcId,
+      ingress: [],
+      egress: [],
+      tags: mergeTags(tags, nameTag(ctx.name("tap-default-sg-locked"))),
+    },
+    opts,
+  );
+
+  const flowLogGroup = createFlowLogs(ctx, vpc.vpcId, args.kmsKeyArn);
+
+  return {
+    vpc,
+    vpcId: vpc.vpcId,
+    privateSubnetIds: vpc.privateSubnetIds,
+    publicSubnetIds: vpc.publicSubnetIds,
+    flowLogGroup,
+  };
+}
+
+function createFlowLogs(
+  ctx: TapContext,
+  vpcId: pulumi.Output<string>,
+  kmsKeyArn: pulumi.Input<string>,
+): aws.cloudwatch.LogGroup {
+  const opts = { parent: ctx.parent };
+  const identity = aws.getCallerIdentityOutput({}, opts);
+
+  const group = new aws.cloudwatch.LogGroup(
+    ctx.name("tap-flow-logs"),
+    {
+      name: `/aws/vpc/${ctx.name("tap-flow-logs")}`,
+      retentionInDays: ctx.config.logRetentionDays,
+      kmsKeyId: kmsKeyArn,
+      tags: ctx.tags,
+    },
+    opts,
+  );
+
+  const role = new aws.iam.Role(
+    ctx.name("tap-flow-logs-role"),
+    {
+      name: ctx.name("tap-flow-logs"),
+      description: "Lets VPC Flow Logs write to the tap flow-log group only",
+      assumeRolePolicy: identity.accountId.apply((accountId) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Confused-deputy guard: only flow logs of this account may use the role.
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ],
+        }),
+      ),
+      tags: ctx.tags,
+    },
+    opts,
+  );
+
+  new aws.iam.RolePolicy(
+    ctx.name("tap-flow-logs-write"),
+    { role: role.id, policy: group.arn.apply(flowLogWritePolicy) },
+    opts,
+  );
+
+  new aws.ec2.FlowLog(
+    ctx.name("tap-vpc-flow-log"),
+    {
+      vpcId,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: group.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: 60,
+      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-vpc-flow-log"))),
+    },
+    opts,
+  );
+
+  return group;
+}
+
+/** The flow-log role's policy: write streams and events in ONE log group, nothing else. */
+export function flowLogWritePolicy(logGroupArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "WriteFlowLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+    ],
+  });
+}

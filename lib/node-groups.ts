@@ -1,0 +1,275 @@
+/**
+ * Compute: the 70/30 spot/on-demand split. Managed node groups cannot mix capacity types, so the
+ * split is two groups sized by one pure function (`splitCapacity`). Both run in private subnets
+ * from one hardened launch template (IMDSv2, hop limit 1, encrypted volumes).
+ */
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeOperatingSystem, instanceArchitecture } from "./config";
+import { TapContext } from "./context";
+import { mergeTags, nameTag } from "./naming";
+
+export interface Sizes {
+  readonly min: number;
+  readonly desired: number;
+  readonly max: number;
+}
+
+export interface CapacitySplit {
+  readonly spot: Sizes;
+  readonly onDemand: Sizes;
+}
+
+/**
+ * Spot nodes out of `total` at `spotPercentage`: the nearest integer, except that whenever
+ * 0 < spotPercentage < 100 the on-demand side keeps at least one node (it hosts the critical
+ * controllers) and, from two nodes up, the spot side gets at least one.
+ */
+export function spotShare(total: number, spotPercentage: number): number {
+  if (spotPercentage <= 0) return 0;
+  if (spotPercentage >= 100) return total;
+  const nearest = Math.round((total * spotPercentage) / 100);
+  const low = total >= 2 ? 1 : 0;
+  return Math.min(Math.max(nearest, low), total - 1);
+}
+
+/** Splits total min/desired/max into spot and on-demand sizes that keep min <= desired <= max. */
+export function splitCapacity(total: Sizes, spotPercentage: number): CapacitySplit {
+  const spot = {
+    min: spotShare(total.min, spotPercentage),
+    desired: spotShare(total.desired, spotPercentage),
+    max: spotShare(total.max, spotPercentage),
+  };
+  return {
+    spot,
+    onDemand: {
+      min: total.min - spot.min,
+      desired: total.desired - spot.desired,
+      max: total.max - spot.max,
+    },
+  };
+}
+
+/** The EKS AMI type for an OS and CPU architecture (set explicitly: the EKS default is AL2). */
+export function amiTypeFor(os: NodeOperatingSystem, arch: "x86_64" | "arm64"): string {
+  const table: Record<NodeOperatingSystem, Record<"x86_64" | "arm64", string>> = {
+    Bottlerocket: { x86_64: "BOTTLEROCKET_x86_64", arm64: "BOTTLEROCKET_ARM_64" },
+    AL2023: { x86_64: "AL2023_x86_64_STANDARD", arm64: "AL2023_ARM_64_STANDARD" },
+    AL2: { x86_64: "AL2_x86_64", arm64: "AL2_ARM_64" },
+  };
+  return table[os][arch];
+}
+
+/** Block devices: Bottlerocket has an OS volume (xvda) and a data volume (xvdb); AL2/AL2023 one root. */
+export function blockDevicesFor(
+  os: NodeOperatingSystem,
+): aws.types.input.ec2.LaunchTemplateBlockDeviceMapping[] {
+  const ebs = (volumeSize: number) => ({
+    volumeSize,
+    volumeType: "gp3",
+    encrypted: "true",
+    deleteOnTermination: "true",
+  });
+  return os === "Bottlerocket"
+    ? [
+        { deviceName: "/dev/xvda", ebs: ebs(4) },
+        { deviceName: "/dev/xvdb", ebs: ebs(50) },
+      ]
+    : [{ deviceName: "/dev/xvda", ebs: ebs(50) }];
+}
+
+/** Label key naming each node's capacity type (EKS also sets eks.amazonaws.com/capacityType). */
+export const CAPACITY_LABEL = "tap/capacity-type";
+export const EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType";
+/** Share of a group replaced at once during updates: a third at a time. */
+export const MAX_UNAVAILABLE_PERCENTAGE = 33;
+
+/**
+ * pulumi-eks' ManagedNodeGroup has no `updateConfig` input (pulumi/pulumi-eks#1147), so this
+ * transform sets it on the aws.eks.NodeGroup the component creates: transforms reach into
+ * packaged components. Without it EKS replaces one node at a time.
+ */
+export const rollAThirdAtATime: pulumi.ResourceTransform = (args) =>
+  args.type === "aws:eks/nodeGroup:NodeGroup"
+    ? {
+        props: {
+          ...args.props,
+          updateConfig: { maxUnavailablePercentage: MAX_UNAVAILABLE_PERCENTAGE },
+        },
+        opts: args.opts,
+      }
+    : undefined;
+
+/**
+ * Whether the engine runs resource transforms. The Pulumi CLI does; Pulumi's mock monitor does not
+ * (it refuses a resource that carries one), so unit tests and the offline plan run without the
+ * transform and test it on its own. Reads the runtime's feature flag; false if it cannot.
+ */
+export function transformsSupported(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const state = require("@pulumi/pulumi/runtime/state") as {
+      getStore: () => { supportsTransforms?: unknown };
+    };
+    return state.getStore().supportsTransforms === true;
+  } catch {
+    return false;
+  }
+}
+
+export interface NodeGroupsArgs {
+  readonly cluster: eks.Cluster;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+}
+
+export interface NodeGroup {
+  readonly capacityType: "SPOT" | "ON_DEMAND";
+  readonly group: eks.ManagedNodeGroup;
+  readonly name: pulumi.Output<string>;
+  readonly sizes: Sizes;
+}
+
+export interface NodeGroups {
+  readonly role: aws.iam.Role;
+  readonly launchTemplate: aws.ec2.LaunchTemplate;
+  readonly groups: readonly NodeGroup[];
+  readonly split: CapacitySplit;
+}
+
+const MANAGED_POLICIES = [
+  "AmazonEKSWorkerNodePolicy",
+  "AmazonEC2ContainerRegistryReadOnly",
+  // Advisory (security checklist rule 14): the CNI policy belongs on an IRSA role for aws-node;
+  // the VPC CNI add-on is created inside the cluster component, before tap's OIDC-based roles exist.
+  "AmazonEKS_CNI_Policy",
+] as const;
+
+export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGroups {
+  const { config } = ctx;
+  const opts = { parent: ctx.parent };
+  const partition = aws.getPartitionOutput({}, opts).partition;
+
+  const role = new aws.iam.Role(
+    ctx.name("tap-node-role"),
+    {
+      name: ctx.name("tap-node"),
+      description: "EKS managed node groups of tap",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+      tags: ctx.tags,
+    },
+    opts,
+  );
+  const attachments = MANAGED_POLICIES.map(
+    (policy) =>
+      new aws.iam.RolePolicyAttachment(
+        ctx.name(`tap-node-${policy}`),
+        {
+          role: role.name,
+          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
+        },
+        opts,
+      ),
+  );
+
+  const ltName = ctx.name("tap-node-lt");
+  const launchTemplate = new aws.ec2.LaunchTemplate(
+    ltName,
+    {
+      name: ltName,
+      description: "tap nodes: IMDSv2 only with hop limit 1, encrypted gp3 volumes",
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required", // IMDSv2 only (CKV_AWS_79)
+        httpPutResponseHopLimit: 1, // pods cannot reach IMDS and borrow the node role (CKV_AWS_341)
+      },
+      blockDeviceMappings: blockDevicesFor(config.nodeOperatingSystem),
+      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
+        resourceType,
+        tags: mergeTags(ctx.tags, nameTag(ltName)),
+      })),
+      updateDefaultVersion: true,
+      tags: ctx.tags,
+    },
+    opts,
+  );
+
+  const split = splitCapacity(
+    { min: config.nodeMinSize, desired: config.nodeDesiredSize, max: config.nodeMaxSize },
+    config.spotPercentage,
+  );
+  const amiType = amiTypeFor(
+    config.nodeOperatingSystem,
+    instanceArchitecture(config.nodeInstanceTypes[0]),
+  );
+
+  const plan: { capacityType: "SPOT" | "ON_DEMAND"; role: string; label: string; sizes: Sizes }[] =
+    [
+      { capacityType: "SPOT", role: "tap-spot", label: "spot", sizes: split.spot },
+      {
+        capacityType: "ON_DEMAND",
+        role: "tap-ondemand",
+        label: "on-demand",
+        sizes: split.onDemand,
+      },
+    ];
+  const groups = plan
+    .filter((g) => g.sizes.max > 0)
+    .map((g): NodeGroup => {
+      const name = ctx.name(g.role);
+      const group = new eks.ManagedNodeGroup(
+        name,
+        {
+          cluster: args.cluster,
+          // A prefix, not a fixed name: replacing a group (new instance types, AMI type) creates the
+          // new one before deleting the old, and fixed names would collide. The ASG EKS creates is
+          // named eks-<group name>-<uuid>, so "spot" in the name is what the priority expander matches.
+          nodeGroupNamePrefix: `${name}-`,
+          nodeRole: role,
+          capacityType: g.capacityType,
+          // Diversified types of one size; spot uses price-capacity-optimized over all of them,
+          // on-demand takes them in order.
+          instanceTypes: [...config.nodeInstanceTypes],
+          amiType,
+          subnetIds: args.privateSubnetIds,
+          launchTemplate: {
+            id: launchTemplate.id,
+            version: launchTemplate.latestVersion.apply((v) => `${v}`),
+          },
+          scalingConfig: {
+            minSize: g.sizes.min,
+            desiredSize: g.sizes.desired,
+            maxSize: g.sizes.max,
+          },
+          ignoreScalingChanges: true, // cluster-autoscaler owns desiredSize after creation
+          labels: { [CAPACITY_LABEL]: g.label },
+          tags: mergeTags(ctx.tags, nameTag(name), {
+            "k8s.io/cluster-autoscaler/enabled": "true",
+            [`k8s.io/cluster-autoscaler/${ctx.clusterName}`]: "owned",
+          }),
+        },
+        {
+          ...opts,
+          dependsOn: attachments,
+          transforms: transformsSupported() ? [rollAThirdAtATime] : [],
+        },
+      );
+      return {
+        capacityType: g.capacityType,
+        group,
+        name: group.nodeGroup.apply((ng) => ng.nodeGroupName),
+        sizes: g.sizes,
+      };
+    });
+
+  return { role, launchTemplate, groups, split };
+}

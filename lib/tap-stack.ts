@@ -1,0 +1,106 @@
+/**
+ * TapStack: the composition root. It resolves the config (throwing before anything exists), then
+ * wires network -> cluster -> node groups, and exposes typed outputs. The work lives in the
+ * `createX(ctx, args)` functions of the modules it calls.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ResolveContext, TapConfig, TapConfigInput, resolveConfig } from "./config";
+import { createCluster, createKmsKey } from "./cluster";
+import { makeContext } from "./context";
+import { createNetwork } from "./network";
+import { createNodeGroups } from "./node-groups";
+
+export interface TapStackArgs {
+  /** Raw or typed `tap:` settings; validated before the component registers. */
+  readonly config: TapConfigInput;
+  /** The stack name (fallback for environmentSuffix) and environment. */
+  readonly context: ResolveContext;
+}
+
+export class TapStack extends pulumi.ComponentResource {
+  readonly config: TapConfig;
+  readonly clusterName: pulumi.Output<string>;
+  readonly clusterEndpoint: pulumi.Output<string>;
+  readonly clusterVersion: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly kubeconfigCommand: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly oidcIssuerUrl: pulumi.Output<string>;
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly publicSubnetIds: pulumi.Output<string[]>;
+  readonly nodeGroupNames: pulumi.Output<string[]>;
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  readonly kmsKeyArn: pulumi.Output<string>;
+  readonly controlPlaneLogGroupName: pulumi.Output<string>;
+  readonly flowLogGroupName: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
+  readonly environmentSuffix: pulumi.Output<string>;
+
+  constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything: bad input never half-creates a stack.
+    const { config, warnings } = resolveConfig(args.config, args.context);
+    for (const warning of warnings) pulumi.log.warn(warning);
+    super("tap:index:TapStack", name, {}, opts);
+    this.config = config;
+
+    const ctx = makeContext(config, this);
+    const kms = createKmsKey(ctx);
+    const network = createNetwork(ctx, { kmsKeyArn: kms.arn });
+    const cluster = createCluster(ctx, {
+      kms,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      publicSubnetIds: network.publicSubnetIds,
+    });
+    const nodes = createNodeGroups(ctx, {
+      cluster: cluster.cluster,
+      privateSubnetIds: network.privateSubnetIds,
+    });
+
+    const region = pulumi.output(pulumi.runtime.getConfig("aws:region") ?? "us-east-1");
+    this.clusterName = pulumi.output(cluster.name);
+    this.clusterEndpoint = cluster.endpoint;
+    this.clusterVersion = pulumi.output(config.kubernetesVersion);
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+    this.kubeconfigCommand = pulumi.interpolate`aws eks update-kubeconfig --region ${region} --name ${cluster.name}`;
+    this.oidcProviderArn = cluster.oidcProviderArn;
+    this.oidcIssuerUrl = cluster.oidcIssuerUrl;
+    this.vpcId = network.vpcId;
+    this.privateSubnetIds = network.privateSubnetIds;
+    this.publicSubnetIds = network.publicSubnetIds;
+    this.nodeGroupNames = pulumi.all(nodes.groups.map((g) => g.name));
+    this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
+    this.kmsKeyArn = kms.arn;
+    this.controlPlaneLogGroupName = cluster.controlPlaneLogGroup.name;
+    this.flowLogGroupName = network.flowLogGroup.name;
+    this.region = region;
+    this.environmentSuffix = pulumi.output(config.environmentSuffix);
+
+    this.registerOutputs(stackOutputs(this));
+  }
+}
+
+/** The stack outputs, named exactly as the README documents them. */
+export function stackOutputs(stack: TapStack) {
+  return {
+    clusterName: stack.clusterName,
+    clusterEndpoint: stack.clusterEndpoint,
+    clusterVersion: stack.clusterVersion,
+    kubeconfig: stack.kubeconfig,
+    kubeconfigCommand: stack.kubeconfigCommand,
+    oidcProviderArn: stack.oidcProviderArn,
+    oidcIssuerUrl: stack.oidcIssuerUrl,
+    vpcId: stack.vpcId,
+    privateSubnetIds: stack.privateSubnetIds,
+    publicSubnetIds: stack.publicSubnetIds,
+    nodeGroupNames: stack.nodeGroupNames,
+    clusterSecurityGroupId: stack.clusterSecurityGroupId,
+    kmsKeyArn: stack.kmsKeyArn,
+    controlPlaneLogGroupName: stack.controlPlaneLogGroupName,
+    flowLogGroupName: stack.flowLogGroupName,
+    region: stack.region,
+    environmentSuffix: stack.environmentSuffix,
+  };
+}
+export type StackOutputs = ReturnType<typeof stackOutputs>;
