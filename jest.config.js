@@ -1,9 +1,9 @@
 /**
  * Two projects: `unit` (offline, Pulumi mocks; `npm test`) and `integration` (AWS SDK against a
  * deployed stack's outputs; `npm run test:integration`). ts-jest only transpiles here
- * (isolatedModules); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
+ * (isolatedModules in tsconfig.json); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
  */
-const tsJest = ["ts-jest", { isolatedModules: true, diagnostics: false }];
+const tsJest = ["ts-jest", { diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,0 +1,118 @@
+/**
+ * The shared steps of every add-on, written once: namespace (with PSS labels) -> IRSA role ->
+ * Helm release with a pinned chart, explicit provider, timeout, atomic + cleanup, ordered after the
+ * node groups and the role. Values: the add-on's defaults, deep-merged with its locked keys last.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsScope, PolicyDocument } from "../iam/policy";
+import { createIrsaRole } from "../iam/irsa";
+import { AddonContext, AddonResult, podSecurityLabels } from "./types";
+import { ChartPin } from "./versions";
+
+export type Values = { readonly [key: string]: unknown };
+
+export interface HelmAddonSpec {
+  /** Role name of the add-on: the release, role and resource names derive from it. */
+  readonly name: string;
+  readonly pin: ChartPin;
+  readonly namespace: string;
+  /** Create the namespace with these PSS levels; omit for namespaces that exist (kube-system). */
+  readonly createNamespace?: { readonly podSecurity: "restricted" | "baseline" | "privileged" };
+  /** The service account the chart creates; with `policy`, tap creates its IRSA role. */
+  readonly serviceAccount?: {
+    readonly name: string;
+    readonly policy?: (scope: AwsScope) => PolicyDocument;
+  };
+  /** The add-on's default values. */
+  readonly values: Values;
+  /** Keys that must hold whatever the defaults say (SA name, role annotation, cluster, region); applied last. */
+  readonly lockedValues: (roleArn: pulumi.Output<string> | undefined) => pulumi.Input<Values>;
+  /** Seconds Helm may take; the release is rolled back (atomic) after that. */
+  readonly timeoutSeconds?: number;
+  /** Extra resources the release must wait for. */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+export const DEFAULT_HELM_TIMEOUT_SECONDS = 600;
+
+function isPlainObject(v: unknown): v is Values {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `over` onto `base` (objects merge, everything else replaces); never mutates either. */
+export function deepMerge(base: Values, over: Values): Values {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonResult {
+  const opts = { parent: ctx.parent, provider: ctx.k8sProvider };
+  const waitFor: pulumi.Resource[] = [...ctx.nodeGroups, ...(spec.dependsOn ?? [])];
+
+  if (spec.createNamespace) {
+    waitFor.push(
+      new k8s.core.v1.Namespace(
+        ctx.name(`${spec.name}-ns`),
+        {
+          metadata: {
+            name: spec.namespace,
+            labels: {
+              ...podSecurityLabels(spec.createNamespace.podSecurity),
+              "app.kubernetes.io/managed-by": "pulumi",
+              "tap/environment": ctx.config.environmentSuffix,
+            },
+          },
+        },
+        opts,
+      ),
+    );
+  }
+
+  let roleArn: pulumi.Output<string> | undefined;
+  if (spec.serviceAccount?.policy) {
+    const irsa = createIrsaRole(ctx, `tap-${spec.name}`, {
+      oidcProviderArn: ctx.oidcProviderArn,
+      oidcIssuer: ctx.oidcIssuer,
+      namespace: spec.namespace,
+      serviceAccount: spec.serviceAccount.name,
+      policy: spec.serviceAccount.policy,
+      description: `IRSA role of ${spec.namespace}/${spec.serviceAccount.name} (${spec.name})`,
+    });
+    roleArn = irsa.arn;
+    waitFor.push(irsa.role, irsa.rolePolicy);
+  }
+
+  const values = pulumi
+    .output(spec.lockedValues(roleArn))
+    .apply((locked) => deepMerge(spec.values, locked as Values));
+
+  const release = new k8s.helm.v3.Release(
+    ctx.name(spec.name),
+    {
+      name: spec.name,
+      chart: spec.pin.chart,
+      version: spec.pin.version,
+      repositoryOpts: { repo: spec.pin.repo },
+      namespace: spec.namespace,
+      createNamespace: false,
+      values,
+      timeout: spec.timeoutSeconds ?? DEFAULT_HELM_TIMEOUT_SECONDS,
+      atomic: true,
+      cleanupOnFail: true,
+      maxHistory: 5,
+    },
+    { ...opts, dependsOn: waitFor },
+  );
+
+  return {
+    release,
+    namespace: spec.namespace,
+    serviceAccountName: spec.serviceAccount?.name,
+    roleArn,
+  };
+}

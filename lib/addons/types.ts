@@ -1,0 +1,42 @@
+/** The contract every add-on shares: what it gets (AddonContext) and what it returns (AddonResult). */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TapContext } from "../context";
+import { AddonPins } from "./versions";
+
+export interface AddonContext extends TapContext {
+  /** Chart and image pins for the cluster's Kubernetes minor. */
+  readonly pins: AddonPins;
+  /** The one Kubernetes provider (built from the cluster's kubeconfig). */
+  readonly k8sProvider: k8s.Provider;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  /** Issuer host/path without https:// (the IRSA condition-key prefix). */
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** The region the stack deploys to (controllers get it explicitly: IMDS is unreachable from pods). */
+  readonly region: pulumi.Output<string>;
+  /** What every release waits for: the node groups (pods need nodes). */
+  readonly nodeGroups: readonly pulumi.Resource[];
+}
+
+export interface AddonResult {
+  readonly release: k8s.helm.v3.Release;
+  readonly namespace: string;
+  readonly serviceAccountName?: string;
+  readonly roleArn?: pulumi.Output<string>;
+}
+
+/** Node selector that keeps critical controllers on on-demand capacity (EKS sets this label). */
+export const ON_DEMAND_SELECTOR = { "eks.amazonaws.com/capacityType": "ON_DEMAND" } as const;
+
+/** Pod Security Standards labels for a namespace. */
+export function podSecurityLabels(
+  enforce: "restricted" | "baseline" | "privileged",
+): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": enforce,
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    // Always warn and audit at restricted, so anything looser is visible.
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+  };
+}
