@@ -1,6 +1,8 @@
 /** IAM policy document types (JSON shape) shared by the IRSA helper and every add-on's policy. */
 
-export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+export type ConditionBlock = Readonly<
+  Record<string, Readonly<Record<string, string | readonly string[]>>>
+>;
 
 export interface PolicyStatement {
   readonly Sid?: string;

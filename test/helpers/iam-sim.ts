@@ -48,7 +48,8 @@ export async function simulateWebIdentity(
   roleArn: string,
   claims: { sub: string; aud: string },
 ): Promise<Decision> {
-  const alias = (text: string): string => text.split(`${issuer}:`).join("cognito-identity.amazonaws.com:");
+  const alias = (text: string): string =>
+    text.split(`${issuer}:`).join("cognito-identity.amazonaws.com:");
   const aliased = JSON.parse(alias(JSON.stringify(trust))) as PolicyDocument;
   const result = await runSimulation(
     {
@@ -80,7 +81,9 @@ function decisionOf(result: Awaited<ReturnType<typeof runSimulation>>): Decision
   }
   const ignored = result.result.ignoredContextKeys ?? [];
   if (ignored.length > 0) {
-    throw new Error(`simulator ignored context keys ${ignored.join(", ")}: the result would be meaningless`);
+    throw new Error(
+      `simulator ignored context keys ${ignored.join(", ")}: the result would be meaningless`,
+    );
   }
   return result.overallResult as Decision;
 }

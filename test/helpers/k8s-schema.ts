@@ -44,7 +44,9 @@ export function validateManifest(manifest: Record<string, unknown>): void {
 }
 
 /** The Kubernetes objects (not Helm releases or providers) among recorded resources, as manifests. */
-export function kubernetesManifests(resources: readonly RecordedResource[]): Record<string, unknown>[] {
+export function kubernetesManifests(
+  resources: readonly RecordedResource[],
+): Record<string, unknown>[] {
   return resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"))
     .filter((r) => r.type !== "pulumi:providers:kubernetes")

@@ -31,11 +31,33 @@ describe("irsaTrustPolicy", () => {
   });
 
   it.each([
-    ["the service account it names", "system:serviceaccount:kube-system:cluster-autoscaler", "sts.amazonaws.com", "Allowed"],
-    ["another service account in the namespace", "system:serviceaccount:kube-system:other", "sts.amazonaws.com", "ImplicitlyDenied"],
-    ["the same name in another namespace", "system:serviceaccount:default:cluster-autoscaler", "sts.amazonaws.com", "ImplicitlyDenied"],
-    ["a token for another audience", "system:serviceaccount:kube-system:cluster-autoscaler", "not-sts", "ImplicitlyDenied"],
+    [
+      "the service account it names",
+      "system:serviceaccount:kube-system:cluster-autoscaler",
+      "sts.amazonaws.com",
+      "Allowed",
+    ],
+    [
+      "another service account in the namespace",
+      "system:serviceaccount:kube-system:other",
+      "sts.amazonaws.com",
+      "ImplicitlyDenied",
+    ],
+    [
+      "the same name in another namespace",
+      "system:serviceaccount:default:cluster-autoscaler",
+      "sts.amazonaws.com",
+      "ImplicitlyDenied",
+    ],
+    [
+      "a token for another audience",
+      "system:serviceaccount:kube-system:cluster-autoscaler",
+      "not-sts",
+      "ImplicitlyDenied",
+    ],
   ])("simulated AssumeRoleWithWebIdentity by %s: %s", async (_who, sub, aud, expected) => {
-    await expect(simulateWebIdentity(trust, OIDC_ISSUER, OIDC_PROVIDER_ARN, ROLE, { sub, aud })).resolves.toBe(expected);
+    await expect(
+      simulateWebIdentity(trust, OIDC_ISSUER, OIDC_PROVIDER_ARN, ROLE, { sub, aud }),
+    ).resolves.toBe(expected);
   });
 });

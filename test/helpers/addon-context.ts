@@ -1,0 +1,39 @@
+/**
+ * Builds an AddonContext inside the mocks, for testing one add-on on its own: a parent component,
+ * a Kubernetes provider, the OIDC values of the fake cluster and a stand-in node group.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TapConfigInput, resolveConfig } from "../../lib/config";
+import { makeContext } from "../../lib/context";
+import { AddonContext } from "../../lib/addons/types";
+import { pinsFor } from "../../lib/addons/versions";
+import { OIDC_ISSUER, OIDC_PROVIDER_ARN, REGION } from "./mocks";
+
+class TestParent extends pulumi.ComponentResource {
+  constructor() {
+    super("tap:test:Parent", "test-parent", {});
+  }
+}
+
+/** Call inside `mockTap(() => ...)`. */
+export function testAddonContext(input: TapConfigInput = {}): AddonContext {
+  const { config } = resolveConfig(input, { stackName: "dev" });
+  const parent = new TestParent();
+  const base = makeContext(config, parent);
+  const nodeGroup = new pulumi.CustomResource(
+    "eks:test:NodeGroupStandIn",
+    "nodes-dev",
+    {},
+    { parent },
+  );
+  return {
+    ...base,
+    pins: pinsFor(config.kubernetesVersion),
+    k8sProvider: new k8s.Provider("tap-k8s-dev", { kubeconfig: "{}" }, { parent }),
+    oidcProviderArn: pulumi.output(OIDC_PROVIDER_ARN),
+    oidcIssuer: pulumi.output(OIDC_ISSUER),
+    region: pulumi.output(REGION),
+    nodeGroups: [nodeGroup],
+  };
+}
