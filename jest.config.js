@@ -12,6 +12,7 @@ module.exports = {
       displayName: "unit",
       testEnvironment: "node",
       roots: ["<rootDir>/test/unit"],
+      setupFiles: ["<rootDir>/test/helpers/setup.ts"],
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
     },

@@ -16,17 +16,18 @@ class TestParent extends pulumi.ComponentResource {
   }
 }
 
+class NodeGroupStandIn extends pulumi.CustomResource {
+  constructor(parent: pulumi.Resource) {
+    super("eks:test:NodeGroupStandIn", "nodes-dev", {}, { parent });
+  }
+}
+
 /** Call inside `mockTap(() => ...)`. */
 export function testAddonContext(input: TapConfigInput = {}): AddonContext {
   const { config } = resolveConfig(input, { stackName: "dev" });
   const parent = new TestParent();
   const base = makeContext(config, parent);
-  const nodeGroup = new pulumi.CustomResource(
-    "eks:test:NodeGroupStandIn",
-    "nodes-dev",
-    {},
-    { parent },
-  );
+  const nodeGroup = new NodeGroupStandIn(parent);
   return {
     ...base,
     pins: pinsFor(config.kubernetesVersion),

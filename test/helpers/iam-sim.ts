@@ -76,14 +76,20 @@ function decisionOf(result: Awaited<ReturnType<typeof runSimulation>>): Decision
   if (result.resultType === "error") {
     throw new Error(`simulation error: ${JSON.stringify(result.errors)}`);
   }
-  if (result.resultType !== "single") {
-    throw new Error(`expected a single-resource simulation, got ${result.resultType}`);
+  if (result.resultType === "wildcard") {
+    // Actions with no resource type (cloudwatch:GetMetricData, ...) are simulated against "*".
+    for (const r of result.results) assertNoIgnoredKeys(r.ignoredContextKeys);
+    return result.overallResult as Decision;
   }
-  const ignored = result.result.ignoredContextKeys ?? [];
+  assertNoIgnoredKeys(result.result.ignoredContextKeys);
+  return result.overallResult as Decision;
+}
+
+function assertNoIgnoredKeys(keys: readonly string[] | undefined): void {
+  const ignored = keys ?? [];
   if (ignored.length > 0) {
     throw new Error(
       `simulator ignored context keys ${ignored.join(", ")}: the result would be meaningless`,
     );
   }
-  return result.overallResult as Decision;
 }

@@ -1,0 +1,156 @@
+import { TapStack } from "../../lib/tap-stack";
+import { TapConfigInput } from "../../lib/config";
+import { CONTROL_PLANE_LOG_TYPES, kmsKeyPolicy } from "../../lib/cluster";
+import { ACCOUNT, REGION, fakeAddonVersion, mockTap, one, policyOf } from "../helpers/mocks";
+
+const synth = (config: TapConfigInput = {}) =>
+  mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }));
+const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`;
+
+describe("the KMS key", () => {
+  it("rotates, has a deletion window, and lets CloudWatch Logs of this account use it", async () => {
+    const key = one((await synth()).resources, "aws:kms/key:Key");
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 7 });
+    expect(policyOf(key)).toEqual(JSON.parse(kmsKeyPolicy("aws", REGION, ACCOUNT)));
+  });
+
+  it("admits CloudWatch Logs only with an encryption context naming this account's log groups", () => {
+    // (iam-simulate does not evaluate kms:EncryptionContext keys, so this is asserted structurally.)
+    const logs = JSON.parse(kmsKeyPolicy("aws", REGION, ACCOUNT)).Statement[1];
+    expect(logs).toEqual({
+      Sid: "CloudWatchLogsUsesKey",
+      Effect: "Allow",
+      Principal: { Service: `logs.${REGION}.amazonaws.com` },
+      Action: [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ],
+      Resource: "*",
+      Condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`,
+        },
+      },
+    });
+  });
+});
+
+describe("the EKS cluster", () => {
+  it("runs the configured version with OIDC, API access entries, no default node group and no deletion protection", async () => {
+    const cluster = one((await synth()).resources, "eks:index:Cluster").inputs;
+    expect(cluster).toMatchObject({
+      name: "tap-eks-dev",
+      version: "1.28",
+      createOidcProvider: true,
+      authenticationMode: "API",
+      skipDefaultNodeGroup: true,
+      deletionProtection: false,
+    });
+  });
+
+  it("keeps the endpoint private and the public side limited to the configured CIDRs", async () => {
+    const cluster = one(
+      (await synth({ endpointPublicAccessCidrs: ["203.0.113.0/24"] })).resources,
+      "eks:index:Cluster",
+    ).inputs;
+    expect(cluster).toMatchObject({
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ["203.0.113.0/24"],
+    });
+  });
+
+  it("enables all five control-plane log types and encrypts secrets with the tap key", async () => {
+    const cluster = one((await synth()).resources, "eks:index:Cluster").inputs;
+    expect(cluster.enabledClusterLogTypes).toEqual([
+      "api",
+      "audit",
+      "authenticator",
+      "controllerManager",
+      "scheduler",
+    ]);
+    expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
+    expect(cluster.encryptionConfigKeyArn).toBe(KEY_ARN);
+  });
+
+  it("puts the cluster in the VPC's private and public subnets", async () => {
+    const cluster = one((await synth()).resources, "eks:index:Cluster").inputs;
+    expect(cluster).toMatchObject({
+      vpcId: "vpc-0123456789abcdef0",
+      privateSubnetIds: ["subnet-private-0", "subnet-private-1", "subnet-private-2"],
+      publicSubnetIds: ["subnet-public-0", "subnet-public-1", "subnet-public-2"],
+    });
+  });
+
+  it.each(["1.28", "1.33"])(
+    "enables CoreDNS, kube-proxy and the VPC CNI (policy off) at versions for %s",
+    async (version) => {
+      const { resources, calls } = await synth({ kubernetesVersion: version });
+      const cluster = one(resources, "eks:index:Cluster").inputs;
+      expect(cluster.corednsAddonOptions).toMatchObject({
+        enabled: true,
+        version: fakeAddonVersion("coredns", version),
+      });
+      expect(cluster.kubeProxyAddonOptions).toMatchObject({
+        enabled: true,
+        version: fakeAddonVersion("kube-proxy", version),
+      });
+      expect(cluster.vpcCniOptions).toMatchObject({
+        enableNetworkPolicy: false,
+        addonVersion: fakeAddonVersion("vpc-cni", version),
+      });
+      const asked = calls
+        .filter((c) => c.token === "aws:eks/getAddonVersion:getAddonVersion")
+        .map((c) => c.inputs.kubernetesVersion);
+      expect(asked).toEqual([version, version, version]);
+    },
+  );
+
+  it("gives each clusterAdminArns entry cluster-admin through an access entry", async () => {
+    const admins = [
+      "arn:aws:iam::123456789012:role/PlatformAdmin",
+      "arn:aws:iam::123456789012:user/alice",
+    ];
+    const cluster = one(
+      (await synth({ clusterAdminArns: admins })).resources,
+      "eks:index:Cluster",
+    ).inputs;
+    const entries = Object.values(cluster.accessEntries as Record<string, Record<string, unknown>>);
+    expect(entries).toEqual(
+      admins.map((principalArn) => ({
+        principalArn,
+        type: "STANDARD",
+        accessPolicies: {
+          admin: {
+            policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            accessScope: { type: "cluster" },
+          },
+        },
+      })),
+    );
+  });
+
+  it("pre-creates the control-plane log group with retention and KMS", async () => {
+    const group = one(
+      (await synth({ logRetentionDays: 14 })).resources,
+      "aws:cloudwatch/logGroup:LogGroup",
+      "tap-eks-control-plane-logs-dev",
+    );
+    expect(group.inputs).toMatchObject({
+      name: "/aws/eks/tap-eks-dev/cluster",
+      retentionInDays: 14,
+      kmsKeyId: KEY_ARN,
+    });
+  });
+
+  it("builds the one Kubernetes provider from the cluster's kubeconfig", async () => {
+    const provider = one((await synth()).resources, "pulumi:providers:kubernetes");
+    expect(JSON.parse(String(provider.inputs.kubeconfig))).toMatchObject({
+      kind: "Config",
+      clusters: [{ name: "tap-eks-dev" }],
+    });
+  });
+});

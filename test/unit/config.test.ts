@@ -1,0 +1,305 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import {
+  CONFIG_KEYS,
+  DEFAULTS,
+  TapConfigError,
+  TapConfigInput,
+  instanceArchitecture,
+  resolveConfig,
+  tapConfigFromPulumi,
+} from "../../lib/config";
+
+const ctx = { stackName: "dev" };
+
+/** The problems resolveConfig reports for `input` (fails the test if it does not throw). */
+function problemsOf(input: TapConfigInput, context = ctx) {
+  try {
+    resolveConfig(input, context);
+  } catch (e) {
+    if (e instanceof TapConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
+}
+
+describe("resolveConfig defaults", () => {
+  it("resolves an empty config to the documented defaults, the suffix from the stack name", () => {
+    const { config } = resolveConfig({}, ctx);
+    expect(config).toEqual({ environmentSuffix: "dev", ...DEFAULTS });
+  });
+
+  it("takes the suffix from ENVIRONMENT_SUFFIX before the stack name, and tap:environmentSuffix before both", () => {
+    expect(
+      resolveConfig({}, { stackName: "dev", env: { ENVIRONMENT_SUFFIX: "pr42" } }).config
+        .environmentSuffix,
+    ).toBe("pr42");
+    expect(
+      resolveConfig(
+        { environmentSuffix: "qa" },
+        { stackName: "dev", env: { ENVIRONMENT_SUFFIX: "pr42" } },
+      ).config.environmentSuffix,
+    ).toBe("qa");
+  });
+
+  it("parses Pulumi's string forms: integers, booleans, JSON lists and comma lists", () => {
+    const { config } = resolveConfig(
+      {
+        spotPercentage: "60",
+        enableAppMesh: "false",
+        nodeInstanceTypes: '["m6i.xlarge","m5.xlarge","m5a.xlarge"]',
+        endpointPublicAccessCidrs: "203.0.113.0/24, 198.51.100.0/24",
+      },
+      ctx,
+    );
+    expect(config.spotPercentage).toBe(60);
+    expect(config.enableAppMesh).toBe(false);
+    expect(config.nodeInstanceTypes).toEqual(["m6i.xlarge", "m5.xlarge", "m5a.xlarge"]);
+    expect(config.endpointPublicAccessCidrs).toEqual(["203.0.113.0/24", "198.51.100.0/24"]);
+  });
+
+  it("picks tap: keys out of Pulumi's flat config and leaves other namespaces alone", () => {
+    expect(tapConfigFromPulumi({ "tap:spotPercentage": "50", "aws:region": "us-east-1" })).toEqual({
+      spotPercentage: "50",
+    });
+  });
+});
+
+describe("resolveConfig warnings", () => {
+  it("warns that the default public endpoint is world-open and App Mesh is discontinued", () => {
+    const { warnings } = resolveConfig({}, ctx);
+    expect(warnings.join("\n")).toMatch(/0\.0\.0\.0\/0.*whole internet/);
+    expect(warnings.join("\n")).toMatch(/App Mesh on 2026-09-30.*tap:enableAppMesh false/);
+  });
+
+  it("does not warn about the endpoint or the mesh once they are narrowed and off", () => {
+    const { warnings } = resolveConfig(
+      { endpointPublicAccessCidrs: ["203.0.113.0/24"], enableAppMesh: false },
+      ctx,
+    );
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("resolveConfig rejects bad input, naming the key, the value and what is allowed", () => {
+  it.each<[string, TapConfigInput, string, RegExp]>([
+    [
+      "an upper-case suffix",
+      { environmentSuffix: "Dev" },
+      "tap:environmentSuffix",
+      /lowercase.*\(got "Dev"\)/,
+    ],
+    [
+      "a 21-character suffix",
+      { environmentSuffix: "a".repeat(21) },
+      "tap:environmentSuffix",
+      /1-20/,
+    ],
+    [
+      "a suffix starting with '-'",
+      { environmentSuffix: "-dev" },
+      "tap:environmentSuffix",
+      /starting with a letter or digit/,
+    ],
+    ["an empty team", { team: "" }, "tap:team", /non-empty.*\(got ""\)/],
+    [
+      "a costCenter with forbidden characters",
+      { costCenter: "fin$tech" },
+      "tap:costCenter",
+      /AWS tag value.*fin\$tech/,
+    ],
+    [
+      "an unknown Kubernetes version",
+      { kubernetesVersion: "1.29" },
+      "tap:kubernetesVersion",
+      /one of 1\.28, 1\.31.*\(got "1\.29"\)/,
+    ],
+    [
+      "a malformed Kubernetes version",
+      { kubernetesVersion: "v1.33" },
+      "tap:kubernetesVersion",
+      /1\.<minor>/,
+    ],
+    [
+      "a CIDR with host bits",
+      { vpcCidr: "10.0.0.1/16" },
+      "tap:vpcCidr",
+      /host bits zero.*10\.0\.0\.1\/16/,
+    ],
+    ["a /8 VPC", { vpcCidr: "10.0.0.0/8" }, "tap:vpcCidr", /\/16 to \/20.*10\.0\.0\.0\/8/],
+    ["a /24 VPC", { vpcCidr: "10.0.0.0/24" }, "tap:vpcCidr", /\/16 to \/20/],
+    ["1 AZ", { availabilityZoneCount: 1 }, "tap:availabilityZoneCount", /integer 2\.\.4 \(got 1\)/],
+    [
+      "a non-integer AZ count",
+      { availabilityZoneCount: "three" },
+      "tap:availabilityZoneCount",
+      /integer 2\.\.4 \(got "three"\)/,
+    ],
+    [
+      "an unknown NAT strategy",
+      { natGatewayStrategy: "None" },
+      "tap:natGatewayStrategy",
+      /one of OnePerAz, Single \(got "None"\)/,
+    ],
+    ["no instance types", { nodeInstanceTypes: [] }, "tap:nodeInstanceTypes", /at least one/],
+    [
+      "a bad instance type",
+      { nodeInstanceTypes: ["m5.large", "large"] },
+      "tap:nodeInstanceTypes",
+      /instance-type names.*"large"/,
+    ],
+    [
+      "mixed architectures",
+      { nodeInstanceTypes: ["m6i.large", "m6g.large"] },
+      "tap:nodeInstanceTypes",
+      /all x86_64 or all arm64/,
+    ],
+    [
+      "duplicate instance types",
+      { nodeInstanceTypes: ["m5.large", "m5.large"] },
+      "tap:nodeInstanceTypes",
+      /duplicates/,
+    ],
+    ["spot 150%", { spotPercentage: 150 }, "tap:spotPercentage", /integer 0\.\.100 \(got 150\)/],
+    [
+      "spot 70.5%",
+      { spotPercentage: 70.5 },
+      "tap:spotPercentage",
+      /integer 0\.\.100 \(got 70\.5\)/,
+    ],
+    ["min 0", { nodeMinSize: 0 }, "tap:nodeMinSize", /integer 1\.\.450 \(got 0\)/],
+    ["max 451", { nodeMaxSize: 451 }, "tap:nodeMaxSize", /integer 1\.\.450 \(got 451\)/],
+    [
+      "min above desired",
+      { nodeMinSize: 5, nodeDesiredSize: 4 },
+      "tap:nodeMinSize",
+      /<= tap:nodeDesiredSize \(got 5 > 4\)/,
+    ],
+    [
+      "desired above max",
+      { nodeDesiredSize: 40 },
+      "tap:nodeDesiredSize",
+      /<= tap:nodeMaxSize \(got 40 > 30\)/,
+    ],
+    [
+      "a split with room for one node",
+      { nodeMinSize: 1, nodeDesiredSize: 1, nodeMaxSize: 1 },
+      "tap:nodeMaxSize",
+      /both the spot and the on-demand group/,
+    ],
+    [
+      "retention CloudWatch refuses",
+      { logRetentionDays: 10 },
+      "tap:logRetentionDays",
+      /one of 1, 3, 5.*\(got 10\)/,
+    ],
+    [
+      "no endpoint CIDRs",
+      { endpointPublicAccessCidrs: [] },
+      "tap:endpointPublicAccessCidrs",
+      /at least one CIDR/,
+    ],
+    [
+      "a bad endpoint CIDR",
+      { endpointPublicAccessCidrs: ["1.2.3.4"] },
+      "tap:endpointPublicAccessCidrs",
+      /IPv4 CIDRs.*1\.2\.3\.4/,
+    ],
+    [
+      "an assumed-role admin ARN",
+      { clusterAdminArns: ["arn:aws:sts::123456789012:assumed-role/Admin/me"] },
+      "tap:clusterAdminArns",
+      /role or user ARNs.*assumed-role/,
+    ],
+    [
+      "a non-boolean mesh flag",
+      { enableAppMesh: "yes" },
+      "tap:enableAppMesh",
+      /true or false \(got "yes"\)/,
+    ],
+    [
+      "an unknown OS",
+      { nodeOperatingSystem: "Windows" },
+      "tap:nodeOperatingSystem",
+      /Bottlerocket, AL2023, AL2/,
+    ],
+    [
+      "AL2 on 1.33",
+      { nodeOperatingSystem: "AL2", kubernetesVersion: "1.33" },
+      "tap:nodeOperatingSystem",
+      /no AL2 AMIs for 1\.33 and later/,
+    ],
+    ["a list that is not JSON", { clusterAdminArns: "[arn" }, "tap:clusterAdminArns", /JSON list/],
+  ])("%s", (_title, input, key, message) => {
+    const problems = problemsOf(input);
+    expect(problems.map((p) => p.propertyPath)).toEqual([key]);
+    expect(problems[0].reason).toContain(key);
+    expect(problems[0].reason).toMatch(message);
+  });
+
+  it("reports a suffix from the stack name as such", () => {
+    const [problem] = problemsOf({}, { stackName: "Prod_Stack" });
+    expect(problem.reason).toMatch(/\(got "Prod_Stack" \(from the stack name\)\)/);
+  });
+
+  it("reports a typo'd key with a suggestion", () => {
+    const [problem] = problemsOf({ spotPercent: "70" });
+    expect(problem).toEqual({
+      propertyPath: "tap:spotPercent",
+      reason: expect.stringMatching(
+        /tap:spotPercent is not a tap setting; did you mean tap:spotPercentage\?/,
+      ),
+    });
+  });
+
+  it("lists every problem at once, in one error", () => {
+    let error: unknown;
+    try {
+      resolveConfig({ spotPercentage: 150, vpcCidr: "nope", logRetentionDays: 2, typo: 1 }, ctx);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TapConfigError);
+    const e = error as TapConfigError;
+    expect(e.problems.map((p) => p.propertyPath).sort()).toEqual(
+      ["tap:logRetentionDays", "tap:spotPercentage", "tap:typo", "tap:vpcCidr"].sort(),
+    );
+    expect(e.message).toMatch(/^tap: invalid configuration \(4 problems\):/);
+    for (const p of e.problems) expect(e.message).toContain(p.reason);
+  });
+
+  it("accepts AL2 below 1.33 with a warning about its end of support", () => {
+    const { config, warnings } = resolveConfig({ nodeOperatingSystem: "AL2" }, ctx);
+    expect(config.nodeOperatingSystem).toBe("AL2");
+    expect(warnings.join("\n")).toMatch(/AL2, which AWS stopped supporting on 2025-06-30/);
+  });
+});
+
+describe("the README's configuration table", () => {
+  const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+  const rows = new Map<string, string>();
+  for (const m of readme.matchAll(/^\| `([a-zA-Z]+)` \| [^|]+ \| ([^|]+) \|/gm))
+    rows.set(m[1], m[2].trim());
+
+  it("documents every config key, and no key tap does not read", () => {
+    expect([...rows.keys()].sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  it.each(Object.entries(DEFAULTS))("shows the default of %s as DEFAULTS has it", (key, value) => {
+    const shown = Array.isArray(value) ? `\`${JSON.stringify(value)}\`` : `\`${String(value)}\``;
+    expect(rows.get(key)).toBe(shown);
+  });
+});
+
+describe("instanceArchitecture", () => {
+  it.each([
+    ["m6i.large", "x86_64"],
+    ["m5a.large", "x86_64"],
+    ["g4dn.xlarge", "x86_64"],
+    ["m6g.large", "arm64"],
+    ["c7gn.xlarge", "arm64"],
+    ["t4g.medium", "arm64"],
+  ])("%s is %s", (type, arch) => {
+    expect(instanceArchitecture(type)).toBe(arch);
+  });
+});
