@@ -1,0 +1,84 @@
+/**
+ * The contract between the service catalog (lib/services/catalog.ts, workloads.ts) and the mesh
+ * (lib/services/mesh.ts). Both sides derive everything from one `ServiceSpec` per microservice.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsScope, PolicyStatement } from "../iam/policy";
+
+/** A CloudWatch metric a service scales on (KEDA aws-cloudwatch trigger). */
+export interface CloudWatchScaling {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** Target value per replica. */
+  readonly targetValue: number;
+  /** Statistic; default Average. */
+  readonly statistic?: "Average" | "Sum" | "Maximum" | "Minimum" | "SampleCount";
+}
+
+/** An IAM statement a service's own IRSA role grants (catalog-declared permissions). */
+export interface ServicePermission {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+export interface ResourceQuantities {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+/** One microservice, as declared in the catalog (`tap:services`). */
+export interface ServiceSpec {
+  /** DNS label; also the service's namespace. */
+  readonly name: string;
+  /** Public image pinned by tag or digest (never `latest`). */
+  readonly image: string;
+  /** Port the container serves HTTP on (also the Service port). */
+  readonly port: number;
+  /** Path answering health checks (probes, mesh health check). */
+  readonly healthPath: string;
+  /** Whether this is the public edge (admits traffic from the load balancer path). */
+  readonly public: boolean;
+  /** Names of the services it calls: the call graph. */
+  readonly calls: readonly string[];
+  readonly replicas: { readonly min: number; readonly max: number };
+  /** CPU utilization (% of requests) the autoscaler keeps. */
+  readonly cpuTargetPercent: number;
+  readonly cloudwatchMetric?: CloudWatchScaling;
+  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  /** AWS permissions for the service's own IRSA role; none = no role. */
+  readonly awsPermissions: readonly ServicePermission[];
+}
+
+/** Labels that select a service's pods (Deployment, Service, NetworkPolicy, mesh podSelector). */
+export function serviceSelector(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "tap" };
+}
+
+/** The namespace a service runs in: its own, for segmentation. */
+export function serviceNamespace(name: string): string {
+  return name;
+}
+
+/** The in-cluster DNS name of a service. */
+export function serviceHost(name: string): string {
+  return `${name}.${serviceNamespace(name)}.svc.cluster.local`;
+}
+
+/** What the mesh adds to every service when App Mesh is on; absent when it is off. */
+export interface MeshBinding {
+  readonly meshName: string;
+  /** Labels for each service namespace (sidecar injection, mesh namespace selector). */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  /** Pod annotations (e.g. which virtual node the injected Envoy is). */
+  podAnnotations(service: string): Record<string, string>;
+  /** PSS enforce level the injected proxy needs (its init container needs NET_ADMIN). */
+  readonly podSecurity: "privileged" | "baseline" | "restricted";
+  /** IAM statements the service's role needs for the data plane (Envoy xDS, X-Ray writes). */
+  policyStatements(service: string, scope: AwsScope): PolicyStatement[];
+  /** Egress the data plane needs beyond the call graph (App Mesh and X-Ray endpoints). */
+  readonly extraEgress: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** Ports beyond the service port that callers reach in the mesh (none for HTTP via Envoy). */
+  readonly dependsOn: readonly pulumi.Resource[];
+}
