@@ -46,7 +46,10 @@ export interface ServiceSpec {
   /** CPU utilization (% of requests) the autoscaler keeps. */
   readonly cpuTargetPercent: number;
   readonly cloudwatchMetric?: CloudWatchScaling;
-  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  readonly resources: {
+    readonly requests: ResourceQuantities;
+    readonly limits: ResourceQuantities;
+  };
   /** AWS permissions for the service's own IRSA role; none = no role. */
   readonly awsPermissions: readonly ServicePermission[];
 }

@@ -1,0 +1,174 @@
+/**
+ * The network baseline of every namespace tap creates for workloads: the Namespace (Pod Security
+ * Standards labels + the workload label Calico's global policies select on), a default-deny of all
+ * ingress and egress, and the one egress every pod needs (DNS to kube-dns). Everything else is
+ * opened by the service catalog, one NetworkPolicy per declared dependency.
+ *
+ * The instance metadata service (169.254.169.254) is never reachable from a workload pod: default-deny
+ * blocks it, `internetEgressPeer()` (the only "internet" peer later allow rules should use) excludes
+ * it, and Calico's `tap-deny-imds` GlobalNetworkPolicy (calico-policies.ts) logs and denies it ahead
+ * of every Kubernetes NetworkPolicy, so even a hand-written allow-all cannot open it.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AddonContext, podSecurityLabels } from "./types";
+
+/** The label that marks a tap workload namespace (Calico's global policies select on it). */
+export const WORKLOAD_NAMESPACE_LABEL = "tap/workload";
+/** The value WORKLOAD_NAMESPACE_LABEL carries on a workload namespace. */
+export const WORKLOAD_NAMESPACE_LABEL_VALUE = "true";
+/** EC2 instance metadata service (IPv4). */
+export const IMDS_CIDR = "169.254.169.254/32";
+
+/** Names of the baseline policies created in every workload namespace. */
+export const BASELINE_POLICY_NAMES = {
+  defaultDeny: "default-deny-all",
+  allowDns: "allow-dns",
+} as const;
+
+/** Namespaces that must never be turned into workload namespaces (system or add-on owned). */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  "default",
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "tigera-operator",
+  "calico-system",
+  "calico-apiserver",
+];
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** Peer for "the internet" in later egress allow rules: 0.0.0.0/0 except the metadata service. */
+export function internetEgressPeer(): { ipBlock: { cidr: string; except: string[] } } {
+  return { ipBlock: { cidr: "0.0.0.0/0", except: [IMDS_CIDR] } };
+}
+
+/** Selects every pod of the namespace and allows nothing, in either direction. */
+export function defaultDenyAllSpec(): NetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+}
+
+/** The cluster DNS pods (CoreDNS keeps the `k8s-app: kube-dns` label on EKS). */
+export function kubeDnsPeer(): NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+  };
+}
+
+/** Egress from every pod of the namespace to kube-dns on UDP and TCP 53, and nothing else. */
+export function allowDnsSpec(): NetworkPolicySpec {
+  return {
+    podSelector: {},
+    policyTypes: ["Egress"],
+    egress: [
+      {
+        to: [kubeDnsPeer()],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ],
+  };
+}
+
+export interface BaselineOptions {
+  /** Resources the policies wait for (the namespace, the Calico release). Default: none. */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+/** Creates `default-deny-all` and `allow-dns` in `namespace` (which must exist or be in dependsOn). */
+export function createNamespaceBaseline(
+  ctx: AddonContext,
+  namespace: string,
+  opts: BaselineOptions = {},
+): k8s.networking.v1.NetworkPolicy[] {
+  const resourceOpts = {
+    parent: ctx.parent,
+    provider: ctx.k8sProvider,
+    dependsOn: opts.dependsOn ?? [],
+  };
+  const policy = (name: string, spec: NetworkPolicySpec) =>
+    new k8s.networking.v1.NetworkPolicy(
+      ctx.name(`np-${namespace}-${name}`),
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: {
+          name,
+          namespace,
+          labels: { "app.kubernetes.io/managed-by": "pulumi", "tap/baseline": "true" },
+        },
+        spec,
+      },
+      resourceOpts,
+    );
+  return [
+    policy(BASELINE_POLICY_NAMES.defaultDeny, defaultDenyAllSpec()),
+    policy(BASELINE_POLICY_NAMES.allowDns, allowDnsSpec()),
+  ];
+}
+
+export interface WorkloadNamespaceOptions {
+  /** Pod Security Standards level enforced on the namespace. Default: "restricted". */
+  readonly podSecurity?: "restricted" | "baseline";
+  /** Extra labels; they cannot override the PSS labels or the workload label. Default: none. */
+  readonly labels?: Record<string, string>;
+  /** Resources the namespace waits for (e.g. the Calico release, so policies are enforced). */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+export interface WorkloadNamespace {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly policies: k8s.networking.v1.NetworkPolicy[];
+}
+
+const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The labels of a workload namespace: user labels first, then the ones tap enforces. */
+export function workloadNamespaceLabels(
+  environmentSuffix: string,
+  opts: Pick<WorkloadNamespaceOptions, "podSecurity" | "labels"> = {},
+): Record<string, string> {
+  return {
+    ...(opts.labels ?? {}),
+    "app.kubernetes.io/managed-by": "pulumi",
+    "tap/environment": environmentSuffix,
+    ...podSecurityLabels(opts.podSecurity ?? "restricted"),
+    [WORKLOAD_NAMESPACE_LABEL]: WORKLOAD_NAMESPACE_LABEL_VALUE,
+  };
+}
+
+/** Creates a workload Namespace (PSS labels + workload label) and its network baseline. */
+export function createWorkloadNamespace(
+  ctx: AddonContext,
+  name: string,
+  opts: WorkloadNamespaceOptions = {},
+): WorkloadNamespace {
+  if (!DNS_LABEL_RE.test(name)) {
+    throw new Error(
+      `workload namespace "${name}" is not a valid Kubernetes name (lowercase letters, digits and "-", 1-63 characters)`,
+    );
+  }
+  if (RESERVED_NAMESPACES.includes(name)) {
+    throw new Error(
+      `workload namespace "${name}" is reserved; use a dedicated namespace (reserved: ${RESERVED_NAMESPACES.join(", ")})`,
+    );
+  }
+  const namespace = new k8s.core.v1.Namespace(
+    ctx.name(`ns-${name}`),
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: workloadNamespaceLabels(ctx.config.environmentSuffix, opts) },
+    },
+    { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: opts.dependsOn ?? [] },
+  );
+  const policies = createNamespaceBaseline(ctx, name, {
+    dependsOn: [namespace, ...(opts.dependsOn ?? [])],
+  });
+  return { namespace, policies };
+}
