@@ -79,6 +79,10 @@ export function blockDevicesFor(
     : [{ deviceName: "/dev/xvda", ebs: ebs(50) }];
 }
 
+/** Role names of the two groups; the spot one is what cluster-autoscaler's priority expander prefers. */
+export const SPOT_NODE_GROUP_ROLE = "tap-spot";
+export const ON_DEMAND_NODE_GROUP_ROLE = "tap-ondemand";
+
 /** Label key naming each node's capacity type (EKS also sets eks.amazonaws.com/capacityType). */
 export const CAPACITY_LABEL = "tap/capacity-type";
 export const EKS_CAPACITY_LABEL = "eks.amazonaws.com/capacityType";
@@ -214,7 +218,7 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
 
   const plan: { capacityType: "SPOT" | "ON_DEMAND"; role: string; label: string; sizes: Sizes }[] =
     [
-      { capacityType: "SPOT", role: "tap-spot", label: "spot", sizes: split.spot },
+      { capacityType: "SPOT", role: SPOT_NODE_GROUP_ROLE, label: "spot", sizes: split.spot },
       {
         capacityType: "ON_DEMAND",
         role: "tap-ondemand",

@@ -1,14 +1,18 @@
 /**
  * TapStack: the composition root. It resolves the config (throwing before anything exists), then
- * wires network -> cluster -> node groups, and exposes typed outputs. The work lives in the
+ * wires network -> cluster -> node groups -> add-ons, and exposes typed outputs. The work lives in the
  * `createX(ctx, args)` functions of the modules it calls.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, TapConfig, TapConfigInput, resolveConfig } from "./config";
 import { createCluster, createKmsKey } from "./cluster";
 import { makeContext } from "./context";
 import { createNetwork } from "./network";
 import { createNodeGroups } from "./node-groups";
+import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
+import { AddonContext } from "./addons/types";
+import { pinsFor } from "./addons/versions";
 
 export interface TapStackArgs {
   /** Raw or typed `tap:` settings; validated before the component registers. */
@@ -36,6 +40,9 @@ export class TapStack extends pulumi.ComponentResource {
   readonly flowLogGroupName: pulumi.Output<string>;
   readonly region: pulumi.Output<string>;
   readonly environmentSuffix: pulumi.Output<string>;
+  readonly irsaRoleArns: pulumi.Output<Record<string, string>>;
+  readonly applicationLogGroupName: pulumi.Output<string>;
+  readonly namespaces: pulumi.Output<string[]>;
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
@@ -58,7 +65,18 @@ export class TapStack extends pulumi.ComponentResource {
       privateSubnetIds: network.privateSubnetIds,
     });
 
-    const region = pulumi.output(pulumi.runtime.getConfig("aws:region") ?? "us-east-1");
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const addonCtx: AddonContext = {
+      ...ctx,
+      pins: pinsFor(config.kubernetesVersion),
+      k8sProvider: cluster.k8sProvider,
+      oidcProviderArn: cluster.oidcProviderArn,
+      oidcIssuer: cluster.oidcIssuer,
+      region,
+      nodeGroups: nodes.groups.map((g) => g.group),
+    };
+    const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
+
     this.clusterName = pulumi.output(cluster.name);
     this.clusterEndpoint = cluster.endpoint;
     this.clusterVersion = pulumi.output(config.kubernetesVersion);
@@ -76,6 +94,9 @@ export class TapStack extends pulumi.ComponentResource {
     this.flowLogGroupName = network.flowLogGroup.name;
     this.region = region;
     this.environmentSuffix = pulumi.output(config.environmentSuffix);
+    this.irsaRoleArns = pulumi.output(addonRoleArns(addons));
+    this.applicationLogGroupName = addons.fluentBit.logGroups.application.name;
+    this.namespaces = pulumi.output(addonNamespaces(addons));
 
     this.registerOutputs(stackOutputs(this));
   }
@@ -101,6 +122,9 @@ export function stackOutputs(stack: TapStack) {
     flowLogGroupName: stack.flowLogGroupName,
     region: stack.region,
     environmentSuffix: stack.environmentSuffix,
+    irsaRoleArns: stack.irsaRoleArns,
+    applicationLogGroupName: stack.applicationLogGroupName,
+    namespaces: stack.namespaces,
   };
 }
 export type StackOutputs = ReturnType<typeof stackOutputs>;

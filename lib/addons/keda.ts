@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { STS_AUDIENCE } from "../iam/irsa";
 import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
 import { kedaOperatorPolicy } from "./keda-iam";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, podSecurityLabels } from "./types";
+import { createWorkloadNamespace } from "./network-policies";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "./types";
 
 export interface KedaArgs {
   /** Operator replicas (leader election: one active, the rest standby); default 2. */
@@ -217,11 +218,12 @@ export function kedaProbe(ctx: AddonContext, keda: KedaResult): KedaProbe {
   const common = managedLabels(ctx);
   const labels = { app: p.name, ...common };
 
-  const namespace = new k8s.core.v1.Namespace(
-    ctx.name("keda-probe-ns"),
-    { metadata: { name: p.namespace, labels: { ...podSecurityLabels("restricted"), ...common } } },
-    opts,
-  );
+  // A workload namespace like any other: PSS restricted, default-deny NetworkPolicies + DNS.
+  const { namespace } = createWorkloadNamespace(ctx, p.namespace, {
+    podSecurity: "restricted",
+    labels: common,
+    dependsOn: [keda.release],
+  });
 
   const deployment = new k8s.apps.v1.Deployment(
     ctx.name("keda-probe"),

@@ -25,6 +25,12 @@ export interface AddonResult {
   readonly roleArn?: pulumi.Output<string>;
 }
 
+/** Container requests and limits. */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
 /** Node selector that keeps critical controllers on on-demand capacity (EKS sets this label). */
 export const ON_DEMAND_SELECTOR = { "eks.amazonaws.com/capacityType": "ON_DEMAND" } as const;
 

@@ -81,6 +81,9 @@ describe("TapStack", () => {
         "flowLogGroupName",
         "region",
         "environmentSuffix",
+        "irsaRoleArns",
+        "applicationLogGroupName",
+        "namespaces",
       ].sort(),
     );
     await expect(pulumi.isSecret(outputs.kubeconfig)).resolves.toBe(true);
@@ -101,6 +104,16 @@ describe("TapStack", () => {
     ["controlPlaneLogGroupName", "/aws/eks/tap-eks-qa7/cluster"],
     ["flowLogGroupName", "/aws/vpc/tap-flow-logs-qa7"],
     ["environmentSuffix", "qa7"],
+    [
+      "irsaRoleArns",
+      {
+        fluentBit: "arn:aws:iam::123456789012:role/tap-fluent-bit-qa7",
+        clusterAutoscaler: "arn:aws:iam::123456789012:role/tap-cluster-autoscaler-qa7",
+        keda: "arn:aws:iam::123456789012:role/tap-keda-qa7",
+      },
+    ],
+    ["applicationLogGroupName", "/aws/eks/tap-eks-qa7/application"],
+    ["namespaces", ["tigera-operator", "amazon-cloudwatch", "keda", "tap-probe"]],
   ])("output %s is %j", async (key, expected) => {
     const { value } = await synth();
     const outputs = stackOutputs(value) as Record<string, pulumi.Output<unknown>>;

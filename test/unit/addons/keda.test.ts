@@ -313,6 +313,16 @@ describe("kedaProbe", () => {
     });
   });
 
+  it("puts the probe namespace under the workload baseline: default-deny plus DNS only", async () => {
+    const policies = (await run()).resources
+      .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .map((r) => r.inputs as { metadata: { name: string; namespace: string } });
+    expect(policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
+      "tap-probe/allow-dns",
+      "tap-probe/default-deny-all",
+    ]);
+  });
+
   it("runs a hardened, pinned, resource-bounded probe Deployment that leaves replicas to the HPA", async () => {
     const { resources } = await run();
     const dep = one(resources, DEPLOYMENT).inputs as {
@@ -414,6 +424,8 @@ describe("kedaProbe", () => {
         "Deployment",
         "Namespace",
         "Namespace",
+        "NetworkPolicy",
+        "NetworkPolicy",
         "ScaledObject",
       ]);
       for (const m of manifests) expect(() => validateManifest(m)).not.toThrow();
