@@ -13,6 +13,8 @@ module.exports = {
       testEnvironment: "node",
       roots: ["<rootDir>/test/unit"],
       setupFiles: ["<rootDir>/test/helpers/setup.ts"],
+      // A whole-stack synthesis takes 1-3 s alone and longer on a busy 2-core CI machine.
+      testTimeout: 60000,
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
     },

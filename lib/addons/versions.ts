@@ -232,7 +232,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
       "v1.35.1",
       "kubermatic/kubermatic#16253 (chart 9.59.0 = appVersion 1.35.0; UNVERIFIED upstream Chart.yaml); v1.35.1 promoted in kubernetes/k8s.io#9676",
     ),
-    calico: CALICO_3_31,
+    // 3.31 lists 1.32-1.34 as tested; 3.30 is the newest line whose docs list 1.35.
+    calico: CALICO_3_30,
     fluentBit: FLUENT_BIT,
     metricsServer: METRICS_SERVER_0_8,
     keda: KEDA_2_20,

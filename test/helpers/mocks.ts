@@ -6,6 +6,7 @@
  * each; their outputs are the fakes below. Tests assert on the inputs tap passes them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument } from "../../lib/iam/policy";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -220,15 +221,4 @@ export function policyOf(r: RecordedResource, key = "policy"): PolicyDocument {
   return JSON.parse(raw) as PolicyDocument;
 }
 
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Principal?: Record<string, string | string[]>;
-  Action: string | string[];
-  Resource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-export interface PolicyDocument {
-  Version: string;
-  Statement: PolicyStatement[];
-}
+export type { PolicyDocument, PolicyStatement } from "../../lib/iam/policy";
