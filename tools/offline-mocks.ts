@@ -1,0 +1,225 @@
+/**
+ * The one mock harness, shared by the unit tests (test/helpers/mocks.ts), the offline plan and the
+ * start-up benchmark. `mockTap(build)` runs tap against Pulumi mocks (no engine, no cloud)
+ * and returns every resource it registered (type, name, inputs) and every data-source call.
+ *
+ * Remote components (eks.Cluster, eks.ManagedNodeGroup, awsx.ec2.Vpc) register as ONE resource
+ * each; their outputs are the fakes below. Tests assert on the inputs tap passes them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument } from "../lib/iam/policy";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+export const OIDC_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+export const OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC_ISSUER}`;
+
+export type Inputs = Record<string, unknown>;
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Inputs;
+  readonly custom: boolean;
+  /** The provider reference (URN::id) the resource was registered with, if any. */
+  readonly provider?: string;
+}
+
+export interface RecordedCall {
+  readonly token: string;
+  readonly inputs: Inputs;
+}
+
+export interface ClusterVersionFake {
+  clusterVersion: string;
+  versionStatus: "STANDARD_SUPPORT" | "EXTENDED_SUPPORT" | "UNSUPPORTED";
+  endOfStandardSupportDate: string;
+  endOfExtendedSupportDate: string;
+}
+
+/** What EKS answered in us-east-1 as of 2026-11 (from the EKS version calendar). */
+export const EKS_VERSIONS_2026_11: ClusterVersionFake[] = [
+  ["1.28", "UNSUPPORTED", "2024-11-26", "2025-11-26"],
+  ["1.29", "UNSUPPORTED", "2025-03-23", "2026-03-23"],
+  ["1.30", "UNSUPPORTED", "2025-07-23", "2026-07-23"],
+  ["1.31", "EXTENDED_SUPPORT", "2025-11-26", "2026-11-26"],
+  ["1.32", "EXTENDED_SUPPORT", "2026-03-23", "2027-03-23"],
+  ["1.33", "EXTENDED_SUPPORT", "2026-07-29", "2027-07-29"],
+  ["1.34", "STANDARD_SUPPORT", "2026-12-02", "2027-12-02"],
+  ["1.35", "STANDARD_SUPPORT", "2027-03-27", "2028-03-27"],
+].map(([clusterVersion, versionStatus, std, ext]) => ({
+  clusterVersion,
+  versionStatus: versionStatus as ClusterVersionFake["versionStatus"],
+  endOfStandardSupportDate: `${std}T00:00:00Z`,
+  endOfExtendedSupportDate: `${ext}T00:00:00Z`,
+}));
+
+/** The EKS add-on version the fake getAddonVersion returns: it names the minor it was asked for. */
+export const fakeAddonVersion = (addonName: string, kubernetesVersion: string): string =>
+  `v${kubernetesVersion}.0-${addonName}-eksbuild.1`;
+
+function fakeState(type: string, name: string, inputs: Inputs): Inputs {
+  const str = (key: string): string => (typeof inputs[key] === "string" ? inputs[key] : name);
+  switch (type) {
+    case "awsx:ec2:Vpc": {
+      const azs =
+        typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 3;
+      const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${kind}-${i}`);
+      return {
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: ids("private"),
+        publicSubnetIds: ids("public"),
+      };
+    }
+    case "eks:index:Cluster":
+      return {
+        kubeconfigJson: JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: str("name") }],
+        }),
+        kubeconfig: { apiVersion: "v1", kind: "Config" },
+        oidcProviderArn: OIDC_PROVIDER_ARN,
+        oidcIssuer: OIDC_ISSUER,
+        oidcProviderUrl: `https://${OIDC_ISSUER}`,
+        clusterSecurityGroupId: "sg-0cluster0000000000",
+        core: { endpoint: "https://EXAMPLE0123.gr7.us-east-1.eks.amazonaws.com" },
+      };
+    case "eks:index:ManagedNodeGroup":
+      return {
+        nodeGroup: { nodeGroupName: `${String(inputs.nodeGroupNamePrefix ?? name)}20261121` },
+      };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`, keyId: `key-${name}` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return {
+        name: str("name"),
+        arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${str("name")}`,
+      };
+    case "aws:iam/role:Role":
+      return { name: str("name"), arn: `arn:aws:iam::${ACCOUNT}:role/${str("name")}` };
+    case "aws:iam/policy:Policy":
+      return { arn: `arn:aws:iam::${ACCOUNT}:policy/${str("name")}` };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { latestVersion: 1 };
+    default:
+      return {};
+  }
+}
+
+export interface SynthesisResult<T> {
+  readonly resources: readonly RecordedResource[];
+  readonly calls: readonly RecordedCall[];
+  readonly value: T;
+}
+
+/** Per-test answers for data sources, keyed by token; cleared by every `mockTap` call. */
+export type CallOverrides = Record<string, (inputs: Inputs) => Inputs>;
+
+/**
+ * Installs fresh mocks and runs `build` against them. Resolves once every registration the
+ * program started has settled, with everything recorded.
+ */
+export async function mockTap<T>(
+  build: () => T | Promise<T>,
+  overrides: CallOverrides = {},
+  stack = "dev",
+): Promise<SynthesisResult<T>> {
+  const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args: pulumi.runtime.MockResourceArgs) => {
+        const inputs = args.inputs as Inputs;
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          custom: args.custom ?? true,
+          provider: args.provider,
+        });
+        return {
+          id: `${args.name}-id`,
+          state: { ...inputs, ...fakeState(args.type, args.name, inputs) },
+        };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => {
+        const inputs = args.inputs as Inputs;
+        calls.push({ token: args.token, inputs });
+        const override = overrides[args.token];
+        if (override) return override(inputs);
+        switch (args.token) {
+          case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+              accountId: ACCOUNT,
+              arn: `arn:aws:iam::${ACCOUNT}:user/ci`,
+              userId: "AIDEXAMPLE",
+            };
+          case "aws:index/getRegion:getRegion":
+            return { region: REGION, name: REGION, id: REGION };
+          case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+          case "aws:eks/getAddonVersion:getAddonVersion":
+            return {
+              ...inputs,
+              version: fakeAddonVersion(String(inputs.addonName), String(inputs.kubernetesVersion)),
+            };
+          case "aws:eks/getClusterVersions:getClusterVersions":
+            return { clusterVersions: EKS_VERSIONS_2026_11, region: REGION };
+          default:
+            return inputs;
+        }
+      },
+    },
+    "tap",
+    stack,
+    false,
+  );
+  const value = await build();
+  await settle(() => resources.length + calls.length);
+  return { resources, calls, value };
+}
+
+/** Waits until nothing new is registered for a few macrotask turns (mocks answer synchronously). */
+async function settle(count: () => number): Promise<void> {
+  let last = -1;
+  let stable = 0;
+  while (stable < 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = count();
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+}
+
+/** Resolves an Output's value (mocks run with preview=false, so every value is known). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+export function one(
+  resources: readonly RecordedResource[],
+  type: string,
+  name?: string,
+): RecordedResource {
+  const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`,
+    );
+  }
+  return found[0];
+}
+
+/** Parses a JSON policy document input (policies are passed as JSON strings). */
+export function policyOf(r: RecordedResource, key = "policy"): PolicyDocument {
+  const raw = r.inputs[key];
+  if (typeof raw !== "string") throw new Error(`${r.type} ${r.name} has no JSON ${key}`);
+  return JSON.parse(raw) as PolicyDocument;
+}
+
+export type { PolicyDocument, PolicyStatement } from "../lib/iam/policy";
