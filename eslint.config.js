@@ -3,7 +3,9 @@ const js = require("@eslint/js");
 const tseslint = require("typescript-eslint");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", "**/*.js", "!eslint.config.js"] },
+  {
+    ignores: ["node_modules/", "dist/", "coverage/", "**/*.js", "!eslint.config.js", "!tools/*.js"],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -14,8 +16,18 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js"],
-    languageOptions: { globals: { require: "readonly", module: "writable" } },
+    files: ["eslint.config.js", "tools/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        performance: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

@@ -23,6 +23,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   /** The provider reference (URN::id) the resource was registered with, if any. */
   readonly provider?: string;
+  /** When it was registered: ms since the process started (the start-up benchmark reads it). */
+  readonly at: number;
 }
 
 export interface RecordedCall {
@@ -137,6 +139,7 @@ export async function mockTap<T>(
           inputs,
           custom: args.custom ?? true,
           provider: args.provider,
+          at: performance.now(),
         });
         return {
           id: `${args.name}-id`,
