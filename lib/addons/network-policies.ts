@@ -113,8 +113,12 @@ export function createNamespaceBaseline(
 }
 
 export interface WorkloadNamespaceOptions {
-  /** Pod Security Standards level enforced on the namespace. Default: "restricted". */
-  readonly podSecurity?: "restricted" | "baseline";
+  /**
+   * Pod Security Standards level enforced on the namespace. Default: "restricted". "privileged" is
+   * for App Mesh service namespaces only: the injected proxy-init container needs NET_ADMIN, which
+   * baseline forbids (warn and audit stay at restricted so the exception stays visible).
+   */
+  readonly podSecurity?: "restricted" | "baseline" | "privileged";
   /** Extra labels; they cannot override the PSS labels or the workload label. Default: none. */
   readonly labels?: Record<string, string>;
   /** Resources the namespace waits for (e.g. the Calico release, so policies are enforced). */
