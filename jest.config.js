@@ -7,14 +7,14 @@ const tsJest = ["ts-jest", { diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A whole-stack synthesis takes 1-3 s alone and longer on a busy 2-core CI machine.
+  testTimeout: 60000,
   projects: [
     {
       displayName: "unit",
       testEnvironment: "node",
       roots: ["<rootDir>/test/unit"],
       setupFiles: ["<rootDir>/test/helpers/setup.ts"],
-      // A whole-stack synthesis takes 1-3 s alone and longer on a busy 2-core CI machine.
-      testTimeout: 60000,
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
     },

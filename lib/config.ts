@@ -11,6 +11,8 @@ import {
   isSupportedKubernetesVersion,
 } from "./addons/versions";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
+import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
+import { ServiceSpec } from "./services/types";
 
 export type NatGatewayStrategy = "OnePerAz" | "Single";
 export type NodeOperatingSystem = "Bottlerocket" | "AL2023" | "AL2";
@@ -51,6 +53,8 @@ export interface TapConfig {
   readonly clusterAdminArns: readonly string[];
   /** Whether to build the AWS App Mesh service mesh (App Mesh was discontinued 2026-09-30). */
   readonly enableAppMesh: boolean;
+  /** The service catalog: one declaration per microservice (workloads, scaling, policies, mesh). */
+  readonly services: readonly ServiceSpec[];
 }
 
 /** CloudWatch Logs' accepted retention values (PutRetentionPolicy). */
@@ -79,6 +83,7 @@ export const DEFAULTS = {
   endpointPublicAccessCidrs: ["0.0.0.0/0"],
   clusterAdminArns: [],
   enableAppMesh: true,
+  services: DEFAULT_SERVICES,
 } as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix">;
 
 /** Every key tap reads, in README order. */
@@ -314,6 +319,8 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
     );
   }
 
+  const services = parseServiceCatalog(p.json("services"), fail);
+
   if (problems.length > 0) throw new TapConfigError(problems);
 
   return {
@@ -335,6 +342,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       endpointPublicAccessCidrs: cidrs,
       clusterAdminArns: admins,
       enableAppMesh: appMesh,
+      services,
     },
     warnings,
   };

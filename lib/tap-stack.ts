@@ -13,6 +13,7 @@ import { createNodeGroups } from "./node-groups";
 import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
 import { AddonContext } from "./addons/types";
 import { pinsFor } from "./addons/versions";
+import { deployServiceCatalog } from "./services";
 
 export interface TapStackArgs {
   /** Raw or typed `tap:` settings; validated before the component registers. */
@@ -43,6 +44,10 @@ export class TapStack extends pulumi.ComponentResource {
   readonly irsaRoleArns: pulumi.Output<Record<string, string>>;
   readonly applicationLogGroupName: pulumi.Output<string>;
   readonly namespaces: pulumi.Output<string[]>;
+  readonly serviceNames: pulumi.Output<string[]>;
+  readonly serviceEndpoints: pulumi.Output<Record<string, string>>;
+  readonly serviceRoleArns: pulumi.Output<Record<string, string>>;
+  readonly appMeshName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
@@ -76,6 +81,14 @@ export class TapStack extends pulumi.ComponentResource {
       nodeGroups: nodes.groups.map((g) => g.group),
     };
     const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
+    const catalog = deployServiceCatalog(addonCtx, {
+      services: config.services,
+      keda: addons.keda,
+      enableAppMesh: config.enableAppMesh,
+      vpcId: network.vpcId,
+      dependsOn: [addons.calico.release],
+    });
+    const services = Object.entries(catalog.workloads.services);
 
     this.clusterName = pulumi.output(cluster.name);
     this.clusterEndpoint = cluster.endpoint;
@@ -94,9 +107,21 @@ export class TapStack extends pulumi.ComponentResource {
     this.flowLogGroupName = network.flowLogGroup.name;
     this.region = region;
     this.environmentSuffix = pulumi.output(config.environmentSuffix);
-    this.irsaRoleArns = pulumi.output(addonRoleArns(addons));
+    const roleArns: Record<string, pulumi.Output<string>> = addonRoleArns(addons);
+    if (catalog.mesh) roleArns.appMeshController = catalog.mesh.controller.roleArn;
+    this.irsaRoleArns = pulumi.output(roleArns);
     this.applicationLogGroupName = addons.fluentBit.logGroups.application.name;
-    this.namespaces = pulumi.output(addonNamespaces(addons));
+    this.namespaces = pulumi.output([
+      ...addonNamespaces(addons),
+      ...(catalog.mesh ? [catalog.mesh.controller.namespace] : []),
+      ...services.map(([, s]) => s.namespace),
+    ]);
+    this.serviceNames = pulumi.output(services.map(([name]) => name));
+    this.serviceEndpoints = pulumi.output(
+      Object.fromEntries(services.map(([name, s]) => [name, s.endpoint])),
+    );
+    this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
+    this.appMeshName = pulumi.output(catalog.mesh?.meshName);
 
     this.registerOutputs(stackOutputs(this));
   }
@@ -125,6 +150,10 @@ export function stackOutputs(stack: TapStack) {
     irsaRoleArns: stack.irsaRoleArns,
     applicationLogGroupName: stack.applicationLogGroupName,
     namespaces: stack.namespaces,
+    serviceNames: stack.serviceNames,
+    serviceEndpoints: stack.serviceEndpoints,
+    serviceRoleArns: stack.serviceRoleArns,
+    appMeshName: stack.appMeshName,
   };
 }
 export type StackOutputs = ReturnType<typeof stackOutputs>;

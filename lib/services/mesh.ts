@@ -53,8 +53,12 @@ export const MESH_DEFAULTS = {
 export interface CreateMeshArgs {
   /** The tap VPC: the Cloud Map private DNS namespace is associated with it. */
   readonly vpcId: pulumi.Input<string>;
-  /** The service namespaces (labelled with `meshNamespaceLabels`); the namespaced CRs wait for them. */
-  readonly namespaces?: readonly pulumi.Resource[];
+  /**
+   * The service namespaces (labelled with `meshNamespaceLabels`); the namespaced CRs wait for them.
+   * A promise lets the stack create the mesh first (the workloads need its binding) and hand the
+   * namespaces over once the workloads have made them.
+   */
+  readonly namespaces?: readonly pulumi.Resource[] | Promise<readonly pulumi.Resource[]>;
 }
 
 export interface MeshResult {
@@ -198,10 +202,13 @@ export function createMesh(
     { parent: ctx.parent },
   );
 
-  const crOpts = (dependsOn: pulumi.Resource[]) => ({
+  const namespaces = Promise.resolve(args.namespaces ?? []);
+  const crOpts = (dependsOn: pulumi.Resource[], inNamespace: boolean) => ({
     parent: ctx.parent,
     provider: ctx.k8sProvider,
-    dependsOn: [controller.release, ...dependsOn],
+    dependsOn: inNamespace
+      ? namespaces.then((ns) => [controller.release, ...ns, ...dependsOn])
+      : [controller.release, ...dependsOn],
   });
   const cr = (
     role: string,
@@ -219,7 +226,7 @@ export function createMesh(
         metadata: { name, ...(namespace ? { namespace } : {}), labels },
         spec,
       },
-      crOpts(dependsOn),
+      crOpts(dependsOn, namespace !== undefined),
     );
 
   // Cluster-scoped: no metadata.namespace.
@@ -237,7 +244,7 @@ export function createMesh(
   );
 
   const objects: k8s.apiextensions.CustomResource[] = [meshCr];
-  const namespaced = [meshCr, ...(args.namespaces ?? [])];
+  const namespaced = [meshCr];
   for (const s of services) {
     const ns = serviceNamespace(s.name);
     // The node waits for the Cloud Map namespace, so on destroy it is deleted first and the

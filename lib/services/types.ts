@@ -82,6 +82,6 @@ export interface MeshBinding {
   policyStatements(service: string, scope: AwsScope): PolicyStatement[];
   /** Egress the data plane needs beyond the call graph (App Mesh and X-Ray endpoints). */
   readonly extraEgress: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
-  /** Ports beyond the service port that callers reach in the mesh (none for HTTP via Envoy). */
+  /** What the service workloads wait for (the controller's injector and the Mesh). */
   readonly dependsOn: readonly pulumi.Resource[];
 }

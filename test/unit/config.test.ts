@@ -276,16 +276,25 @@ describe("resolveConfig rejects bad input, naming the key, the value and what is
 });
 
 describe("the README's configuration table", () => {
-  const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+  const whole = readFileSync(join(__dirname, "../../README.md"), "utf8");
+  const start = whole.indexOf("\n## Configuration");
+  const readme = whole.slice(start, whole.indexOf("\n## ", start + 1));
   const rows = new Map<string, string>();
-  for (const m of readme.matchAll(/^\| `([a-zA-Z]+)` \| [^|]+ \| ([^|]+) \|/gm))
+  for (const m of readme.matchAll(/^\|\s*`([a-zA-Z]+)`\s*\|[^|]+\|\s*([^|]+?)\s*\|/gm))
     rows.set(m[1], m[2].trim());
 
   it("documents every config key, and no key tap does not read", () => {
     expect([...rows.keys()].sort()).toEqual([...CONFIG_KEYS].sort());
   });
 
-  it.each(Object.entries(DEFAULTS))("shows the default of %s as DEFAULTS has it", (key, value) => {
+  it("names the default service catalog's services and call graph", () => {
+    expect(rows.get("services")).toBe("`gateway → payments → ledger` (see Service catalog)");
+    expect(DEFAULTS.services.map((s) => s.name)).toEqual(["gateway", "payments", "ledger"]);
+    expect(DEFAULTS.services.map((s) => s.calls)).toEqual([["payments"], ["ledger"], []]);
+  });
+
+  const scalarDefaults = Object.entries(DEFAULTS).filter(([key]) => key !== "services");
+  it.each(scalarDefaults)("shows the default of %s as DEFAULTS has it", (key, value) => {
     const shown = Array.isArray(value) ? `\`${JSON.stringify(value)}\`` : `\`${String(value)}\``;
     expect(rows.get(key)).toBe(shown);
   });

@@ -84,6 +84,10 @@ describe("TapStack", () => {
         "irsaRoleArns",
         "applicationLogGroupName",
         "namespaces",
+        "serviceNames",
+        "serviceEndpoints",
+        "serviceRoleArns",
+        "appMeshName",
       ].sort(),
     );
     await expect(pulumi.isSecret(outputs.kubeconfig)).resolves.toBe(true);
@@ -110,14 +114,73 @@ describe("TapStack", () => {
         fluentBit: "arn:aws:iam::123456789012:role/tap-fluent-bit-qa7",
         clusterAutoscaler: "arn:aws:iam::123456789012:role/tap-cluster-autoscaler-qa7",
         keda: "arn:aws:iam::123456789012:role/tap-keda-qa7",
+        appMeshController: "arn:aws:iam::123456789012:role/tap-appmesh-controller-qa7",
       },
     ],
     ["applicationLogGroupName", "/aws/eks/tap-eks-qa7/application"],
-    ["namespaces", ["tigera-operator", "amazon-cloudwatch", "keda", "tap-probe"]],
+    [
+      "namespaces",
+      [
+        "tigera-operator",
+        "amazon-cloudwatch",
+        "keda",
+        "tap-probe",
+        "appmesh-system",
+        "gateway",
+        "payments",
+        "ledger",
+      ],
+    ],
+    ["serviceNames", ["gateway", "payments", "ledger"]],
+    [
+      "serviceEndpoints",
+      {
+        gateway: "http://gateway.gateway.svc.cluster.local:8080",
+        payments: "http://payments.payments.svc.cluster.local:8080",
+        ledger: "http://ledger.ledger.svc.cluster.local:8080",
+      },
+    ],
+    [
+      "serviceRoleArns",
+      {
+        gateway: "arn:aws:iam::123456789012:role/tap-svc-gateway-qa7",
+        payments: "arn:aws:iam::123456789012:role/tap-svc-payments-qa7",
+        ledger: "arn:aws:iam::123456789012:role/tap-svc-ledger-qa7",
+      },
+    ],
+    ["appMeshName", "tap-mesh-qa7"],
   ])("output %s is %j", async (key, expected) => {
     const { value } = await synth();
     const outputs = stackOutputs(value) as Record<string, pulumi.Output<unknown>>;
     await expect(valueOf(outputs[key])).resolves.toEqual(expected);
+  });
+
+  it("with tap:enableAppMesh=false builds no App Mesh object and leaves no mesh reference", async () => {
+    const { resources, value } = await mockTap(
+      () =>
+        new TapStack("tap", { config: { enableAppMesh: false }, context: { stackName: "dev" } }),
+    );
+    const meshy = resources.filter((r) =>
+      /appmesh|servicediscovery|mesh/i.test(`${r.type} ${r.name} ${JSON.stringify(r.inputs)}`),
+    );
+    expect(meshy.map((r) => `${r.type} ${r.name}`)).toEqual([]);
+    const outputs = stackOutputs(value);
+    await expect(valueOf(outputs.appMeshName)).resolves.toBeUndefined();
+    await expect(valueOf(outputs.serviceRoleArns)).resolves.toEqual({
+      ledger: "arn:aws:iam::123456789012:role/tap-svc-ledger-dev",
+    });
+    // The services and their call-graph policies stand on their own.
+    const policies = resources
+      .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .map((r) => r.inputs.metadata as { namespace: string; name: string })
+      .map((m) => `${m.namespace}/${m.name}`);
+    expect(policies).toEqual(
+      expect.arrayContaining([
+        "payments/allow-from-callers",
+        "payments/allow-to-callees",
+        "ledger/default-deny-all",
+      ]),
+    );
   });
 
   it("throws before registering anything when the config is bad", async () => {

@@ -1,0 +1,220 @@
+/**
+ * Field readers for the service catalog: each reads one raw value (as Pulumi config or code gives
+ * it: numbers and booleans may be strings), reports a problem naming its path
+ * (`tap:services[0].replicas.min ...`) and returns a usable fallback so parsing can go on.
+ */
+import { actionProblem, parseQuantity, resourceProblem } from "./catalog-rules";
+import { CloudWatchScaling, ResourceQuantities, ServicePermission, ServiceSpec } from "./types";
+
+export type Fail = (key: string, reason: string) => void;
+type Problem = (path: string, reason: string) => void;
+type Obj = Record<string, unknown>;
+
+export const show = (v: unknown): string =>
+  typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v));
+
+export class FieldReader {
+  constructor(readonly problem: Problem) {}
+
+  object(v: unknown, path: string): Obj | undefined {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Obj;
+    this.problem(path, `must be an object (got ${show(v)})`);
+    return undefined;
+  }
+
+  /** Reports every field of `obj` not in `allowed` (typos must not silently become defaults). */
+  onlyFields(obj: Obj, path: string, allowed: readonly string[]): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.includes(key)) {
+        this.problem(`${path}.${key}`, `is not a field here (known: ${allowed.join(", ")})`);
+      }
+    }
+  }
+
+  /** A non-empty string; `fallback` undefined makes the field required. */
+  string(v: unknown, path: string, fallback?: string): string | undefined {
+    if (v === undefined) {
+      if (fallback === undefined) this.problem(path, "is required");
+      return fallback;
+    }
+    if (typeof v === "string" && v.trim() !== "") return v.trim();
+    this.problem(path, `must be a non-empty string (got ${show(v)})`);
+    return fallback;
+  }
+
+  int(v: unknown, path: string, fallback: number, min: number, max: number): number {
+    if (v === undefined) return fallback;
+    const n = typeof v === "string" && /^-?[0-9]+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) return n;
+    this.problem(path, `must be an integer ${min}..${max} (got ${show(v)})`);
+    return fallback;
+  }
+
+  positiveNumber(v: unknown, path: string): number | undefined {
+    const n = typeof v === "string" && /^[0-9]*\.?[0-9]+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n === "number" && Number.isFinite(n) && n > 0) return n;
+    this.problem(path, `must be a number greater than 0 (got ${show(v)})`);
+    return undefined;
+  }
+
+  bool(v: unknown, path: string, fallback: boolean): boolean {
+    if (v === undefined) return fallback;
+    if (v === true || v === "true") return true;
+    if (v === false || v === "false") return false;
+    this.problem(path, `must be true or false (got ${show(v)})`);
+    return fallback;
+  }
+
+  stringList(v: unknown, path: string, fallback: readonly string[]): string[] {
+    if (v === undefined) return [...fallback];
+    if (Array.isArray(v) && v.every((x): x is string => typeof x === "string" && x.trim() !== "")) {
+      return v.map((s) => s.trim());
+    }
+    this.problem(path, `must be a list of non-empty strings (got ${show(v)})`);
+    return [...fallback];
+  }
+}
+
+export function parseReplicas(
+  r: FieldReader,
+  v: unknown,
+  path: string,
+  fallback: { readonly min: number; readonly max: number },
+): { min: number; max: number } {
+  if (v === undefined) return { ...fallback };
+  const obj = r.object(v, path);
+  if (!obj) return { ...fallback };
+  r.onlyFields(obj, path, ["min", "max"]);
+  const min = r.int(obj.min, `${path}.min`, fallback.min, 1, 1000);
+  const max = r.int(obj.max, `${path}.max`, Math.max(fallback.max, min), 1, 1000);
+  if (min > max) r.problem(`${path}.min`, `must be <= replicas.max (got ${min} > ${max})`);
+  return { min, max };
+}
+
+const STATISTICS = ["Average", "Sum", "Maximum", "Minimum", "SampleCount"] as const;
+
+export function parseMetric(
+  r: FieldReader,
+  v: unknown,
+  path: string,
+): CloudWatchScaling | undefined {
+  const obj = r.object(v, path);
+  if (!obj) return undefined;
+  r.onlyFields(obj, path, ["namespace", "metricName", "dimensions", "targetValue", "statistic"]);
+  const namespace = r.string(obj.namespace, `${path}.namespace`);
+  const metricName = r.string(obj.metricName, `${path}.metricName`);
+  const targetValue = r.positiveNumber(obj.targetValue, `${path}.targetValue`);
+  const statistic = r.string(obj.statistic, `${path}.statistic`, "Average");
+  if (statistic !== undefined && !(STATISTICS as readonly string[]).includes(statistic)) {
+    r.problem(
+      `${path}.statistic`,
+      `must be one of ${STATISTICS.join(", ")} (got ${show(statistic)})`,
+    );
+  }
+  const dimensions: Record<string, string> = {};
+  const dims = r.object(obj.dimensions, `${path}.dimensions`);
+  if (dims) {
+    const entries = Object.entries(dims);
+    // KEDA joins names and values with ";" and CloudWatch allows 30 dimensions per metric.
+    if (entries.length < 1 || entries.length > 30) {
+      r.problem(`${path}.dimensions`, `must hold 1..30 name: value pairs (got ${entries.length})`);
+    }
+    for (const [name, value] of entries) {
+      const ok = (s: string) => s.trim() !== "" && !s.includes(";");
+      if (!ok(name) || typeof value !== "string" || !ok(value)) {
+        r.problem(
+          `${path}.dimensions`,
+          `must map names to non-empty strings without ";" (got ${show(name)}: ${show(value)})`,
+        );
+      } else {
+        dimensions[name.trim()] = value.trim();
+      }
+    }
+  }
+  if (!namespace || !metricName || targetValue === undefined) return undefined;
+  return {
+    namespace,
+    metricName,
+    dimensions,
+    targetValue,
+    statistic: (statistic ?? "Average") as CloudWatchScaling["statistic"],
+  };
+}
+
+export function parseResources(
+  r: FieldReader,
+  v: unknown,
+  path: string,
+  fallback: ServiceSpec["resources"],
+): ServiceSpec["resources"] {
+  const obj = v === undefined ? {} : r.object(v, path);
+  if (!obj) return fallback;
+  r.onlyFields(obj, path, ["requests", "limits"]);
+  const values: Record<string, Record<string, number | undefined>> = {};
+  const side = (which: "requests" | "limits"): ResourceQuantities => {
+    const inner = obj[which] === undefined ? {} : r.object(obj[which], `${path}.${which}`);
+    values[which] = {};
+    if (!inner) return fallback[which];
+    r.onlyFields(inner, `${path}.${which}`, ["cpu", "memory"]);
+    const read = (kind: "cpu" | "memory"): string => {
+      const raw = inner[kind];
+      const text = typeof raw === "number" ? String(raw) : raw;
+      const p = `${path}.${which}.${kind}`;
+      if (text === undefined) {
+        values[which][kind] = (
+          parseQuantity(fallback[which][kind], kind) as { value: number }
+        ).value;
+        return fallback[which][kind];
+      }
+      const parsed = typeof text === "string" ? parseQuantity(text.trim(), kind) : undefined;
+      if (!parsed || "problem" in parsed) {
+        r.problem(p, `${parsed?.problem ?? "must be a Kubernetes quantity"} (got ${show(raw)})`);
+        return fallback[which][kind];
+      }
+      values[which][kind] = parsed.value;
+      return (text as string).trim();
+    };
+    return { cpu: read("cpu"), memory: read("memory") };
+  };
+  const requests = side("requests");
+  const limits = side("limits");
+  for (const kind of ["cpu", "memory"] as const) {
+    const [req, lim] = [values.requests[kind], values.limits[kind]];
+    if (req !== undefined && lim !== undefined && req > lim) {
+      r.problem(
+        `${path}.requests.${kind}`,
+        `must be <= resources.limits.${kind} (got ${requests[kind]} > ${limits[kind]})`,
+      );
+    }
+  }
+  return { requests, limits };
+}
+
+export function parsePermissions(r: FieldReader, v: unknown, path: string): ServicePermission[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    r.problem(path, `must be a list of {actions, resources} (got ${show(v)})`);
+    return [];
+  }
+  const out: ServicePermission[] = [];
+  v.forEach((item: unknown, i) => {
+    const at = `${path}[${i}]`;
+    const obj = r.object(item, at);
+    if (!obj) return;
+    r.onlyFields(obj, at, ["actions", "resources"]);
+    const actions = r.stringList(obj.actions, `${at}.actions`, []);
+    const resources = r.stringList(obj.resources, `${at}.resources`, []);
+    if (actions.length === 0) r.problem(`${at}.actions`, "must list at least one action");
+    if (resources.length === 0) r.problem(`${at}.resources`, "must list at least one resource ARN");
+    actions.forEach((a, j) => {
+      const bad = actionProblem(a);
+      if (bad) r.problem(`${at}.actions[${j}]`, `${bad} (got ${show(a)})`);
+    });
+    resources.forEach((res, j) => {
+      const bad = resourceProblem(res);
+      if (bad) r.problem(`${at}.resources[${j}]`, `${bad} (got ${show(res)})`);
+    });
+    out.push({ actions, resources });
+  });
+  return out;
+}

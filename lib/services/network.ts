@@ -1,0 +1,126 @@
+/**
+ * NetworkPolicies derived from the catalog's call graph. On top of each service namespace's
+ * baseline (default-deny + DNS, from createWorkloadNamespace) a service gets exactly:
+ * - `allow-from-callers`: ingress on its port from each declared caller's pods in the caller's
+ *   namespace; for a public service also from the VPC CIDR (the AWS Load Balancer Controller in IP
+ *   mode sends traffic from the load balancer's ENIs in the VPC to the pod IP, on the pod port).
+ * - `allow-to-callees`: egress on each callee's port to the callee's pods in its namespace.
+ * - `allow-aws-apis`: only for a service whose catalog grants AWS permissions: HTTPS (443) to the
+ *   internet minus IMDS, so its SDK can reach STS (IRSA) and the AWS API it was granted.
+ * - `allow-mesh-egress`: only with the mesh on: the data plane's `extraEgress`.
+ * A policy with no rule is not created (default-deny stays the answer).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { internetEgressPeer } from "../addons/network-policies";
+import { MeshBinding, ServiceSpec, serviceNamespace, serviceSelector } from "./types";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+
+/** One allowed call: `from`'s pods may open TCP connections to `to`'s pods on `port`. */
+export interface CallEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+}
+
+export const SERVICE_POLICY_NAMES = {
+  fromCallers: "allow-from-callers",
+  toCallees: "allow-to-callees",
+  awsApis: "allow-aws-apis",
+  meshEgress: "allow-mesh-egress",
+} as const;
+
+/** Every edge of the call graph, sorted by caller then callee (the port is the callee's). */
+export function callGraphEdges(services: readonly ServiceSpec[]): CallEdge[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const edges: CallEdge[] = [];
+  for (const s of services) {
+    for (const callee of s.calls) {
+      const target = byName.get(callee);
+      if (!target) throw new Error(`service "${s.name}" calls unknown service "${callee}"`);
+      edges.push({ from: s.name, to: callee, port: target.port });
+    }
+  }
+  return edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+}
+
+/** The pods of service `name`, seen from any namespace. */
+export function servicePeer(name: string): NetworkPolicyPeer {
+  return {
+    namespaceSelector: {
+      matchLabels: { "kubernetes.io/metadata.name": serviceNamespace(name) },
+    },
+    podSelector: { matchLabels: serviceSelector(name) },
+  };
+}
+
+const tcp = (port: number) => [{ protocol: "TCP", port }];
+
+/** `allow-from-callers` for `service`, or undefined when nothing may reach it. */
+export function ingressPolicySpec(
+  service: ServiceSpec,
+  services: readonly ServiceSpec[],
+  vpcCidr: string,
+): NetworkPolicySpec | undefined {
+  const ingress: IngressRule[] = callGraphEdges(services)
+    .filter((e) => e.to === service.name)
+    .map((e) => ({ from: [servicePeer(e.from)], ports: tcp(e.port) }));
+  if (service.public)
+    ingress.push({ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(service.port) });
+  if (ingress.length === 0) return undefined;
+  return {
+    podSelector: { matchLabels: serviceSelector(service.name) },
+    policyTypes: ["Ingress"],
+    ingress,
+  };
+}
+
+/** `allow-to-callees` for `service`, or undefined when it calls nothing. */
+export function egressPolicySpec(
+  service: ServiceSpec,
+  services: readonly ServiceSpec[],
+): NetworkPolicySpec | undefined {
+  const egress: EgressRule[] = callGraphEdges(services)
+    .filter((e) => e.from === service.name)
+    .map((e) => ({ to: [servicePeer(e.to)], ports: tcp(e.port) }));
+  return egress.length === 0 ? undefined : egressSpec(service.name, egress);
+}
+
+/** `allow-aws-apis`: HTTPS to the internet minus IMDS, for a service with catalog permissions. */
+export function awsApiEgressSpec(service: ServiceSpec): NetworkPolicySpec | undefined {
+  if (service.awsPermissions.length === 0) return undefined;
+  return egressSpec(service.name, [{ to: [internetEgressPeer()], ports: tcp(443) }]);
+}
+
+/** `allow-mesh-egress`: what the mesh data plane needs, when the mesh is on and needs anything. */
+export function meshEgressSpec(
+  service: ServiceSpec,
+  mesh: MeshBinding | undefined,
+): NetworkPolicySpec | undefined {
+  if (!mesh || mesh.extraEgress.length === 0) return undefined;
+  return egressSpec(service.name, [...mesh.extraEgress]);
+}
+
+function egressSpec(name: string, egress: EgressRule[]): NetworkPolicySpec {
+  return { podSelector: { matchLabels: serviceSelector(name) }, policyTypes: ["Egress"], egress };
+}
+
+/** Every policy of `service` by name (absent = not created). */
+export function servicePolicySpecs(
+  service: ServiceSpec,
+  services: readonly ServiceSpec[],
+  vpcCidr: string,
+  mesh: MeshBinding | undefined,
+): [string, NetworkPolicySpec][] {
+  const n = SERVICE_POLICY_NAMES;
+  const all: [string, NetworkPolicySpec | undefined][] = [
+    [n.fromCallers, ingressPolicySpec(service, services, vpcCidr)],
+    [n.toCallees, egressPolicySpec(service, services)],
+    [n.awsApis, awsApiEgressSpec(service)],
+    [n.meshEgress, meshEgressSpec(service, mesh)],
+  ];
+  return all.filter((e): e is [string, NetworkPolicySpec] => e[1] !== undefined);
+}

@@ -1,0 +1,132 @@
+/**
+ * The Deployment spec of a catalog service (pure, so tests read it without deploying): hardened,
+ * resource-bounded, spread over zones and nodes, preferring spot capacity, draining cleanly.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { MeshBinding, ServiceSpec, serviceSelector } from "./types";
+
+type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
+
+export const POD_DEFAULTS = {
+  containerName: "app",
+  /** nginx-unprivileged's UID/GID; catalog images must run as (or tolerate) this UID. */
+  runAsUser: 101,
+  runAsGroup: 101,
+  /** Seconds the pod keeps serving after it is taken out of endpoints (spot notice: 2 minutes). */
+  preStopSleepSeconds: 5,
+  terminationGracePeriodSeconds: 30,
+  tmpSizeLimit: "64Mi",
+  /** Preference weight for spot nodes (1..100); preferred, never required. */
+  spotPreferenceWeight: 100,
+} as const;
+
+/** EKS's node label for the capacity type of a managed node group. */
+export const CAPACITY_TYPE_LABEL = "eks.amazonaws.com/capacityType";
+
+/** The container's security context (restricted PSS). */
+export function containerSecurityContext(): k8s.types.input.core.v1.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: POD_DEFAULTS.runAsUser,
+    runAsGroup: POD_DEFAULTS.runAsGroup,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Labels of a service's objects and pods: its selector plus ownership. */
+export function serviceLabels(name: string, environmentSuffix: string): Record<string, string> {
+  return {
+    ...serviceSelector(name),
+    "app.kubernetes.io/managed-by": "pulumi",
+    "tap/environment": environmentSuffix,
+  };
+}
+
+export interface PodOptions {
+  readonly environmentSuffix: string;
+  /** Whether the pod mounts its service-account token (IRSA role or mesh). */
+  readonly automountServiceAccountToken: boolean;
+  readonly mesh?: MeshBinding;
+}
+
+/** The Deployment spec; no `replicas` (the HPA that KEDA creates owns it). */
+export function deploymentSpec(service: ServiceSpec, opts: PodOptions): DeploymentSpec {
+  const d = POD_DEFAULTS;
+  const selector = serviceSelector(service.name);
+  const httpGet = { path: service.healthPath, port: "http" };
+  const spread = (topologyKey: string) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: selector },
+  });
+  return {
+    selector: { matchLabels: selector },
+    // Surge, never fewer ready pods than the HPA asked for during a rollout.
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+    revisionHistoryLimit: 5,
+    template: {
+      metadata: {
+        labels: serviceLabels(service.name, opts.environmentSuffix),
+        ...(opts.mesh ? { annotations: opts.mesh.podAnnotations(service.name) } : {}),
+      },
+      spec: {
+        serviceAccountName: service.name,
+        automountServiceAccountToken: opts.automountServiceAccountToken,
+        // runAsNonRoot is set per container, and pod-wide only without the mesh: the mesh's
+        // injected init container configures iptables as root and must not inherit it.
+        securityContext: {
+          ...(opts.mesh ? {} : { runAsNonRoot: true }),
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: d.spotPreferenceWeight,
+                preference: {
+                  matchExpressions: [
+                    { key: CAPACITY_TYPE_LABEL, operator: "In", values: ["SPOT"] },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+        topologySpreadConstraints: [
+          spread("topology.kubernetes.io/zone"),
+          spread("kubernetes.io/hostname"),
+        ],
+        containers: [
+          {
+            name: d.containerName,
+            image: service.image,
+            ports: [{ name: "http", containerPort: service.port, protocol: "TCP" }],
+            resources: {
+              requests: { ...service.resources.requests },
+              limits: { ...service.resources.limits },
+            },
+            readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+            livenessProbe: {
+              httpGet,
+              initialDelaySeconds: 10,
+              periodSeconds: 10,
+              timeoutSeconds: 2,
+              failureThreshold: 3,
+            },
+            // Keep serving while endpoints and load balancers drop the pod (spot interruption,
+            // drain, rollout), then stop within the grace period.
+            lifecycle: { preStop: { exec: { command: ["sleep", String(d.preStopSleepSeconds)] } } },
+            securityContext: containerSecurityContext(),
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          },
+        ],
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: d.tmpSizeLimit } }],
+      },
+    },
+  };
+}

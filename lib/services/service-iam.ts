@@ -1,0 +1,41 @@
+/**
+ * A service's IRSA role policy: the catalog's explicit statements, plus the mesh data plane's when
+ * App Mesh is on. Pure, so tests can simulate it.
+ */
+import { AwsScope, PolicyDocument, PolicyStatement } from "../iam/policy";
+import { MeshBinding, ServiceSpec } from "./types";
+
+/** Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, or the mesh is on. */
+export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
+  return service.awsPermissions.length > 0 || mesh !== undefined;
+}
+
+/** The IAM role of `service` (before the environment suffix): `tap-svc-<name>`. */
+export function serviceRoleName(service: string): string {
+  return `tap-svc-${service}`;
+}
+
+/** The catalog's permissions as Allow statements, in catalog order (`Catalog0`, `Catalog1`, ...). */
+export function catalogStatements(service: ServiceSpec): PolicyStatement[] {
+  return service.awsPermissions.map((p, i) => ({
+    Sid: `Catalog${i}`,
+    Effect: "Allow",
+    Action: [...p.actions],
+    Resource: [...p.resources],
+  }));
+}
+
+/** The role policy of `service`: catalog statements, then the mesh's (when on). */
+export function servicePolicy(
+  service: ServiceSpec,
+  mesh: MeshBinding | undefined,
+  scope: AwsScope,
+): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      ...catalogStatements(service),
+      ...(mesh ? mesh.policyStatements(service.name, scope) : []),
+    ],
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Deploys every catalog service: its namespace (PSS + default-deny + DNS baseline), service
+ * account (+ IRSA role when it needs AWS), Deployment, Service, PodDisruptionBudget, call-graph
+ * NetworkPolicies and KEDA ScaledObject. Mesh objects (virtual nodes/services) are mesh.ts's.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KedaResult } from "../addons/keda";
+import { createWorkloadNamespace } from "../addons/network-policies";
+import { AddonContext } from "../addons/types";
+import { IRSA_ANNOTATION, createIrsaRole } from "../iam/irsa";
+import { scaledObjectSpec } from "./autoscaling";
+import { servicePolicySpecs } from "./network";
+import { deploymentSpec, serviceLabels } from "./pod";
+import { needsRole, servicePolicy, serviceRoleName } from "./service-iam";
+import { MeshBinding, ServiceSpec, serviceHost, serviceNamespace, serviceSelector } from "./types";
+
+export interface ServicesDeps {
+  /** KEDA: its release (CRDs) and the cluster trigger authentication the CloudWatch trigger uses. */
+  readonly keda: KedaResult;
+  /** App Mesh binding; absent when the mesh is off. */
+  readonly mesh?: MeshBinding;
+  /** What every namespace waits for (e.g. the Calico release, so policies are enforced). */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+export interface DeployedService {
+  readonly namespace: string;
+  /** The Namespace object (the mesh's namespaced objects wait for it). */
+  readonly namespaceResource: k8s.core.v1.Namespace;
+  /** In-cluster URL: `http://<name>.<namespace>.svc.cluster.local:<port>`. */
+  readonly endpoint: string;
+  readonly roleArn?: pulumi.Output<string>;
+}
+
+export interface ServicesResult {
+  readonly services: Record<string, DeployedService>;
+  /** The IRSA role ARN of each service that has one. */
+  readonly roleArns: Record<string, pulumi.Output<string>>;
+}
+
+/** The PSS level of a service namespace: restricted, or what the mesh's injected proxy needs. */
+export function namespacePodSecurity(
+  mesh: MeshBinding | undefined,
+): "restricted" | "baseline" | "privileged" {
+  return mesh ? mesh.podSecurity : "restricted";
+}
+
+/** The in-cluster URL of a service. */
+export function serviceEndpoint(service: ServiceSpec): string {
+  return `http://${serviceHost(service.name)}:${service.port}`;
+}
+
+export function deployServices(
+  ctx: AddonContext,
+  services: readonly ServiceSpec[],
+  deps: ServicesDeps,
+): ServicesResult {
+  const result: ServicesResult = { services: {}, roleArns: {} };
+  for (const service of services) {
+    const deployed = deployService(ctx, service, services, deps);
+    result.services[service.name] = deployed;
+    if (deployed.roleArn) result.roleArns[service.name] = deployed.roleArn;
+  }
+  return result;
+}
+
+function deployService(
+  ctx: AddonContext,
+  service: ServiceSpec,
+  services: readonly ServiceSpec[],
+  deps: ServicesDeps,
+): DeployedService {
+  const { name } = service;
+  const { mesh, keda } = deps;
+  const ns = serviceNamespace(name);
+  const rn = (kind: string) => ctx.name(`svc-${name}-${kind}`);
+  const labels = serviceLabels(name, ctx.config.environmentSuffix);
+  const metadata = (objectName: string) => ({ name: objectName, namespace: ns, labels });
+
+  const { namespace } = createWorkloadNamespace(ctx, ns, {
+    podSecurity: namespacePodSecurity(mesh),
+    labels: mesh ? { ...mesh.namespaceLabels } : undefined,
+    dependsOn: deps.dependsOn,
+  });
+  const opts = { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: [namespace] };
+
+  const role = needsRole(service, mesh)
+    ? createIrsaRole(ctx, serviceRoleName(name), {
+        oidcProviderArn: ctx.oidcProviderArn,
+        oidcIssuer: ctx.oidcIssuer,
+        namespace: ns,
+        serviceAccount: name,
+        policy: (scope) => servicePolicy(service, mesh, scope),
+        description: `tap service ${name}: its catalog AWS permissions${mesh ? " and the mesh data plane" : ""}`,
+      })
+    : undefined;
+  // The token is mounted only when something uses it: the AWS SDK (IRSA) or the mesh's Envoy.
+  const automount = role !== undefined || mesh !== undefined;
+
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    rn("sa"),
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        ...metadata(name),
+        ...(role ? { annotations: { [IRSA_ANNOTATION]: role.arn } } : {}),
+      },
+      automountServiceAccountToken: automount,
+    },
+    opts,
+  );
+
+  const deployment = new k8s.apps.v1.Deployment(
+    rn("deployment"),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: metadata(name),
+      spec: deploymentSpec(service, {
+        environmentSuffix: ctx.config.environmentSuffix,
+        automountServiceAccountToken: automount,
+        mesh,
+      }),
+    },
+    // The mesh's injector must exist before the pods, or they start without their proxy.
+    { ...opts, dependsOn: [namespace, serviceAccount, ...(mesh?.dependsOn ?? [])] },
+  );
+
+  new k8s.core.v1.Service(
+    rn("service"),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: metadata(name),
+      spec: {
+        type: "ClusterIP",
+        selector: serviceSelector(name),
+        // Named `http` (and appProtocol http) so the mesh and Envoy treat it as HTTP.
+        ports: [
+          {
+            name: "http",
+            port: service.port,
+            targetPort: "http",
+            protocol: "TCP",
+            appProtocol: "http",
+          },
+        ],
+      },
+    },
+    opts,
+  );
+
+  new k8s.policy.v1.PodDisruptionBudget(
+    rn("pdb"),
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: metadata(name),
+      // maxUnavailable 1: a drain always progresses, one pod at a time.
+      spec: { maxUnavailable: 1, selector: { matchLabels: serviceSelector(name) } },
+    },
+    opts,
+  );
+
+  for (const [policyName, spec] of servicePolicySpecs(
+    service,
+    services,
+    ctx.config.vpcCidr,
+    mesh,
+  )) {
+    new k8s.networking.v1.NetworkPolicy(
+      rn(`np-${policyName}`),
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: metadata(policyName),
+        spec,
+      },
+      opts,
+    );
+  }
+
+  new k8s.apiextensions.CustomResource(
+    rn("scaledobject"),
+    {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: metadata(name),
+      spec: scaledObjectSpec(service, ctx.region, keda.clusterTriggerAuthenticationName),
+    },
+    {
+      ...opts,
+      dependsOn: [namespace, keda.release, keda.clusterTriggerAuthentication, deployment],
+    },
+  );
+
+  return {
+    namespace: ns,
+    namespaceResource: namespace,
+    endpoint: serviceEndpoint(service),
+    ...(role ? { roleArn: role.arn } : {}),
+  };
+}
