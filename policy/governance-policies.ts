@@ -1,0 +1,194 @@
+/**
+ * Cross-cutting resource policies: tags, least-privilege IAM, pinned IRSA trust, no deletion
+ * protection, and the (advisory) Kubernetes version lifecycle.
+ */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import {
+  KUBERNETES_LIFECYCLE,
+  SUPPORTED_KUBERNETES_VERSIONS,
+  isSupportedKubernetesVersion,
+} from "../lib/addons/versions";
+import { EKS_CLUSTER, EKS_COMPONENT } from "./aws-policies";
+import { irsaTrustProblems, leastPrivilegeProblems, parseDocument } from "./iam";
+import { Props, arr, obj, onTypes, str, who } from "./util";
+
+export const REQUIRED_TAGS = ["Environment", "Team", "CostCenter", "ManagedBy"] as const;
+
+/** Components tap registers that take `tags` and pass them to their AWS children. */
+export const TAGGABLE_COMPONENTS = [
+  "eks:index:Cluster",
+  "eks:index:ManagedNodeGroup",
+  "awsx:ec2:Vpc",
+];
+
+/** AWS resource types with no `tags` input: the tag policy skips them. */
+export const UNTAGGABLE_TYPES: readonly string[] = [
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:iam/policyAttachment:PolicyAttachment",
+  "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
+  "aws:kms/alias:Alias",
+  "aws:kms/grant:Grant",
+  "aws:ec2/route:Route",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+  "aws:ec2/securityGroupRule:SecurityGroupRule",
+  "aws:ec2/tag:Tag",
+  "aws:ec2/volumeAttachment:VolumeAttachment",
+  "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+  "aws:autoscaling/tag:Tag",
+  "aws:cloudwatch/logStream:LogStream",
+  "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+  "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+  "aws:servicediscovery/instance:Instance",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+];
+
+export function isTaggable(type: string): boolean {
+  if (TAGGABLE_COMPONENTS.includes(type)) return true;
+  return type.startsWith("aws:") && !UNTAGGABLE_TYPES.includes(type);
+}
+
+/** Tags as a map; autoscaling groups take a list of {key, value}. */
+export function tagsOf(props: Props): Record<string, string> {
+  if (Array.isArray(props.tags)) {
+    const out: Record<string, string> = {};
+    for (const t of props.tags.map(obj)) {
+      if (str(t?.key) && str(t?.value)) out[String(t?.key)] = String(t?.value);
+    }
+    return out;
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(props.tags) ?? {})) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+export const requiredTags: ResourceValidationPolicy = {
+  name: "required-tags",
+  description: `Every taggable AWS resource carries ${REQUIRED_TAGS.join(", ")} (untaggable types are listed in UNTAGGABLE_TYPES).`,
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!isTaggable(args.type)) return;
+    const tags = tagsOf(args.props as Props);
+    const missing = REQUIRED_TAGS.filter((k) => !tags[k] || tags[k].trim() === "");
+    if (missing.length > 0) {
+      report(
+        `${who(args)} is missing tag(s) ${missing.join(", ")}. Fix: pass tags: ctx.tags (baseTags in lib/naming.ts), merged with any specific tags.`,
+      );
+    }
+  },
+};
+
+export const iamLeastPrivilege: ResourceValidationPolicy = {
+  name: "iam-least-privilege",
+  description:
+    'IAM identity policies: no "*" or service:* actions, no iam wildcards, no write actions on Resource "*" (except UNSCOPABLE_WRITE_ACTIONS), iam:PassRole only with a condition (CKV_AWS_62/63/289/290/355).',
+  enforcementLevel: "mandatory",
+  validateResource: onTypes(
+    ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/role:Role"],
+    (props, args, report) => {
+      const docs =
+        args.type === "aws:iam/role:Role"
+          ? arr(props.inlinePolicies).map((p) => obj(p)?.policy)
+          : [props.policy];
+      for (const raw of docs) {
+        const doc = parseDocument(raw);
+        if (!doc) continue;
+        for (const problem of leastPrivilegeProblems(doc)) {
+          report(`${who(args)}: ${problem}.`);
+        }
+      }
+    },
+  ),
+};
+
+export const irsaTrustPinned: ResourceValidationPolicy = {
+  name: "irsa-trust-pinned",
+  description:
+    "IRSA trust policies pin StringEquals on <issuer>:sub (one service account) and <issuer>:aud = sts.amazonaws.com, never StringLike (CKV_AWS_60/61).",
+  enforcementLevel: "mandatory",
+  validateResource: onTypes(["aws:iam/role:Role"], (props, args, report) => {
+    const doc = parseDocument(props.assumeRolePolicy);
+    if (!doc) return;
+    for (const problem of irsaTrustProblems(doc)) {
+      report(`${who(args)} trust policy ${problem}. Fix: build the trust with lib/iam/irsa.ts.`);
+    }
+  }),
+};
+
+export const noDeletionProtection: ResourceValidationPolicy = {
+  name: "no-deletion-protection",
+  description:
+    "Nothing has deletion protection, protect or retainOnDelete: the stack must be destroyable with one pulumi destroy.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const props = args.props as Props;
+    for (const key of [
+      "deletionProtection",
+      "deletionProtectionEnabled",
+      "enableDeletionProtection",
+    ]) {
+      if (props[key] === true) {
+        report(`${who(args)} sets ${key}: true. Fix: set ${key}: false (or remove it).`);
+      }
+    }
+    const opts = args.opts as { protect?: boolean; retainOnDelete?: boolean };
+    if (opts.protect === true || opts.retainOnDelete === true) {
+      report(
+        `${who(args)} is protected or retained on delete. Fix: remove protect/retainOnDelete.`,
+      );
+    }
+  },
+};
+
+export interface VersionPolicyConfig {
+  /** The date (YYYY-MM-DD) the lifecycle is judged at; default today. */
+  readonly asOf?: string;
+}
+
+/** The newest tap-supported version still in standard support on `date`, if any. */
+export function newestStandardVersion(date: string): string | undefined {
+  return [...SUPPORTED_KUBERNETES_VERSIONS]
+    .reverse()
+    .find((v) => KUBERNETES_LIFECYCLE[v].endOfStandardSupport >= date);
+}
+
+/** A lifecycle judgement for `version` on `date`; undefined while in standard support. */
+export function lifecycleProblem(version: string, date: string): string | undefined {
+  const fix = `Fix: pulumi config set tap:kubernetesVersion ${newestStandardVersion(date) ?? SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.length - 1]}.`;
+  if (!isSupportedKubernetesVersion(version)) {
+    return `Kubernetes ${version} has no entry in KUBERNETES_LIFECYCLE (tap supports ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}). ${fix}`;
+  }
+  const { endOfStandardSupport: std, endOfExtendedSupport: ext } = KUBERNETES_LIFECYCLE[version];
+  if (date > ext) {
+    return `Kubernetes ${version} left EKS extended support on ${ext} (as of ${date}): EKS no longer creates it and the preflight will stop pulumi up. ${fix}`;
+  }
+  if (date > std) {
+    return `Kubernetes ${version} is in EKS extended support since ${std} (paid, until ${ext}; as of ${date}). ${fix}`;
+  }
+  return undefined;
+}
+
+export const eksSupportedVersion: ResourceValidationPolicy = {
+  name: "eks-supported-version",
+  description:
+    "The cluster's Kubernetes version is still in EKS standard support (CKV_AWS_339; advisory: the preflight against EKS is the real check).",
+  enforcementLevel: "advisory",
+  configSchema: {
+    properties: { asOf: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
+  },
+  validateResource: onTypes([EKS_COMPONENT, EKS_CLUSTER], (props, args, report) => {
+    const date =
+      args.getConfig<VersionPolicyConfig>().asOf ?? new Date().toISOString().slice(0, 10);
+    const version = str(props.version);
+    if (!version) {
+      report(
+        `${who(args)} does not pin a Kubernetes version. Fix: set version from tap:kubernetesVersion.`,
+      );
+      return;
+    }
+    const problem = lifecycleProblem(version, date);
+    if (problem) report(`${who(args)}: ${problem}`);
+  }),
+};
