@@ -105,20 +105,24 @@ const throwNotApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
 
+/** The fields a resource and a stack policy both see of one resource. */
+function resourceView(r: PolicyInput, o: RunOptions) {
+  const props = { ...r.inputs };
+  return {
+    view: { type: r.type, name: r.name, urn: urnOf(r, o), props, opts: optsOf(r) },
+    members: typeMembers(r.type, props),
+  };
+}
+
 /** Builds what the analyzer hands a resource policy (the checklist's makeArgs). */
 export function makeArgs(
   r: PolicyInput,
   settings: Settings = {},
   o: RunOptions = {},
 ): ResourceValidationArgs {
-  const props = { ...r.inputs };
-  const members = typeMembers(r.type, props);
+  const { view, members } = resourceView(r, o);
   return {
-    type: r.type,
-    name: r.name,
-    urn: urnOf(r, o),
-    props,
-    opts: optsOf(r),
+    ...view,
     stackTags: new Map<string, string>(),
     isType: members.isType,
     asType: members.asType,
@@ -135,14 +139,9 @@ export function makeStackArgs(
 ): StackValidationArgs {
   return {
     resources: resources.map((r): PolicyResource => {
-      const props = { ...r.inputs };
-      const members = typeMembers(r.type, props);
+      const { view, members } = resourceView(r, o);
       return {
-        type: r.type,
-        name: r.name,
-        urn: urnOf(r, o),
-        props,
-        opts: optsOf(r),
+        ...view,
         isType: members.isType,
         asType: members.asResolved,
         dependencies: [],

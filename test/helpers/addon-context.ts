@@ -38,3 +38,41 @@ export function testAddonContext(input: TapConfigInput = {}): AddonContext {
     nodeGroups: [nodeGroup],
   };
 }
+
+/** The options a child was created with, as a recording parent sees them. */
+export interface SeenOptions {
+  readonly type: string;
+  readonly name: string;
+  readonly dependsOn: unknown[];
+  readonly customTimeouts: unknown;
+}
+
+/**
+ * An AddonContext whose parent records, through an in-process (v1) transformation, the options of
+ * every child (the mocks do not see resource options: dependsOn, customTimeouts).
+ */
+export function recordingAddonContext(
+  seen: SeenOptions[],
+  input: TapConfigInput = {},
+): AddonContext {
+  const parent = new pulumi.ComponentResource(
+    "tap:test:Recorder",
+    "recorder",
+    {},
+    {
+      transformations: [
+        (args) => {
+          const deps = args.opts.dependsOn;
+          seen.push({
+            type: args.type,
+            name: args.name,
+            dependsOn: Array.isArray(deps) ? deps : deps ? [deps] : [],
+            customTimeouts: args.opts.customTimeouts,
+          });
+          return undefined;
+        },
+      ],
+    },
+  );
+  return { ...testAddonContext(input), parent };
+}

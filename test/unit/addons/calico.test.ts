@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import {
   CalicoArgs,
   assertNoLockedOverride,
@@ -14,46 +13,15 @@ import {
 import { WORKLOAD_NAMESPACE_LABEL } from "../../../lib/addons/network-policies";
 import { AddonContext } from "../../../lib/addons/types";
 import { VERSION_PINS } from "../../../lib/addons/versions";
-import { testAddonContext } from "../../helpers/addon-context";
+import { SeenOptions, recordingAddonContext, testAddonContext } from "../../helpers/addon-context";
 import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
 import { Inputs, RecordedResource, mockTap, one, ofType } from "../../helpers/mocks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const GNP = "kubernetes:projectcalico.org/v3:GlobalNetworkPolicy";
 
-interface SeenOptions {
-  readonly type: string;
-  readonly name: string;
-  readonly dependsOn: unknown[];
-  readonly customTimeouts: unknown;
-}
-
-/**
- * An AddonContext whose parent records, through an in-process (v1) transformation, the options of
- * every child: the mocks do not see resource options.
- */
-function recordingContext(seen: SeenOptions[], version?: string): AddonContext {
-  const parent = new pulumi.ComponentResource(
-    "tap:test:Recorder",
-    "recorder",
-    {},
-    {
-      transformations: [
-        (args) => {
-          const deps = args.opts.dependsOn;
-          seen.push({
-            type: args.type,
-            name: args.name,
-            dependsOn: Array.isArray(deps) ? deps : deps ? [deps] : [],
-            customTimeouts: args.opts.customTimeouts,
-          });
-          return undefined;
-        },
-      ],
-    },
-  );
-  return { ...testAddonContext(version ? { kubernetesVersion: version } : {}), parent };
-}
+const recordingContext = (seen: SeenOptions[], version?: string): AddonContext =>
+  recordingAddonContext(seen, version ? { kubernetesVersion: version } : {});
 
 const run = (version = "1.28", args?: CalicoArgs) =>
   mockTap(() => deployCalico(testAddonContext({ kubernetesVersion: version }), args));

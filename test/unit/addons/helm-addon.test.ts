@@ -1,5 +1,6 @@
 import { deepMerge, deployHelmAddon } from "../../../lib/addons/helm-addon";
-import { testAddonContext } from "../../helpers/addon-context";
+import { AddonContext } from "../../../lib/addons/types";
+import { SeenOptions, recordingAddonContext, testAddonContext } from "../../helpers/addon-context";
 import { OIDC_ISSUER, mockTap, one, policyOf } from "../../helpers/mocks";
 
 describe("deepMerge", () => {
@@ -11,38 +12,38 @@ describe("deepMerge", () => {
   });
 });
 
-describe("deployHelmAddon", () => {
-  const run = () =>
-    mockTap(() => {
-      const ctx = testAddonContext();
-      return deployHelmAddon(ctx, {
-        name: "demo",
-        pin: ctx.pins.metricsServer,
-        namespace: "demo-system",
-        createNamespace: { podSecurity: "restricted" },
-        serviceAccount: {
-          name: "demo-sa",
-          policy: (s) => ({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: "cloudwatch:GetMetricData",
-                Resource: `arn:${s.partition}:x:${s.region}:${s.accountId}:y`,
-              },
-            ],
-          }),
-        },
-        values: { replicas: 1, serviceAccount: { name: "user-choice", create: false } },
-        lockedValues: (roleArn) => ({
-          serviceAccount: {
-            create: true,
-            name: "demo-sa",
-            annotations: { "eks.amazonaws.com/role-arn": roleArn },
+/** A demo add-on exercising every step: namespace, IRSA role, locked values, release. */
+const deployDemo = (ctx: AddonContext) =>
+  deployHelmAddon(ctx, {
+    name: "demo",
+    pin: ctx.pins.metricsServer,
+    namespace: "demo-system",
+    createNamespace: { podSecurity: "restricted" },
+    serviceAccount: {
+      name: "demo-sa",
+      policy: (s) => ({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "cloudwatch:GetMetricData",
+            Resource: `arn:${s.partition}:x:${s.region}:${s.accountId}:y`,
           },
-        }),
-      });
-    });
+        ],
+      }),
+    },
+    values: { replicas: 1, serviceAccount: { name: "user-choice", create: false } },
+    lockedValues: (roleArn) => ({
+      serviceAccount: {
+        create: true,
+        name: "demo-sa",
+        annotations: { "eks.amazonaws.com/role-arn": roleArn },
+      },
+    }),
+  });
+
+describe("deployHelmAddon", () => {
+  const run = () => mockTap(() => deployDemo(testAddonContext()));
 
   it("pins the chart and version from the pin table, with timeout, atomic and cleanup", async () => {
     const { resources } = await run();
@@ -97,5 +98,27 @@ describe("deployHelmAddon", () => {
     for (const type of ["kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release"]) {
       expect(one(resources, type).provider).toMatch(/tap-k8s-dev/);
     }
+  });
+});
+
+describe("deployHelmAddon ordering", () => {
+  it("waits for the node groups, the namespace and the IRSA role (and its policy) before the release", async () => {
+    const seen: SeenOptions[] = [];
+    const { value } = await mockTap(() => {
+      const ctx = recordingAddonContext(seen);
+      return { ctx, result: deployDemo(ctx) };
+    });
+    const release = seen.find((s) => s.type === "kubernetes:helm.sh/v3:Release");
+    const deps = release?.dependsOn ?? [];
+    const typeOf = (r: unknown) => (r as { __pulumiType?: string }).__pulumiType;
+    expect(deps).toContain(value.ctx.nodeGroups[0]);
+    expect(deps.map(typeOf).sort()).toEqual(
+      [
+        "eks:test:NodeGroupStandIn",
+        "kubernetes:core/v1:Namespace",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+      ].sort(),
+    );
   });
 });

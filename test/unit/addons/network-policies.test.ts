@@ -7,41 +7,11 @@ import {
   internetEgressPeer,
 } from "../../../lib/addons/network-policies";
 import { AddonContext } from "../../../lib/addons/types";
-import { testAddonContext } from "../../helpers/addon-context";
+import { SeenOptions, recordingAddonContext, testAddonContext } from "../../helpers/addon-context";
 import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
 import { Inputs, RecordedResource, mockTap, ofType } from "../../helpers/mocks";
 
-interface SeenOptions {
-  readonly type: string;
-  readonly name: string;
-  readonly dependsOn: unknown[];
-}
-
-/**
- * An AddonContext whose parent records, through an in-process (v1) transformation, the type and
- * resolved dependsOn of every child: the mocks do not see resource options.
- */
-function recordingContext(seen: SeenOptions[]): AddonContext {
-  const parent = new pulumi.ComponentResource(
-    "tap:test:Recorder",
-    "recorder",
-    {},
-    {
-      transformations: [
-        (args) => {
-          const deps = args.opts.dependsOn;
-          seen.push({
-            type: args.type,
-            name: args.name,
-            dependsOn: Array.isArray(deps) ? deps : deps ? [deps] : [],
-          });
-          return undefined;
-        },
-      ],
-    },
-  );
-  return { ...testAddonContext(), parent };
-}
+const recordingContext = (seen: SeenOptions[]): AddonContext => recordingAddonContext(seen);
 
 /** Stands in for the Calico Helm release the caller passes as dependsOn. */
 class CalicoStandIn extends pulumi.CustomResource {
