@@ -10,6 +10,7 @@ import {
   SUPPORTED_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
 } from "./addons/versions";
+import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
 import { ServiceSpec } from "./services/types";
@@ -134,8 +135,6 @@ const PRINCIPAL_ARN_RE = /^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)\/[\w+=,.
 // AWS tag values: letters, digits, spaces and _ . : / = + - @, up to 256 characters.
 const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
-const show = (v: unknown): string => (typeof v === "string" ? `"${v}"` : JSON.stringify(v));
-
 /** Resolves and validates the configuration; throws one `TapConfigError` listing every problem. */
 export function resolveConfig(input: TapConfigInput, context: ResolveContext): ResolvedConfig {
   const problems: ConfigProblem[] = [];
@@ -147,7 +146,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
 
   for (const key of Object.keys(input)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-      const guess = closestKey(key);
+      const guess = closestKey(key, CONFIG_KEYS);
       fail(
         key,
         `tap:${key} is not a tap setting${guess ? `; did you mean tap:${guess}?` : ""} ` +
@@ -356,115 +355,6 @@ export function minorOf(version: string): number {
 export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
   const m = /^[a-z]+[0-9]+([a-z-]*)\./.exec(instanceType);
   return m && m[1].includes("g") ? "arm64" : "x86_64";
-}
-
-function closestKey(key: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const known of CONFIG_KEYS) {
-    const d = editDistance(key.toLowerCase(), known.toLowerCase());
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** Reads one key of raw input as the type it should have, reporting a problem (and a default) if not. */
-class Parser {
-  constructor(
-    private readonly input: TapConfigInput,
-    private readonly fail: (key: string, reason: string) => void,
-  ) {}
-
-  string(key: string, fallback: string): string {
-    const v = this.input[key];
-    if (v === undefined) return fallback;
-    if (typeof v === "string") return v.trim();
-    this.fail(key, `tap:${key} must be a string (got ${show(v)})`);
-    return fallback;
-  }
-
-  int(key: string, fallback: number, min: number, max: number): number {
-    const v = this.input[key];
-    if (v === undefined) return fallback;
-    const n = typeof v === "string" && /^-?[0-9]+$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-      this.fail(key, `tap:${key} must be an integer ${min}..${max} (got ${show(v)})`);
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const v = this.input[key];
-    if (v === undefined) return fallback;
-    if (v === true || v === "true") return true;
-    if (v === false || v === "false") return false;
-    this.fail(key, `tap:${key} must be true or false (got ${show(v)})`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.string(key, fallback);
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.fail(key, `tap:${key} must be one of ${allowed.join(", ")} (got ${show(v)})`);
-    return fallback;
-  }
-
-  /** A list: an array, a JSON array string (how Pulumi stores YAML lists), or "a,b,c". */
-  stringList(key: string, fallback: readonly string[]): string[] {
-    let v = this.input[key];
-    if (v === undefined) return [...fallback];
-    if (typeof v === "string") {
-      const text = v.trim();
-      if (text.startsWith("[")) {
-        try {
-          v = JSON.parse(text) as unknown;
-        } catch {
-          this.fail(key, `tap:${key} must be a JSON list of strings (got ${show(text)})`);
-          return [...fallback];
-        }
-      } else {
-        v = text === "" ? [] : text.split(",").map((s) => s.trim());
-      }
-    }
-    if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string")) {
-      this.fail(key, `tap:${key} must be a list of strings (got ${show(v)})`);
-      return [...fallback];
-    }
-    return v.map((s) => s.trim());
-  }
-
-  /** A structured value: an object/array, or the JSON text Pulumi stores for it. */
-  json(key: string): unknown {
-    const v = this.input[key];
-    if (typeof v !== "string") return v;
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      this.fail(
-        key,
-        `tap:${key} must be JSON (a YAML list in Pulumi.<stack>.yaml) (got ${show(v)})`,
-      );
-      return undefined;
-    }
-  }
 }
 
 /** Picks the `tap:` keys out of Pulumi's flat config map (`pulumi.runtime.allConfig()`). */
