@@ -5,7 +5,8 @@
  */
 
 /** A value as an error message shows it. */
-export const show = (v: unknown): string => (typeof v === "string" ? `"${v}"` : JSON.stringify(v));
+export const show = (v: unknown): string =>
+  typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v));
 
 type RawInput = { readonly [key: string]: unknown };
 

@@ -32,6 +32,11 @@ export function baseTags(
   };
 }
 
+/** Labels marking a Kubernetes object as tap's: managed by Pulumi, in this environment. */
+export function ownershipLabels(environmentSuffix: string): Record<string, string> {
+  return { "app.kubernetes.io/managed-by": "pulumi", "tap/environment": environmentSuffix };
+}
+
 /** Merges tags; the more specific (later) argument wins. */
 export function mergeTags(general: Tags, ...specific: Tags[]): Tags {
   return Object.assign({}, general, ...specific) as Tags;

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ownershipLabels } from "../naming";
 import { AwsScope, PolicyDocument } from "../iam/policy";
 import { createIrsaRole } from "../iam/irsa";
 import { AddonContext, AddonResult, podSecurityLabels } from "./types";
@@ -63,8 +64,7 @@ export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonRe
             name: spec.namespace,
             labels: {
               ...podSecurityLabels(spec.createNamespace.podSecurity),
-              "app.kubernetes.io/managed-by": "pulumi",
-              "tap/environment": ctx.config.environmentSuffix,
+              ...ownershipLabels(ctx.config.environmentSuffix),
             },
           },
         },

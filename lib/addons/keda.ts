@@ -8,6 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ownershipLabels } from "../naming";
 import { STS_AUDIENCE } from "../iam/irsa";
 import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
 import { kedaOperatorPolicy } from "./keda-iam";
@@ -92,10 +93,7 @@ export function assertSupportedKedaChart(version: string): void {
   }
 }
 
-const managedLabels = (ctx: AddonContext) => ({
-  "app.kubernetes.io/managed-by": "pulumi",
-  "tap/environment": ctx.config.environmentSuffix,
-});
+const managedLabels = (ctx: AddonContext) => ownershipLabels(ctx.config.environmentSuffix);
 
 /** Soft spread over nodes: replicas land on different nodes when possible, never blocked. */
 const spread = (app: string): Values[] => [

@@ -11,6 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ownershipLabels } from "../naming";
 import { AddonContext, podSecurityLabels } from "./types";
 
 /** The label that marks a tap workload namespace (Calico's global policies select on it). */
@@ -139,8 +140,7 @@ export function workloadNamespaceLabels(
 ): Record<string, string> {
   return {
     ...(opts.labels ?? {}),
-    "app.kubernetes.io/managed-by": "pulumi",
-    "tap/environment": environmentSuffix,
+    ...ownershipLabels(environmentSuffix),
     ...podSecurityLabels(opts.podSecurity ?? "restricted"),
     [WORKLOAD_NAMESPACE_LABEL]: WORKLOAD_NAMESPACE_LABEL_VALUE,
   };

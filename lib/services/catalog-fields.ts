@@ -4,14 +4,14 @@
  * (`tap:services[0].replicas.min ...`) and returns a usable fallback so parsing can go on.
  */
 import { actionProblem, parseQuantity, resourceProblem } from "./catalog-rules";
+import { show } from "../config-parse";
 import { CloudWatchScaling, ResourceQuantities, ServicePermission, ServiceSpec } from "./types";
 
 export type Fail = (key: string, reason: string) => void;
 type Problem = (path: string, reason: string) => void;
 type Obj = Record<string, unknown>;
 
-export const show = (v: unknown): string =>
-  typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v));
+export { show };
 
 export class FieldReader {
   constructor(readonly problem: Problem) {}

@@ -18,6 +18,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ownershipLabels } from "../naming";
 import { internetEgressPeer } from "../addons/network-policies";
 import { AddonContext, AddonResult } from "../addons/types";
 import {
@@ -186,10 +187,7 @@ export function createMesh(
 ): MeshResult {
   assertMeshableCatalog(services);
   const mesh = meshName(ctx);
-  const labels = {
-    "app.kubernetes.io/managed-by": "pulumi",
-    "tap/environment": ctx.config.environmentSuffix,
-  };
+  const labels = ownershipLabels(ctx.config.environmentSuffix);
 
   const cloudMapNamespace = new aws.servicediscovery.PrivateDnsNamespace(
     ctx.name("tap-cloudmap"),

@@ -3,6 +3,7 @@
  * resource-bounded, spread over zones and nodes, preferring spot capacity, draining cleanly.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ownershipLabels } from "../naming";
 import { MeshBinding, ServiceSpec, serviceSelector } from "./types";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
@@ -40,8 +41,7 @@ export function containerSecurityContext(): k8s.types.input.core.v1.SecurityCont
 export function serviceLabels(name: string, environmentSuffix: string): Record<string, string> {
   return {
     ...serviceSelector(name),
-    "app.kubernetes.io/managed-by": "pulumi",
-    "tap/environment": environmentSuffix,
+    ...ownershipLabels(environmentSuffix),
   };
 }
 
