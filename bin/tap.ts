@@ -1,20 +1,33 @@
 /**
- * tap's entry point: read `tap:` config, validate it, ask EKS whether the Kubernetes version can be
- * created (preflight), then build the TapStack and export its outputs. Nothing is created when the
- * config is invalid or the preflight fails.
+ * tap's entry point: read `tap:` config, validate it (once), ask EKS whether the stack can deploy
+ * today (preflight: the Kubernetes version is offered, App Mesh is off), then build the TapStack and
+ * export its outputs. Nothing is created when the config is invalid or the preflight fails; both
+ * errors are Pulumi RunErrors, printed as their message without a stack trace.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ResolveContext, resolveConfig, tapConfigFromPulumi } from "../lib/config";
+import { resolveConfig, tapConfigFromPulumi, withoutCaller } from "../lib/config";
+import { programOptions } from "../lib/node-groups";
 import { ClusterVersionsLookup, eksClusterVersions, preflight } from "../lib/preflight";
 import { StackOutputs, TapStack, stackOutputs } from "../lib/tap-stack";
 
-async function main(lookup: ClusterVersionsLookup = eksClusterVersions): Promise<StackOutputs> {
+async function main(
+  lookup: ClusterVersionsLookup = eksClusterVersions,
+  // The node-group update transform; tests pass {} (Pulumi's mock monitor refuses transforms).
+  stackOptions: pulumi.ComponentResourceOptions = programOptions(),
+): Promise<StackOutputs> {
   const input = tapConfigFromPulumi(pulumi.runtime.allConfig());
-  const context: ResolveContext = { stackName: pulumi.getStack(), env: process.env };
-  const { config } = resolveConfig(input, context); // throws TapConfigError listing every problem
-  const checked = await preflight(config, lookup); // throws PreflightError for a version EKS no longer offers
+  // Throws TapConfigError listing every problem, before any AWS call.
+  const resolved = resolveConfig(input, { stackName: pulumi.getStack(), env: process.env });
+  const checked = await preflight(resolved.config, lookup); // throws PreflightError
   for (const warning of checked.warnings) pulumi.log.warn(warning);
-  return stackOutputs(new TapStack("tap", { config: input, context }));
+  const caller = await aws.getCallerIdentity();
+  const stack = new TapStack(
+    "tap",
+    { resolved: withoutCaller(resolved, caller.arn) },
+    stackOptions,
+  );
+  return stackOutputs(stack);
 }
 
 // Pulumi calls the exported function and exports the object it resolves to as stack outputs.

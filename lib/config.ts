@@ -10,6 +10,7 @@ import {
   SUPPORTED_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
 } from "./addons/versions";
+import * as pulumi from "@pulumi/pulumi";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -105,7 +106,8 @@ export interface ConfigProblem {
   readonly reason: string;
 }
 
-export class TapConfigError extends Error {
+/** A Pulumi RunError: `pulumi up` prints the message alone, without a stack trace. */
+export class TapConfigError extends pulumi.RunError {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `tap: invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
@@ -120,6 +122,48 @@ export interface ResolveContext {
   readonly stackName: string;
   /** Environment variables (only ENVIRONMENT_SUFFIX is read). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Drops the identity running Pulumi (`callerArn`, from aws.getCallerIdentity) from clusterAdminArns,
+ * with a warning: pulumi-eks already grants the cluster's creator admin access
+ * (bootstrapClusterCreatorAdminPermissions), and a second access entry for it fails with
+ * ResourceInUseException.
+ */
+export function withoutCaller(resolved: ResolvedConfig, callerArn: string): ResolvedConfig {
+  const listed = resolved.config.clusterAdminArns;
+  const kept = listed.filter((arn) => !isCallerIdentity(arn, callerArn));
+  if (kept.length === listed.length) return resolved;
+  const skipped = listed.filter((arn) => !kept.includes(arn));
+  return {
+    config: { ...resolved.config, clusterAdminArns: kept },
+    warnings: [
+      ...resolved.warnings,
+      ...skipped.map(
+        (arn) =>
+          `tap:clusterAdminArns: ${arn} is the identity running pulumi (${callerArn}); pulumi-eks already ` +
+          "grants the cluster creator admin access, so tap makes no second access entry for it",
+      ),
+    ],
+  };
+}
+
+/**
+ * Whether `principalArn` (an IAM role or user ARN) is the identity behind `callerArn`. A role's
+ * caller ARN is its STS session (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`), which keeps
+ * the role's name but not its path; EKS maps that session to the role's access entry.
+ */
+export function isCallerIdentity(principalArn: string, callerArn: string): boolean {
+  if (principalArn === callerArn) return true;
+  const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
+  const role = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(principalArn);
+  return (
+    session !== null &&
+    role !== null &&
+    session[1] === role[1] &&
+    session[2] === role[2] &&
+    session[3] === role[3]
+  );
 }
 
 export interface ResolvedConfig {

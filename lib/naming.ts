@@ -20,6 +20,24 @@ export function clusterName(suffix: string): string {
   return resourceName("tap-eks", suffix);
 }
 
+/**
+ * The CloudWatch log groups tap creates, by purpose. The KMS key policy names exactly these (the key
+ * also protects EKS secrets, so no other group in the account may use it).
+ */
+export function logGroupNames(suffix: string): {
+  readonly controlPlane: string;
+  readonly application: string;
+  readonly flowLogs: string;
+} {
+  const cluster = clusterName(suffix);
+  return {
+    // EKS writes control-plane logs to this fixed name; tap pre-creates it.
+    controlPlane: `/aws/eks/${cluster}/cluster`,
+    application: `/aws/eks/${cluster}/application`,
+    flowLogs: `/aws/vpc/${resourceName("tap-flow-logs", suffix)}`,
+  };
+}
+
 /** Environment (= the suffix), Team, CostCenter and ManagedBy=pulumi. */
 export function baseTags(
   config: Pick<TapConfig, "environmentSuffix" | "team" | "costCenter">,

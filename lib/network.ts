@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { TapContext } from "./context";
-import { mergeTags, nameTag } from "./naming";
+import { logGroupNames, mergeTags, nameTag } from "./naming";
 import { cidrPrefix, subnetMasks } from "./net-util";
 
 export interface NetworkArgs {
@@ -107,7 +107,7 @@ function createFlowLogs(
   const group = new aws.cloudwatch.LogGroup(
     ctx.name("tap-flow-logs"),
     {
-      name: `/aws/vpc/${ctx.name("tap-flow-logs")}`,
+      name: logGroupNames(ctx.config.environmentSuffix).flowLogs,
       retentionInDays: ctx.config.logRetentionDays,
       kmsKeyId: kmsKeyArn,
       tags: ctx.tags,
@@ -162,8 +162,13 @@ function createFlowLogs(
   return group;
 }
 
-/** The flow-log role's policy: write streams and events in ONE log group, nothing else. */
+/**
+ * The flow-log role's policy: the AWS-documented set for publishing flow logs to CloudWatch Logs
+ * (VPC user guide, "IAM role for publishing flow logs to CloudWatch Logs"), writes in ONE log group.
+ * DescribeLogGroups lists groups, so it is scoped to this account and region's groups, not to one.
+ */
 export function flowLogWritePolicy(logGroupArn: string): string {
+  const accountGroups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -172,6 +177,12 @@ export function flowLogWritePolicy(logGroupArn: string): string {
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+      {
+        Sid: "FindTheGroup",
+        Effect: "Allow",
+        Action: ["logs:DescribeLogGroups"],
+        Resource: [accountGroups],
       },
     ],
   });

@@ -106,20 +106,12 @@ export const rollAThirdAtATime: pulumi.ResourceTransform = (args) =>
     : undefined;
 
 /**
- * Whether the engine runs resource transforms. The Pulumi CLI does; Pulumi's mock monitor does not
- * (it refuses a resource that carries one), so unit tests and the offline plan run without the
- * transform and test it on its own. Reads the runtime's feature flag; false if it cannot.
+ * Resource options for the TapStack as the program creates it (bin/tap.ts): the node-group update
+ * transform, passed always. Pulumi's mock monitor refuses transforms, so only the unit tests and
+ * the offline plan build a TapStack without these options (the transform is tested on its own).
  */
-export function transformsSupported(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const state = require("@pulumi/pulumi/runtime/state") as {
-      getStore: () => { supportsTransforms?: unknown };
-    };
-    return state.getStore().supportsTransforms === true;
-  } catch {
-    return false;
-  }
+export function programOptions(): pulumi.ComponentResourceOptions {
+  return { transforms: [rollAThirdAtATime] };
 }
 
 export interface NodeGroupsArgs {
@@ -141,9 +133,14 @@ export interface NodeGroups {
   readonly split: CapacitySplit;
 }
 
+// No AmazonSSMManagedInstanceCore: nodes are reached through Kubernetes, not SSM. Bottlerocket's
+// control container then cannot register with SSM (it retries quietly); attach the policy to the
+// node role by hand for break-glass access (README "Node access").
 const MANAGED_POLICIES = [
   "AmazonEKSWorkerNodePolicy",
-  "AmazonEC2ContainerRegistryReadOnly",
+  // Pull only (ecr:BatchGetImage, GetDownloadUrlForLayer, GetAuthorizationToken, BatchImportUpstreamImage):
+  // what AWS's node-role guide names now, without ReadOnly's list/describe of every repository.
+  "AmazonEC2ContainerRegistryPullOnly",
   // Advisory (security checklist rule 14): the CNI policy belongs on an IRSA role for aws-node;
   // the VPC CNI add-on is created inside the cluster component, before tap's OIDC-based roles exist.
   "AmazonEKS_CNI_Policy",
@@ -244,6 +241,9 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
           // on-demand takes them in order.
           instanceTypes: [...config.nodeInstanceTypes],
           amiType,
+          // With a launch template pulumi-eks leaves `version` unset (nodegroup.ts L1886-1891), so
+          // the group would stay on its first minor after a control-plane upgrade: follow the cluster.
+          version: config.kubernetesVersion,
           subnetIds: args.privateSubnetIds,
           launchTemplate: {
             id: launchTemplate.id,
@@ -261,11 +261,7 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
             [`k8s.io/cluster-autoscaler/${ctx.clusterName}`]: "owned",
           }),
         },
-        {
-          ...opts,
-          dependsOn: attachments,
-          transforms: transformsSupported() ? [rollAThirdAtATime] : [],
-        },
+        { ...opts, dependsOn: attachments },
       );
       return {
         capacityType: g.capacityType,

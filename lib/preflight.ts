@@ -1,9 +1,14 @@
 /**
  * The preflight: before anything is created, ask EKS which Kubernetes versions it offers in the
- * target region, and stop with a clear message when the configured one is not among them.
+ * target region, and stop with one clear message naming every key that cannot deploy today: a
+ * version EKS no longer offers, App Mesh (which AWS discontinued), and catalog IAM that AWS's
+ * service authorization data says cannot be granted.
  */
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { TapConfig } from "./config";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "./addons/versions";
+import { catalogIamProblems } from "./services/catalog-iam";
 
 export type ClusterVersionInfo = Pick<
   aws.types.output.eks.GetClusterVersionsClusterVersion,
@@ -16,9 +21,16 @@ export type ClusterVersionsLookup = () => Promise<readonly ClusterVersionInfo[]>
 export const eksClusterVersions: ClusterVersionsLookup = async () =>
   (await aws.eks.getClusterVersions({ clusterType: "eks", includeAll: true })).clusterVersions;
 
-export class PreflightError extends Error {
-  constructor(message: string) {
-    super(message);
+/** AWS App Mesh end of support (AWS App Mesh user guide banner): after it, Envoy gets no configuration. */
+export const APP_MESH_DISCONTINUED = "2026-09-30";
+
+/** A RunError: Pulumi prints its message alone, without a stack trace. */
+export class PreflightError extends pulumi.RunError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `tap: this stack cannot deploy today (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
     this.name = "PreflightError";
   }
 }
@@ -31,31 +43,70 @@ export interface PreflightResult {
 }
 
 const byMinor = (a: string, b: string): number => Number(a.split(".")[1]) - Number(b.split(".")[1]);
+const supported = (v: string) => (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(v);
 
-/** Pure judgement of EKS's answer for the configured version. */
-export function judgeVersion(
-  version: string,
-  versions: readonly ClusterVersionInfo[],
-): PreflightResult {
+/** The version to suggest: the newest that EKS offers in standard support and tap supports. */
+function suggestion(versions: readonly ClusterVersionInfo[]): string | undefined {
+  const usable = versions.filter((v) => supported(v.clusterVersion));
+  const pick = (status: string) =>
+    usable
+      .filter((v) => v.versionStatus === status)
+      .map((v) => v.clusterVersion)
+      .sort(byMinor)
+      .pop();
+  return pick("STANDARD_SUPPORT") ?? pick("EXTENDED_SUPPORT");
+}
+
+/** Why the version cannot be created, or undefined when EKS offers it. */
+function versionProblem(version: string, versions: readonly ClusterVersionInfo[]) {
   const offered = versions
     .filter((v) => v.versionStatus === "STANDARD_SUPPORT" || v.versionStatus === "EXTENDED_SUPPORT")
     .map((v) => v.clusterVersion)
     .sort(byMinor);
   const mine = versions.find((v) => v.clusterVersion === version);
-  if (!mine || !offered.includes(version)) {
-    const why = mine?.endOfExtendedSupportDate
-      ? `its extended support ended ${mine.endOfExtendedSupportDate.slice(0, 10)}`
-      : "EKS does not list it";
-    throw new PreflightError(
-      `tap:kubernetesVersion ${version} is not offered by EKS in this region (${why}). ` +
-        `EKS offers: ${offered.join(", ") || "(none returned)"}. ` +
-        `Choose one that tap also supports, e.g.: pulumi config set tap:kubernetesVersion ${offered[offered.length - 1] ?? "1.33"}`,
+  if (mine && offered.includes(version)) return { offered, mine, problem: undefined };
+  const why = mine?.endOfExtendedSupportDate
+    ? `its extended support ended ${mine.endOfExtendedSupportDate.slice(0, 10)}`
+    : "EKS does not list it";
+  const next = suggestion(versions);
+  const problem =
+    `tap:kubernetesVersion ${version} is not offered by EKS in this region (${why}). ` +
+    `EKS offers: ${offered.join(", ") || "(none returned)"}; tap supports: ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}. ` +
+    (next
+      ? `Set one both support: pulumi config set tap:kubernetesVersion ${next}`
+      : "No version is offered by EKS and supported by tap.");
+  return { offered, mine: undefined, problem };
+}
+
+/** Pure judgement of EKS's answer for the configured version (throws for one it cannot create). */
+export function judgeVersion(
+  version: string,
+  versions: readonly ClusterVersionInfo[],
+): PreflightResult {
+  return judge({ kubernetesVersion: version, enableAppMesh: false }, versions);
+}
+
+/** Pure judgement of the whole preflight: every problem in one PreflightError. */
+export function judge(
+  config: { readonly kubernetesVersion: string; readonly enableAppMesh: boolean },
+  versions: readonly ClusterVersionInfo[],
+  asOf: string = new Date().toISOString().slice(0, 10),
+  catalogProblems: readonly string[] = [],
+): PreflightResult {
+  const { offered, mine, problem } = versionProblem(config.kubernetesVersion, versions);
+  const problems = problem ? [problem] : [];
+  problems.push(...catalogProblems);
+  if (config.enableAppMesh && asOf > APP_MESH_DISCONTINUED) {
+    problems.push(
+      `tap:enableAppMesh is true, but AWS App Mesh was discontinued on ${APP_MESH_DISCONTINUED}: Envoy never ` +
+        "gets its configuration and the service Deployments time out. Set: pulumi config set tap:enableAppMesh false",
     );
   }
+  if (problems.length > 0 || !mine) throw new PreflightError(problems);
   const warnings =
     mine.versionStatus === "EXTENDED_SUPPORT"
       ? [
-          `Kubernetes ${version} is in EKS extended support (ends ${mine.endOfExtendedSupportDate.slice(0, 10)}): ` +
+          `Kubernetes ${config.kubernetesVersion} is in EKS extended support (ends ${mine.endOfExtendedSupportDate.slice(0, 10)}): ` +
             `the control plane bills at the extended-support rate (USD 0.60 per cluster-hour instead of 0.10). ` +
             `Upgrade one minor at a time with tap:kubernetesVersion.`,
         ]
@@ -63,10 +114,12 @@ export function judgeVersion(
   return { offered, status: mine.versionStatus as PreflightResult["status"], warnings };
 }
 
-/** Asks EKS and judges the answer; throws `PreflightError` when the version cannot be created. */
+/** Asks EKS and judges the answer; throws `PreflightError` when the stack cannot deploy today. */
 export async function preflight(
-  config: Pick<TapConfig, "kubernetesVersion">,
+  config: Pick<TapConfig, "kubernetesVersion" | "enableAppMesh" | "services">,
   lookup: ClusterVersionsLookup = eksClusterVersions,
+  asOf?: string,
 ): Promise<PreflightResult> {
-  return judgeVersion(config.kubernetesVersion, await lookup());
+  const [versions, catalog] = await Promise.all([lookup(), catalogIamProblems(config.services)]);
+  return judge(config, versions, asOf, catalog);
 }

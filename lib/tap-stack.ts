@@ -5,8 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ResolveContext, TapConfig, TapConfigInput, resolveConfig } from "./config";
-import { createCluster, createKmsKey } from "./cluster";
+import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
+import { createCluster, createCoreDns, createKmsKey } from "./cluster";
 import { makeContext } from "./context";
 import { createNetwork } from "./network";
 import { createNodeGroups } from "./node-groups";
@@ -15,12 +15,15 @@ import { AddonContext } from "./addons/types";
 import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
 
-export interface TapStackArgs {
-  /** Raw or typed `tap:` settings; validated before the component registers. */
-  readonly config: TapConfigInput;
-  /** The stack name (fallback for environmentSuffix) and environment. */
-  readonly context: ResolveContext;
-}
+/** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
+export type TapStackArgs =
+  | {
+      /** Raw or typed `tap:` settings; validated before the component registers. */
+      readonly config: TapConfigInput;
+      /** The stack name (fallback for environmentSuffix) and environment. */
+      readonly context: ResolveContext;
+    }
+  | { readonly resolved: ResolvedConfig };
 
 export class TapStack extends pulumi.ComponentResource {
   readonly config: TapConfig;
@@ -51,7 +54,8 @@ export class TapStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
-    const { config, warnings } = resolveConfig(args.config, args.context);
+    const { config, warnings } =
+      "resolved" in args ? args.resolved : resolveConfig(args.config, args.context);
     for (const warning of warnings) pulumi.log.warn(warning);
     super("tap:index:TapStack", name, {}, opts);
     this.config = config;
@@ -69,16 +73,23 @@ export class TapStack extends pulumi.ComponentResource {
       cluster: cluster.cluster,
       privateSubnetIds: network.privateSubnetIds,
     });
+    const coreDns = createCoreDns(
+      ctx,
+      cluster.cluster,
+      nodes.groups.map((g) => g.group),
+    );
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const addonCtx: AddonContext = {
       ...ctx,
       pins: pinsFor(config.kubernetesVersion),
       k8sProvider: cluster.k8sProvider,
+      cluster: cluster.cluster,
       oidcProviderArn: cluster.oidcProviderArn,
       oidcIssuer: cluster.oidcIssuer,
       region,
-      nodeGroups: nodes.groups.map((g) => g.group),
+      // Releases start once nodes exist and CoreDNS runs (controllers resolve AWS endpoints).
+      nodeGroups: [...nodes.groups.map((g) => g.group), coreDns],
     };
     const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
     const catalog = deployServiceCatalog(addonCtx, {

@@ -25,6 +25,17 @@ export interface RecordedResource {
   readonly provider?: string;
   /** When it was registered: ms since the process started (the start-up benchmark reads it). */
   readonly at: number;
+  /** Its URN, as the mock monitor made it. */
+  readonly urn: string;
+  /** The parent's URN ("" for none). */
+  readonly parent: string;
+  /**
+   * URNs the engine waits for before creating it (and deletes it before): explicit dependsOn and
+   * every resource whose outputs its inputs use, as the SDK sends them to a real engine.
+   */
+  readonly dependencies: readonly string[];
+  /** deletedWith: the URN whose deletion makes this resource's own delete a no-op ("" for none). */
+  readonly deletedWith: string;
 }
 
 export interface RecordedCall {
@@ -84,7 +95,12 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
         oidcProviderArn: OIDC_PROVIDER_ARN,
         oidcIssuer: OIDC_ISSUER,
         oidcProviderUrl: `https://${OIDC_ISSUER}`,
-        clusterSecurityGroupId: "sg-0cluster0000000000",
+        // pulumi-eks's own extra group (tap skips it); the EKS-created one is under eksCluster.
+        clusterSecurityGroupId: "sg-0pulumieks00000000",
+        eksCluster: {
+          name: str("name"),
+          vpcConfig: { clusterSecurityGroupId: "sg-0cluster0000000000" },
+        },
         core: { endpoint: "https://EXAMPLE0123.gr7.us-east-1.eks.amazonaws.com" },
       };
     case "eks:index:ManagedNodeGroup":
@@ -129,6 +145,9 @@ export async function mockTap<T>(
 ): Promise<SynthesisResult<T>> {
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
+  // The mock monitor passes mocks only type, name and inputs; the graph (parent, dependencies,
+  // deletedWith, URN) is read from the registration request itself, just before it is answered.
+  let graph: Pick<RecordedResource, "urn" | "parent" | "dependencies" | "deletedWith"> | undefined;
   await pulumi.runtime.setMocks(
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
@@ -140,6 +159,7 @@ export async function mockTap<T>(
           custom: args.custom ?? true,
           provider: args.provider,
           at: performance.now(),
+          ...(graph ?? { urn: "", parent: "", dependencies: [], deletedWith: "" }),
         });
         return {
           id: `${args.name}-id`,
@@ -178,9 +198,42 @@ export async function mockTap<T>(
     stack,
     false,
   );
+  recordGraph(stack, (g) => (graph = g));
   const value = await build();
   await settle(() => resources.length + calls.length);
   return { resources, calls, value };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getDeletedwith(): string;
+}
+type Register = (req: RegisterRequest, callback: (err: unknown, res: unknown) => void) => unknown;
+
+/**
+ * Wraps the mock monitor's registerResource so each registration's graph is known to newResource
+ * (which the monitor calls synchronously first). The URN follows the mock monitor's own rule.
+ */
+function recordGraph(
+  stack: string,
+  set: (g: Pick<RecordedResource, "urn" | "parent" | "dependencies" | "deletedWith">) => void,
+): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Register };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const parent = req.getParent();
+    const parentType = parent ? `${parent.split("::")[2].split("$").pop()}$` : "";
+    set({
+      urn: `urn:pulumi:${stack}::tap::${parentType}${req.getType()}::${req.getName()}`,
+      parent,
+      dependencies: req.getDependenciesList(),
+      deletedWith: req.getDeletedwith(),
+    });
+    return original(req, callback);
+  };
 }
 
 /** Waits until nothing new is registered for a few macrotask turns (mocks answer synchronously). */

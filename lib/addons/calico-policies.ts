@@ -11,15 +11,11 @@
  * The final Deny is what Calico's end-of-tier drop would do anyway; writing it keeps the intent
  * readable and independent of that implicit rule.
  *
- * apiVersion: `projectcalico.org/v3`, served by the Calico API server that the operator installs by
- * default (`apiServer.enabled: true`, locked in calico.ts). It validates and defaults the policy;
- * Calico documents `crd.projectcalico.org/v1` as its internal storage that users must not write
- * (no validation, and v1 names need the tier prefix `default.`), so tap does not write v1 directly.
- * The cost is a first-deploy race: Helm returns once the operator is up, but the operator rolls out
- * the API server (and the `v3.projectcalico.org` APIService) a little later. The Pulumi Kubernetes
- * provider retries a create that fails with "no matches for kind" about six times over ~1 minute
- * (await.Creation, sleepingRetry 1s x2); if the API server is slower than that, the first
- * `pulumi up` fails on these two objects only and the next `pulumi up` creates them.
+ * apiVersion: `projectcalico.org/v3`, served by the Calico API server (tap's `APIServer` object in
+ * calico.ts). It validates and defaults the policy; Calico documents `crd.projectcalico.org/v1` as
+ * its internal storage that users must not write (no validation, and v1 names need the tier prefix
+ * `default.`), so tap does not write v1 directly. The policies are created only after that APIServer
+ * object is Ready (Pulumi awaits it), so the API exists when they are sent: no first-deploy race.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,7 +24,7 @@ import {
   WORKLOAD_NAMESPACE_LABEL,
   WORKLOAD_NAMESPACE_LABEL_VALUE,
 } from "./network-policies";
-import { AddonContext } from "./types";
+import { AddonContext, inCluster } from "./types";
 
 export const CALICO_POLICY_API_VERSION = "projectcalico.org/v3";
 /** FelixConfiguration `logPrefix`: the prefix of every Log-action line in the node syslog. */
@@ -93,16 +89,13 @@ export function logDeniedPolicySpec(): GlobalNetworkPolicySpec {
   };
 }
 
-/** Creates both GlobalNetworkPolicies after the Calico release. */
+/** Creates both GlobalNetworkPolicies once `apiServer` (the Ready Calico API server) exists. */
 export function createDenyLoggingPolicies(
   ctx: AddonContext,
-  release: pulumi.Resource,
+  apiServer: pulumi.Resource,
 ): k8s.apiextensions.CustomResource[] {
   const opts: pulumi.CustomResourceOptions = {
-    parent: ctx.parent,
-    provider: ctx.k8sProvider,
-    dependsOn: [release],
-    // Bounds create/update/delete; the "no matches for kind" retry above is the provider's own.
+    ...inCluster(ctx, [apiServer]),
     customTimeouts: { create: "10m", update: "10m", delete: "5m" },
   };
   const policy = (name: string, spec: GlobalNetworkPolicySpec) =>

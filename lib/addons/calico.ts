@@ -9,12 +9,19 @@
  * The release goes to `tigera-operator`; the operator itself creates `calico-system` (calico-node,
  * typha, kube-controllers) and the API server's namespace, with the PSS labels they need.
  *
+ * Order on a real engine: release (CRDs + operator + Installation) -> tap's `APIServer` object,
+ * which Pulumi awaits until the operator reports `status.state: Ready` (the operator sets it only
+ * once the API server Deployment is available: tigera/operator@v1.38.7:
+ * pkg/controller/apiserver/apiserver_controller.go L484-491) -> the projectcalico.org/v3
+ * GlobalNetworkPolicies that API serves. No second `pulumi up` is needed.
+ *
  * No IRSA role: neither the operator nor any Calico component calls an AWS API.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ownershipLabels } from "../naming";
 import { CALICO_LOG_PREFIX, createDenyLoggingPolicies } from "./calico-policies";
 import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "./types";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "./types";
 
 export interface CalicoArgs {
   /** Felix (calico-node) Prometheus metrics port. Default: 9091. */
@@ -42,26 +49,24 @@ export const CALICO_DEFAULTS = {
 } as const;
 
 export interface CalicoResult extends AddonResult {
+  /** operator.tigera.io/v1 APIServer `default`, awaited until Ready (serves projectcalico.org/v3). */
+  readonly apiServer: k8s.apiextensions.CustomResource;
   /** tap-deny-imds and tap-log-denied (empty when denyLogging is false). */
   readonly policies: k8s.apiextensions.CustomResource[];
 }
 
-/** `quay.io/tigera/operator` -> registry `quay.io`, image `tigera/operator` (the chart's split). */
-export function splitImageRepository(repository: string): { registry: string; image: string } {
-  const slash = repository.indexOf("/");
-  const host = repository.slice(0, slash);
-  if (slash < 0 || !(host.includes(".") || host.includes(":"))) {
-    throw new Error(`calico: image repository "${repository}" does not start with a registry host`);
-  }
-  return { registry: host, image: repository.slice(slash + 1) };
-}
+/** Pulumi's await annotation (pulumi-kubernetes >= 4.18: provider/pkg/metadata/overrides.go ReadyCondition). */
+export const PULUMI_WAIT_FOR = "pulumi.com/waitFor";
+/** APIServer readiness as the operator reports it. */
+export const API_SERVER_READY = "jsonpath={.status.state}=Ready";
 
 /**
  * Keys that must hold tap's value, whatever `args.values` says: policy-only mode beside the VPC CNI
- * (provider, CNI, IPAM, BGP), the API server the GlobalNetworkPolicies need, and the pinned image.
+ * (provider, CNI, IPAM, BGP) and the APIServer object, which tap creates itself so that it can be
+ * awaited. The operator image is NOT overridden: each chart bundles the operator that deploys its
+ * own Calico release and CRDs (chart v3.30.4 -> operator v1.38.7); the pin records that tag.
  */
-export function calicoLockedValues(ctx: AddonContext): Values {
-  const { registry, image } = splitImageRepository(ctx.pins.calico.image.repository);
+export function calicoLockedValues(): Values {
   return {
     installation: {
       enabled: true,
@@ -69,23 +74,62 @@ export function calicoLockedValues(ctx: AddonContext): Values {
       cni: { type: "AmazonVPC", ipam: { type: "AmazonVPC" } },
       calicoNetwork: { bgp: "Disabled" },
     },
-    apiServer: { enabled: true },
-    tigeraOperator: { registry, image, version: ctx.pins.calico.image.tag },
+    apiServer: { enabled: false },
   };
 }
 
+/**
+ * Typha prefers on-demand nodes. Typha ignores controlPlaneNodeSelector (tigera/operator@v1.38.7:
+ * pkg/render/typha.go sets only its own affinity, then the typhaDeployment override); a hard
+ * selector would be wrong too: the operator runs up to 3 Typhas by TOTAL node count
+ * (pkg/common/autoscale.go), one per node (host network), and Pending Typhas would make
+ * cluster-autoscaler buy on-demand nodes. The override REPLACES the operator's affinity
+ * (pkg/render/common/components/components.go L297), so its zone spreading (typha.go L748-765:
+ * weight 1, k8s-app In [calico-typha], topology.kubernetes.io/zone) is restated here.
+ */
+export const TYPHA_AFFINITY: Values = {
+  nodeAffinity: {
+    preferredDuringSchedulingIgnoredDuringExecution: Object.entries(ON_DEMAND_SELECTOR).map(
+      ([key, value]) => ({
+        weight: 100,
+        preference: { matchExpressions: [{ key, operator: "In", values: [value] }] },
+      }),
+    ),
+  },
+  podAntiAffinity: {
+    preferredDuringSchedulingIgnoredDuringExecution: [
+      {
+        weight: 1,
+        podAffinityTerm: {
+          labelSelector: {
+            matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }],
+          },
+          topologyKey: "topology.kubernetes.io/zone",
+        },
+      },
+    ],
+  },
+};
+
 /** The add-on's default values (before args.values and the locked keys). */
-export function calicoDefaultValues(args: CalicoArgs = {}): Values {
+export function calicoDefaultValues(
+  args: CalicoArgs = {},
+  nodeOperatingSystem: string = "Bottlerocket",
+): Values {
   const nodeMetricsPort = args.nodeMetricsPort ?? CALICO_DEFAULTS.nodeMetricsPort;
   return {
     installation: {
       // Installation.spec.nodeMetricsPort turns Felix metrics on (and overrides the Felix port).
       nodeMetricsPort,
       typhaMetricsPort: args.typhaMetricsPort ?? CALICO_DEFAULTS.typhaMetricsPort,
-      // Typha, kube-controllers and the API server (every Deployment the operator creates) run on
-      // on-demand nodes; calico-node is a DaemonSet and runs everywhere.
+      // kube-controllers (and the operator's other Deployments that honour it) run on on-demand
+      // nodes; calico-node is a DaemonSet and runs everywhere; Typha is placed below.
       controlPlaneNodeSelector: { ...ON_DEMAND_SELECTOR },
       controlPlaneReplicas: args.controlPlaneReplicas ?? CALICO_DEFAULTS.controlPlaneReplicas,
+      typhaDeployment: { spec: { template: { spec: { affinity: TYPHA_AFFINITY } } } },
+      // Bottlerocket's /usr is read-only: no FlexVolume driver directory (Calico's Bottlerocket
+      // guidance; "None" disables the FlexVolume driver: operator api/v1/installation_types.go).
+      ...(nodeOperatingSystem === "Bottlerocket" ? { flexVolumePath: "None" } : {}),
     },
     // FelixConfiguration/default (chart >= v3.28.0; every pin is v3.28.5 or newer): the same port as
     // nodeMetricsPort, and the Log-action prefix the deny logging relies on, written down rather
@@ -133,7 +177,7 @@ export function assertNoLockedOverride(user: Values, locked: Values): void {
 }
 
 export function deployCalico(ctx: AddonContext, args: CalicoArgs = {}): CalicoResult {
-  const locked = calicoLockedValues(ctx);
+  const locked = calicoLockedValues();
   const user = args.values ?? {};
   assertNoLockedOverride(user, locked);
 
@@ -147,15 +191,63 @@ export function deployCalico(ctx: AddonContext, args: CalicoArgs = {}): CalicoRe
     createNamespace: { podSecurity: "privileged" },
     // The chart creates its own ServiceAccount; no policy, so no IRSA role.
     serviceAccount: { name: CALICO_DEFAULTS.serviceAccountName },
-    values: deepMerge(calicoDefaultValues(args), user),
+    values: deepMerge(calicoDefaultValues(args, ctx.config.nodeOperatingSystem), user),
     // Helm waits for the operator Deployment only, not for what the operator rolls out afterwards
     // (calico-node, typha, the API server): the default timeout is enough.
     lockedValues: () => locked,
   });
 
+  // The chart's APIServer is off (locked): this one is awaited until the operator reports Ready.
+  const apiServer = new k8s.apiextensions.CustomResource(
+    ctx.name("calico-apiserver"),
+    {
+      apiVersion: "operator.tigera.io/v1",
+      kind: "APIServer",
+      metadata: {
+        name: "default",
+        labels: ownershipLabels(ctx.config.environmentSuffix),
+        annotations: { [PULUMI_WAIT_FOR]: API_SERVER_READY },
+      },
+      spec: {},
+    },
+    {
+      ...inCluster(ctx, [result.release]),
+      customTimeouts: { create: "10m", update: "10m", delete: "5m" },
+    },
+  );
+  annotatePodIpRbac(ctx);
+
   const policies =
     (args.denyLogging ?? CALICO_DEFAULTS.denyLogging)
-      ? createDenyLoggingPolicies(ctx, result.release)
+      ? createDenyLoggingPolicies(ctx, apiServer)
       : [];
-  return { ...result, policies };
+  return { ...result, apiServer, policies };
+}
+
+/**
+ * The RBAC `ANNOTATE_POD_IP=true` on aws-node needs (Calico EKS guide: "add patch permission for
+ * pods to the aws-node ClusterRole"). The upstream vpc-cni chart adds it itself when the variable is
+ * set (aws/amazon-vpc-cni-k8s@v1.23.0:charts/aws-vpc-cni/templates/clusterrole.yaml L17-21); this
+ * grants it explicitly, so it holds whatever the EKS-managed add-on renders.
+ */
+export function annotatePodIpRbac(ctx: AddonContext): void {
+  const name = "tap-aws-node-annotate-pod-ip";
+  const labels = ownershipLabels(ctx.config.environmentSuffix);
+  const role = new k8s.rbac.v1.ClusterRole(
+    ctx.name("aws-node-annotate-pod-ip"),
+    {
+      metadata: { name, labels },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["patch"] }],
+    },
+    inCluster(ctx),
+  );
+  new k8s.rbac.v1.ClusterRoleBinding(
+    ctx.name("aws-node-annotate-pod-ip-binding"),
+    {
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }],
+    },
+    inCluster(ctx, [role]),
+  );
 }

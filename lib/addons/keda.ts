@@ -13,7 +13,7 @@ import { STS_AUDIENCE } from "../iam/irsa";
 import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
 import { kedaOperatorPolicy } from "./keda-iam";
 import { createWorkloadNamespace } from "./network-policies";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "./types";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "./types";
 
 export interface KedaArgs {
   /** Operator replicas (leader election: one active, the rest standby); default 2. */
@@ -176,7 +176,7 @@ export function deployKeda(ctx: AddonContext, args: KedaArgs = {}): KedaResult {
       // Not the deprecated `aws-eks` provider nor the trigger-level `identityOwner`.
       spec: { podIdentity: { provider: "aws" } },
     },
-    { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: [base.release] },
+    inCluster(ctx, [base.release]),
   );
 
   return {
@@ -212,7 +212,7 @@ export interface KedaProbe {
 /** "Prove it with one": a hardened probe Deployment scaled by CPU and a CloudWatch metric. */
 export function kedaProbe(ctx: AddonContext, keda: KedaResult): KedaProbe {
   const p = KEDA_PROBE_DEFAULTS;
-  const opts = { parent: ctx.parent, provider: ctx.k8sProvider };
+  const opts = inCluster(ctx);
   const common = managedLabels(ctx);
   const labels = { app: p.name, ...common };
 

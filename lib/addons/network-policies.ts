@@ -12,7 +12,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
-import { AddonContext, podSecurityLabels } from "./types";
+import { AddonContext, inCluster, podSecurityLabels } from "./types";
 
 /** The label that marks a tap workload namespace (Calico's global policies select on it). */
 export const WORKLOAD_NAMESPACE_LABEL = "tap/workload";
@@ -87,11 +87,7 @@ export function createNamespaceBaseline(
   namespace: string,
   opts: BaselineOptions = {},
 ): k8s.networking.v1.NetworkPolicy[] {
-  const resourceOpts = {
-    parent: ctx.parent,
-    provider: ctx.k8sProvider,
-    dependsOn: opts.dependsOn ?? [],
-  };
+  const resourceOpts = inCluster(ctx, opts.dependsOn ?? []);
   const policy = (name: string, spec: NetworkPolicySpec) =>
     new k8s.networking.v1.NetworkPolicy(
       ctx.name(`np-${namespace}-${name}`),
@@ -169,7 +165,7 @@ export function createWorkloadNamespace(
       kind: "Namespace",
       metadata: { name, labels: workloadNamespaceLabels(ctx.config.environmentSuffix, opts) },
     },
-    { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: opts.dependsOn ?? [] },
+    inCluster(ctx, opts.dependsOn ?? []),
   );
   const policies = createNamespaceBaseline(ctx, name, {
     dependsOn: [namespace, ...(opts.dependsOn ?? [])],

@@ -14,7 +14,12 @@ export interface AddonContext extends TapContext {
   readonly oidcIssuer: pulumi.Output<string>;
   /** The region the stack deploys to (controllers get it explicitly: IMDS is unreachable from pods). */
   readonly region: pulumi.Output<string>;
-  /** What every release waits for: the node groups (pods need nodes). */
+  /**
+   * The EKS cluster: every in-cluster object is `deletedWith` it (see inCluster), so a stack destroy
+   * deletes the cluster instead of waiting on each object's finalizers.
+   */
+  readonly cluster: pulumi.Resource;
+  /** What every release waits for: the node groups (pods need nodes) and the CoreDNS add-on. */
   readonly nodeGroups: readonly pulumi.Resource[];
 }
 
@@ -45,4 +50,18 @@ export function podSecurityLabels(
     "pod-security.kubernetes.io/warn": "restricted",
     "pod-security.kubernetes.io/audit": "restricted",
   };
+}
+
+/**
+ * Options of every Kubernetes object and Helm release: the one provider, the parent, and
+ * `deletedWith` the cluster. On `pulumi destroy` the engine then skips each in-cluster delete (the
+ * cluster takes them all): no Helm uninstall waits on the tigera-operator's finalizers, no namespace
+ * sticks in Terminating once Calico's API server is gone, no App Mesh CR waits on a finalizer whose
+ * controller is gone. Removing one object from a live stack (a service, a switch) still deletes it.
+ */
+export function inCluster(
+  ctx: AddonContext,
+  dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>,
+): pulumi.CustomResourceOptions {
+  return { parent: ctx.parent, provider: ctx.k8sProvider, deletedWith: ctx.cluster, dependsOn };
 }

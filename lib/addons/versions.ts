@@ -31,7 +31,7 @@ export interface ChartPin {
 export interface AddonPins {
   /** Image tag minor equals the cluster minor: v1.28.x for 1.28, v1.33.x for 1.33 ... */
   readonly clusterAutoscaler: ChartPin;
-  /** tigera-operator chart (versions carry a leading "v"); image = the operator tag it bundles. */
+  /** tigera-operator chart (versions carry a leading "v"); image = the operator tag it bundles (not overridden). */
   readonly calico: ChartPin;
   /** aws-for-fluent-bit from https://aws.github.io/eks-charts. */
   readonly fluentBit: ChartPin;
@@ -99,8 +99,8 @@ function metricsServer(version: string, tag: string, source: string): ChartPin {
 // versioned docs, with 1.35 added later (projectcalico discussion #11717).
 const CALICO_3_30 = calico(
   "v3.30.4",
-  "v1.38.6",
-  "tigera/docs@7a782b4:calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx (tested 1.31-1.35); operator tag from .../version-3.30/releases.json@6998f6f",
+  "v1.38.7",
+  "tigera/docs@7a782b4:calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx (tested 1.31-1.35); operator tag: projectcalico/calico@v3.30.4:charts/tigera-operator/values.yaml tigeraOperator.version",
 );
 const CALICO_3_31 = calico(
   "v3.31.4",
@@ -109,28 +109,29 @@ const CALICO_3_31 = calico(
 );
 
 // aws-for-fluent-bit is Kubernetes-agnostic: its Chart.yaml declares no kubeVersion, so one pin
-// serves every minor (newer than the 0.1.35 / 2.32.2.20240516 pair in the 1.28 fact sheet).
+// serves every minor. 0.2.0 is the newest chart in the eks-charts Helm index (0.2.1 exists only in
+// open pull requests); the image is the tag that chart ships, not a newer one.
 const FLUENT_BIT: ChartPin = {
   chart: "aws-for-fluent-bit",
   repo: EKS_CHARTS_REPO,
-  version: "0.2.1",
-  image: { repository: "public.ecr.aws/aws-observability/aws-for-fluent-bit", tag: "3.4.16" },
+  version: "0.2.0",
+  image: { repository: "public.ecr.aws/aws-observability/aws-for-fluent-bit", tag: "3.2.1" },
   source:
-    "aws/eks-charts@0558563:stable/aws-for-fluent-bit/Chart.yaml (appVersion 3.4.16, no kubeVersion) + values.yaml image.tag",
+    "aws/eks-charts@c7f9ea5:index.yaml (gh-pages; newest 0.2.0) + aws/eks-charts@2942cdc:stable/aws-for-fluent-bit/Chart.yaml (appVersion 3.2.1, no kubeVersion) and values.yaml image.tag 3.2.1",
 };
 
-// App Mesh was discontinued on 2026-09-30 (new customers refused since 2024-09-24); 1.13.1 is the
-// last chart. The controller is kept only because the spec asks for it.
+// App Mesh was discontinued on 2026-09-30 (new customers refused since 2024-09-24); 1.13.3 is the
+// last chart in the eks-charts index. The controller is kept only because the spec asks for it.
 const APP_MESH: ChartPin = {
   chart: "appmesh-controller",
   repo: EKS_CHARTS_REPO,
-  version: "1.13.1",
+  version: "1.13.3",
   image: {
     repository: "840364872350.dkr.ecr.us-west-2.amazonaws.com/amazon/appmesh-controller",
-    tag: "v1.13.1",
+    tag: "v1.13.3",
   },
   source:
-    "aws/eks-charts@80ef0c6:stable/appmesh-controller/README.md (Kubernetes >= 1.14; chart = app version); UNVERIFIED: image repository default not re-read at 1.13.1",
+    "aws/eks-charts@c7f9ea5:index.yaml (gh-pages; newest 1.13.3) + aws/eks-charts@f8c200d:stable/appmesh-controller/values.yaml (image repository and tag v1.13.3)",
 };
 
 const METRICS_SERVER_0_8 = metricsServer(

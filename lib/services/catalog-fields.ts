@@ -3,7 +3,12 @@
  * it: numbers and booleans may be strings), reports a problem naming its path
  * (`tap:services[0].replicas.min ...`) and returns a usable fallback so parsing can go on.
  */
-import { actionProblem, parseQuantity, resourceProblem } from "./catalog-rules";
+import {
+  actionProblem,
+  metricNamespaceProblem,
+  parseQuantity,
+  resourceProblem,
+} from "./catalog-rules";
 import { show } from "../config-parse";
 import { CloudWatchScaling, ResourceQuantities, ServicePermission, ServiceSpec } from "./types";
 
@@ -217,4 +222,14 @@ export function parsePermissions(r: FieldReader, v: unknown, path: string): Serv
     out.push({ actions, resources });
   });
   return out;
+}
+
+/** `publishesMetrics`: CloudWatch namespaces the service may publish to. */
+export function parseMetricNamespaces(r: FieldReader, v: unknown, path: string): string[] {
+  const namespaces = r.stringList(v, path, []);
+  namespaces.forEach((ns, i) => {
+    const bad = metricNamespaceProblem(ns);
+    if (bad) r.problem(`${path}[${i}]`, `${bad} (got ${show(ns)})`);
+  });
+  return namespaces;
 }

@@ -1,3 +1,5 @@
+import { AwsScope } from "../iam/policy";
+
 /**
  * Pure checks behind the service catalog (`tap:services`): image pinning, Kubernetes quantities,
  * IAM actions and resource ARNs. Each returns the problem as text (or the parsed value), never
@@ -94,16 +96,41 @@ export function actionProblem(action: string): string | undefined {
   if (action.startsWith("iam:")) {
     return "is an IAM action; a service role may not manage or pass IAM permissions";
   }
+  if (action.toLowerCase() === "cloudwatch:putmetricdata") {
+    return (
+      "accepts no resource ARN in IAM (it is granted on * with a cloudwatch:namespace condition); " +
+      'declare the namespaces instead: publishesMetrics: ["My/Namespace"]'
+    );
+  }
   return undefined;
 }
 
-// arn:partition:service:region:account:resource; region and account may be `*` (or empty for
-// global services such as S3); the resource part must name something.
-const ARN_RE = /^arn:aws(?:-cn|-us-gov)?:[a-z0-9-]+:(?:[a-z0-9-]*|\*):(?:[0-9]{12}|\*)?:(.+)$/;
+/** CloudWatch metric namespaces: 1-255 characters, printable, and not AWS's own `AWS/` prefix. */
+const METRIC_NAMESPACE_RE = /^[A-Za-z0-9._/#:\- ]{1,255}$/;
+
+/** Why `ns` cannot be a namespace a service publishes to; else undefined. */
+export function metricNamespaceProblem(ns: string): string | undefined {
+  if (!METRIC_NAMESPACE_RE.test(ns) || ns.trim() !== ns) {
+    return "must be a CloudWatch namespace: 1-255 of letters, digits, . - _ / # : and inner spaces";
+  }
+  if (/^aws\//i.test(ns)) return "must not start with AWS/ (reserved for AWS services)";
+  return undefined;
+}
+
+/** The placeholders a catalog ARN may use; each becomes the stack's own value. */
+export const ARN_PLACEHOLDERS = ["${partition}", "${region}", "${account}"] as const;
+
+// arn:partition:service:region:account:resource. Region and account are the stack's (placeholders
+// or literals), or empty for global services such as S3; the resource part must name something.
+const ARN_RE =
+  /^arn:(aws(?:-cn|-us-gov)?|\$\{partition\}):[a-z0-9-]+:([a-z0-9-]*|\$\{region\}|\*):([0-9]{12}|\$\{account\}|\*)?:(.+)$/;
+const EXAMPLE_ARN = "arn:${partition}:dynamodb:${region}:${account}:table/ledger";
 
 /**
  * Why `resource` may not appear in a service role's policy; else undefined. Only ARNs: no `*`
- * resource (tap whitelists no unscopable action) and no ARN whose resource part is a bare wildcard.
+ * resource (tap whitelists no unscopable action), no `*` region or account (an identity policy
+ * with account `*` reaches any account's resource whose own policy admits it), and no ARN whose
+ * resource part is a bare wildcard.
  */
 export function resourceProblem(resource: string): string | undefined {
   if (resource === "*") {
@@ -111,10 +138,24 @@ export function resourceProblem(resource: string): string | undefined {
   }
   const m = ARN_RE.exec(resource);
   if (!m) {
-    return "must be an ARN like arn:aws:dynamodb:*:*:table/ledger";
+    return `must be an ARN like ${EXAMPLE_ARN}`;
   }
-  if (m[1].startsWith("*")) {
+  if (m[2] === "*" || m[3] === "*") {
+    return "must not use * for the region or account (it would match every region or account); use ${region} and ${account}, which become the stack's own";
+  }
+  if (m[4].startsWith("*")) {
     return "must name a resource; an ARN whose resource part starts with `*` is a wildcard";
   }
   return undefined;
+}
+
+/** `resource` with ${partition}, ${region} and ${account} replaced by the stack's. */
+export function templateArn(resource: string, scope: AwsScope): string {
+  return resource
+    .split("${partition}")
+    .join(scope.partition)
+    .split("${region}")
+    .join(scope.region)
+    .split("${account}")
+    .join(scope.accountId);
 }

@@ -17,6 +17,7 @@ import {
   Fail,
   FieldReader,
   parseMetric,
+  parseMetricNamespaces,
   parsePermissions,
   parseReplicas,
   parseResources,
@@ -40,6 +41,7 @@ export const SERVICE_DEFAULTS = {
     limits: { cpu: "500m", memory: "256Mi" },
   },
   awsPermissions: [],
+  publishesMetrics: [],
   /** `cloudwatchMetric`: none (CPU scaling only). */
 } as const satisfies Partial<ServiceSpec>;
 
@@ -69,6 +71,7 @@ export const DEFAULT_SERVICES: readonly ServiceSpec[] = [
     calls: ["payments"],
     replicas: { min: 3, max: 20 },
     awsPermissions: [],
+    publishesMetrics: [],
   },
   {
     ...base,
@@ -85,6 +88,8 @@ export const DEFAULT_SERVICES: readonly ServiceSpec[] = [
       statistic: "Average",
     },
     awsPermissions: [],
+    // payments itself reports the queue depth it is scaled on.
+    publishesMetrics: ["TAP/Payments"],
   },
   {
     ...base,
@@ -95,9 +100,10 @@ export const DEFAULT_SERVICES: readonly ServiceSpec[] = [
     awsPermissions: [
       {
         actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-        resources: ["arn:aws:dynamodb:*:*:table/ledger"],
+        resources: ["arn:${partition}:dynamodb:${region}:${account}:table/ledger"],
       },
     ],
+    publishesMetrics: [],
   },
 ];
 
@@ -113,6 +119,7 @@ const FIELDS = [
   "cloudwatchMetric",
   "resources",
   "awsPermissions",
+  "publishesMetrics",
 ] as const;
 
 const HEALTH_PATH_RE = /^\/[^\s?#]*$/;
@@ -245,5 +252,6 @@ function parseEntry(
     ...(metric ? { cloudwatchMetric: metric } : {}),
     resources: parseResources(r, obj.resources, `${at}.resources`, d.resources),
     awsPermissions: parsePermissions(r, obj.awsPermissions, `${at}.awsPermissions`),
+    publishesMetrics: parseMetricNamespaces(r, obj.publishesMetrics, `${at}.publishesMetrics`),
   };
 }

@@ -20,7 +20,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
 import { internetEgressPeer } from "../addons/network-policies";
-import { AddonContext, AddonResult } from "../addons/types";
+import { AddonContext, AddonResult, inCluster } from "../addons/types";
 import {
   meshDataPlaneStatements,
   meshName,
@@ -201,13 +201,13 @@ export function createMesh(
   );
 
   const namespaces = Promise.resolve(args.namespaces ?? []);
-  const crOpts = (dependsOn: pulumi.Resource[], inNamespace: boolean) => ({
-    parent: ctx.parent,
-    provider: ctx.k8sProvider,
-    dependsOn: inNamespace
-      ? namespaces.then((ns) => [controller.release, ...ns, ...dependsOn])
-      : [controller.release, ...dependsOn],
-  });
+  const crOpts = (dependsOn: pulumi.Resource[], inNamespace: boolean) =>
+    inCluster(
+      ctx,
+      inNamespace
+        ? namespaces.then((ns) => [controller.release, ...ns, ...dependsOn])
+        : [controller.release, ...dependsOn],
+    );
   const cr = (
     role: string,
     kind: string,

@@ -3,11 +3,14 @@
  * App Mesh is on. Pure, so tests can simulate it.
  */
 import { AwsScope, PolicyDocument, PolicyStatement } from "../iam/policy";
+import { templateArn } from "./catalog-rules";
 import { MeshBinding, ServiceSpec } from "./types";
 
 /** Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, or the mesh is on. */
 export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
-  return service.awsPermissions.length > 0 || mesh !== undefined;
+  return (
+    service.awsPermissions.length > 0 || service.publishesMetrics.length > 0 || mesh !== undefined
+  );
 }
 
 /** The IAM role of `service` (before the environment suffix): `tap-svc-<name>`. */
@@ -15,14 +18,29 @@ export function serviceRoleName(service: string): string {
   return `tap-svc-${service}`;
 }
 
-/** The catalog's permissions as Allow statements, in catalog order (`Catalog0`, `Catalog1`, ...). */
-export function catalogStatements(service: ServiceSpec): PolicyStatement[] {
-  return service.awsPermissions.map((p, i) => ({
+/**
+ * The catalog's permissions as Allow statements, in catalog order (`Catalog0`, `Catalog1`, ...),
+ * ARNs templated with the stack's partition, region and account; then `PublishMetrics`:
+ * PutMetricData on `*` (it has no resource type) limited by `cloudwatch:namespace`.
+ */
+export function catalogStatements(service: ServiceSpec, scope: AwsScope): PolicyStatement[] {
+  const granted: PolicyStatement[] = service.awsPermissions.map((p, i) => ({
     Sid: `Catalog${i}`,
     Effect: "Allow",
     Action: [...p.actions],
-    Resource: [...p.resources],
+    Resource: p.resources.map((r) => templateArn(r, scope)),
   }));
+  if (service.publishesMetrics.length === 0) return granted;
+  return [
+    ...granted,
+    {
+      Sid: "PublishMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": [...service.publishesMetrics] } },
+    },
+  ];
 }
 
 /** The role policy of `service`: catalog statements, then the mesh's (when on). */
@@ -34,7 +52,7 @@ export function servicePolicy(
   return {
     Version: "2012-10-17",
     Statement: [
-      ...catalogStatements(service),
+      ...catalogStatements(service, scope),
       ...(mesh ? mesh.policyStatements(service.name, scope) : []),
     ],
   };

@@ -50,8 +50,16 @@ export interface ServiceSpec {
     readonly requests: ResourceQuantities;
     readonly limits: ResourceQuantities;
   };
-  /** AWS permissions for the service's own IRSA role; none = no role. */
+  /**
+   * AWS permissions for the service's own IRSA role; none (and no publishesMetrics) = no role.
+   * Resource ARNs may use ${partition}, ${region} and ${account}: the stack's own.
+   */
   readonly awsPermissions: readonly ServicePermission[];
+  /**
+   * CloudWatch metric namespaces the service publishes to (cloudwatch:PutMetricData accepts no
+   * resource ARN: it is granted on `*` with a `cloudwatch:namespace` condition naming these).
+   */
+  readonly publishesMetrics: readonly string[];
 }
 
 /** Labels that select a service's pods (Deployment, Service, NetworkPolicy, mesh podSelector). */

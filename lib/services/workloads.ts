@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
 import { createWorkloadNamespace } from "../addons/network-policies";
-import { AddonContext } from "../addons/types";
+import { AddonContext, inCluster } from "../addons/types";
 import { IRSA_ANNOTATION, createIrsaRole } from "../iam/irsa";
 import { scaledObjectSpec } from "./autoscaling";
 import { servicePolicySpecs } from "./network";
@@ -83,7 +83,7 @@ function deployService(
     labels: mesh ? { ...mesh.namespaceLabels } : undefined,
     dependsOn: deps.dependsOn,
   });
-  const opts = { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: [namespace] };
+  const opts = inCluster(ctx, [namespace]);
 
   const role = needsRole(service, mesh)
     ? createIrsaRole(ctx, serviceRoleName(name), {

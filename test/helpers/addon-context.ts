@@ -22,6 +22,12 @@ class NodeGroupStandIn extends pulumi.CustomResource {
   }
 }
 
+class ClusterStandIn extends pulumi.CustomResource {
+  constructor(parent: pulumi.Resource) {
+    super("eks:test:ClusterStandIn", "tap-eks-dev", {}, { parent });
+  }
+}
+
 /** Call inside `mockTap(() => ...)`. */
 export function testAddonContext(input: TapConfigInput = {}): AddonContext {
   const { config } = resolveConfig(input, { stackName: "dev" });
@@ -35,6 +41,7 @@ export function testAddonContext(input: TapConfigInput = {}): AddonContext {
     oidcProviderArn: pulumi.output(OIDC_PROVIDER_ARN),
     oidcIssuer: pulumi.output(OIDC_ISSUER),
     region: pulumi.output(REGION),
+    cluster: new ClusterStandIn(parent),
     nodeGroups: [nodeGroup],
   };
 }

@@ -1,37 +1,49 @@
 import { TapStack } from "../../lib/tap-stack";
 import { TapConfigInput } from "../../lib/config";
 import { CONTROL_PLANE_LOG_TYPES, kmsKeyPolicy } from "../../lib/cluster";
-import { ACCOUNT, REGION, fakeAddonVersion, mockTap, one, policyOf } from "../helpers/mocks";
+import {
+  ACCOUNT,
+  REGION,
+  fakeAddonVersion,
+  mockTap,
+  ofType,
+  one,
+  policyOf,
+} from "../helpers/mocks";
 
 const synth = (config: TapConfigInput = {}) =>
   mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }));
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`;
+const GROUPS = [
+  "/aws/eks/tap-eks-dev/cluster",
+  "/aws/eks/tap-eks-dev/application",
+  "/aws/vpc/tap-flow-logs-dev",
+];
 
 describe("the KMS key", () => {
   it("rotates, has a deletion window, and lets CloudWatch Logs of this account use it", async () => {
     const key = one((await synth()).resources, "aws:kms/key:Key");
     expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 7 });
-    expect(policyOf(key)).toEqual(JSON.parse(kmsKeyPolicy("aws", REGION, ACCOUNT)));
+    expect(policyOf(key)).toEqual(JSON.parse(kmsKeyPolicy("aws", REGION, ACCOUNT, GROUPS)));
   });
 
-  it("admits CloudWatch Logs only with an encryption context naming this account's log groups", () => {
+  it("admits CloudWatch Logs only for the log groups tap creates, each named", async () => {
+    const { resources } = await synth();
+    const created = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name);
+    expect([...created].sort()).toEqual([...GROUPS].sort());
     // (iam-simulate does not evaluate kms:EncryptionContext keys, so this is asserted structurally.)
-    const logs = JSON.parse(kmsKeyPolicy("aws", REGION, ACCOUNT)).Statement[1];
+    const logs = policyOf(one(resources, "aws:kms/key:Key")).Statement[1];
     expect(logs).toEqual({
       Sid: "CloudWatchLogsUsesKey",
       Effect: "Allow",
       Principal: { Service: `logs.${REGION}.amazonaws.com` },
-      Action: [
-        "kms:Encrypt*",
-        "kms:Decrypt*",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:Describe*",
-      ],
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
       Resource: "*",
       Condition: {
-        ArnLike: {
-          "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*`,
+        ArnEquals: {
+          "kms:EncryptionContext:aws:logs:arn": GROUPS.map(
+            (g) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${g}`,
+          ),
         },
       },
     });
@@ -86,14 +98,13 @@ describe("the EKS cluster", () => {
   });
 
   it.each(["1.28", "1.33"])(
-    "enables CoreDNS, kube-proxy and the VPC CNI (policy off) at versions for %s",
+    "runs kube-proxy and the VPC CNI (policy off, pod IPs annotated for Calico) at versions for %s",
     async (version) => {
       const { resources, calls } = await synth({ kubernetesVersion: version });
       const cluster = one(resources, "eks:index:Cluster").inputs;
-      expect(cluster.corednsAddonOptions).toMatchObject({
-        enabled: true,
-        version: fakeAddonVersion("coredns", version),
-      });
+      // CoreDNS inside the component would wait DEGRADED for nodes that cannot exist yet.
+      expect(cluster.corednsAddonOptions).toMatchObject({ enabled: false });
+      expect(cluster.skipDefaultSecurityGroups).toBe(true);
       expect(cluster.kubeProxyAddonOptions).toMatchObject({
         enabled: true,
         version: fakeAddonVersion("kube-proxy", version),
@@ -101,6 +112,13 @@ describe("the EKS cluster", () => {
       expect(cluster.vpcCniOptions).toMatchObject({
         enableNetworkPolicy: false,
         addonVersion: fakeAddonVersion("vpc-cni", version),
+        configurationValues: { env: { ANNOTATE_POD_IP: "true" } },
+      });
+      const coredns = one(resources, "aws:eks/addon:Addon", "tap-coredns-dev").inputs;
+      expect(coredns).toMatchObject({
+        clusterName: "tap-eks-dev",
+        addonName: "coredns",
+        addonVersion: fakeAddonVersion("coredns", version),
       });
       const asked = calls
         .filter((c) => c.token === "aws:eks/getAddonVersion:getAddonVersion")

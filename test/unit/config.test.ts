@@ -6,8 +6,10 @@ import {
   TapConfigError,
   TapConfigInput,
   instanceArchitecture,
+  isCallerIdentity,
   resolveConfig,
   tapConfigFromPulumi,
+  withoutCaller,
 } from "../../lib/config";
 
 const ctx = { stackName: "dev" };
@@ -310,5 +312,41 @@ describe("instanceArchitecture", () => {
     ["t4g.medium", "arm64"],
   ])("%s is %s", (type, arch) => {
     expect(instanceArchitecture(type)).toBe(arch);
+  });
+});
+
+describe("withoutCaller: the deploying identity gets no second access entry", () => {
+  const ROLE = "arn:aws:iam::123456789012:role/Deployer";
+  it.each([
+    [ROLE, ROLE, true],
+    [
+      "arn:aws:iam::123456789012:role/ci/Deployer",
+      "arn:aws:sts::123456789012:assumed-role/Deployer/gh-42",
+      true,
+    ],
+    [ROLE, "arn:aws:sts::123456789012:assumed-role/Deployer/session", true],
+    [ROLE, "arn:aws:sts::999999999999:assumed-role/Deployer/session", false],
+    [ROLE, "arn:aws:sts::123456789012:assumed-role/Other/session", false],
+    ["arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice", true],
+    [
+      "arn:aws:iam::123456789012:user/alice",
+      "arn:aws:sts::123456789012:assumed-role/alice/x",
+      false,
+    ],
+  ])("isCallerIdentity(%s, %s) = %s", (principal, caller, expected) => {
+    expect(isCallerIdentity(principal, caller)).toBe(expected);
+  });
+
+  it("drops only the caller, with a warning naming it, and keeps the rest in order", () => {
+    const admins = ["arn:aws:iam::123456789012:role/PlatformAdmin", ROLE];
+    const resolved = resolveConfig({ clusterAdminArns: admins }, { stackName: "dev" });
+    const out = withoutCaller(resolved, "arn:aws:sts::123456789012:assumed-role/Deployer/ci");
+    expect(out.config.clusterAdminArns).toEqual(["arn:aws:iam::123456789012:role/PlatformAdmin"]);
+    expect(out.warnings.slice(resolved.warnings.length)).toEqual([
+      expect.stringMatching(
+        /^tap:clusterAdminArns: arn:aws:iam::123456789012:role\/Deployer is the identity running pulumi/,
+      ),
+    ]);
+    expect(withoutCaller(resolved, "arn:aws:iam::123456789012:user/bob")).toBe(resolved);
   });
 });

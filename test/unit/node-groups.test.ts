@@ -190,14 +190,14 @@ describe("the managed node groups", () => {
       expect(g.inputs.amiType).toBe("AL2023_ARM_64_STANDARD");
   });
 
-  it("gives the node role only the worker, ECR read-only and CNI managed policies", async () => {
+  it("gives the node role only the worker, ECR pull-only and CNI managed policies", async () => {
     const { resources } = await synth();
     const arns = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(
       (a) => a.inputs.policyArn,
     );
     expect(arns.sort()).toEqual(
       [
-        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
         "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
         "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
       ].sort(),

@@ -168,6 +168,7 @@ describe("TapStack", () => {
     await expect(valueOf(outputs.appMeshName)).resolves.toBeUndefined();
     await expect(valueOf(outputs.serviceRoleArns)).resolves.toEqual({
       ledger: "arn:aws:iam::123456789012:role/tap-svc-ledger-dev",
+      payments: "arn:aws:iam::123456789012:role/tap-svc-payments-dev",
     });
     // The services and their call-graph policies stand on their own.
     const policies = resources

@@ -1,6 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMap, parse, parseDocument } from "yaml";
+import {
+  KUBERNETES_LIFECYCLE,
+  KubernetesVersion,
+  isSupportedKubernetesVersion,
+} from "../../lib/addons/versions";
 
 const FILE = path.resolve(__dirname, "..", "..", ".github", "workflows", "tap.yml");
 const text = fs.readFileSync(FILE, "utf8");
@@ -197,5 +202,72 @@ describe(".github/workflows/tap.yml", () => {
     for (const job of Object.values(jobs)) {
       for (const script of runs(job)) expect(script).not.toContain("${{");
     }
+  });
+
+  it("deploys what works today: every Pulumi step sets a Kubernetes version in standard support and App Mesh off", () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const version = /vars\.TAP_KUBERNETES_VERSION \|\| '([0-9.]+)'/.exec(
+      workflow.env.TAP_KUBERNETES_VERSION,
+    )?.[1];
+    expect(version).toBeDefined();
+    expect(isSupportedKubernetesVersion(String(version))).toBe(true);
+    expect(KUBERNETES_LIFECYCLE[version as KubernetesVersion].endOfStandardSupport > today).toBe(
+      true,
+    );
+    expect(workflow.env.TAP_ENABLE_APP_MESH).toBe("${{ vars.TAP_ENABLE_APP_MESH || 'false' }}");
+    const steps = Object.values(jobs).flatMap((j) => j.steps.filter((s) => s.with?.command));
+    const withConfig = steps.filter((s) => s.with?.command !== undefined && s.with?.["config-map"]);
+    expect(withConfig.map((s) => s.with?.command)).toEqual(["preview", "up"]);
+    // As GitHub expands it (1.30 shows that the quotes keep a version from becoming a number).
+    const expanded: Record<string, string> = {
+      ENVIRONMENT_SUFFIX: "pr9",
+      AWS_REGION: "us-east-1",
+      TAP_KUBERNETES_VERSION: "1.30",
+      TAP_ENABLE_APP_MESH: "false",
+    };
+    for (const step of withConfig) {
+      const text = String(step.with?.["config-map"]).replace(
+        /\$\{\{ env\.([A-Z_]+) \}\}/g,
+        (_, name: string) => expanded[name] ?? `<${name}>`,
+      );
+      const map = parse(text) as Record<string, { value: unknown; secret: boolean }>;
+      expect(map).toEqual({
+        "tap:environmentSuffix": { value: "pr9", secret: false },
+        "aws:region": { value: "us-east-1", secret: false },
+        "tap:kubernetesVersion": { value: "1.30", secret: false },
+        "tap:enableAppMesh": { value: "false", secret: false },
+      });
+    }
+  });
+
+  it("asks for 1-hour role sessions by default (AWS's default MaxSessionDuration), everywhere", () => {
+    expect(workflow.env.AWS_ROLE_DURATION_SECONDS).toBe(
+      "${{ vars.AWS_ROLE_DURATION_SECONDS || '3600' }}",
+    );
+    const credentials = Object.values(jobs).flatMap((j) =>
+      j.steps.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@")),
+    );
+    expect(credentials).toHaveLength(3);
+    for (const step of credentials) {
+      expect(step.with?.["role-duration-seconds"]).toBe("${{ env.AWS_ROLE_DURATION_SECONDS }}");
+    }
+  });
+});
+
+describe("Pulumi.dev.yaml", () => {
+  const dev = parse(
+    fs.readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8"),
+  ) as {
+    config: Record<string, unknown>;
+  };
+  it("is a stack that deploys today: a version in standard support (quoted), App Mesh off", () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const version = dev.config["tap:kubernetesVersion"];
+    expect(typeof version).toBe("string");
+    expect(isSupportedKubernetesVersion(String(version))).toBe(true);
+    expect(KUBERNETES_LIFECYCLE[version as KubernetesVersion].endOfStandardSupport > today).toBe(
+      true,
+    );
+    expect(dev.config["tap:enableAppMesh"]).toBe("false");
   });
 });

@@ -1,9 +1,4 @@
-import {
-  CalicoArgs,
-  assertNoLockedOverride,
-  deployCalico,
-  splitImageRepository,
-} from "../../../lib/addons/calico";
+import { CalicoArgs, assertNoLockedOverride, deployCalico } from "../../../lib/addons/calico";
 import {
   CALICO_POLICY_NAMES,
   POLICY_ORDER,
@@ -39,7 +34,7 @@ const gnpNamed = (resources: readonly RecordedResource[], name: string): Inputs 
 
 describe("deployCalico: chart and pins", () => {
   it.each(["1.28", "1.31", "1.33", "1.35"] as const)(
-    "Kubernetes %s: tigera-operator chart, repo and version from the pin table, operator image pinned",
+    "Kubernetes %s: tigera-operator chart, repo and version from the pin table, the chart's own operator image",
     async (version) => {
       const pin = VERSION_PINS[version].calico;
       const { resources } = await run(version);
@@ -52,21 +47,20 @@ describe("deployCalico: chart and pins", () => {
         atomic: true,
         cleanupOnFail: true,
       });
-      expect(valuesOf(resources).tigeraOperator).toEqual({
-        registry: "quay.io",
-        image: "tigera/operator",
-        version: pin.image.tag,
-      });
+      // Never overridden: each chart's operator deploys that chart's Calico and CRDs.
+      expect(valuesOf(resources).tigeraOperator).toBeUndefined();
     },
   );
 
+  // The operator tag each chart bundles (projectcalico/calico@<chart>:charts/tigera-operator/values.yaml).
   it.each([
     ["1.28", "v3.28.5", "v1.34.13"],
+    ["1.31", "v3.30.4", "v1.38.7"],
     ["1.33", "v3.31.4", "v1.40.7"],
-  ])("Kubernetes %s pins chart %s with operator %s", async (version, chart, operator) => {
+  ])("Kubernetes %s pins chart %s, which bundles operator %s", async (version, chart, operator) => {
     const { resources } = await run(version);
     expect(one(resources, RELEASE).inputs.version).toBe(chart);
-    expect((valuesOf(resources).tigeraOperator as Inputs).version).toBe(operator);
+    expect(VERSION_PINS[version as "1.28"].calico.image.tag).toBe(operator);
   });
 
   it("every pin is >= v3.28.0, the first chart with defaultFelixConfiguration", () => {
@@ -113,7 +107,28 @@ describe("deployCalico: installation values", () => {
     ["defaultFelixConfiguration.prometheusMetricsEnabled", true],
     ["defaultFelixConfiguration.prometheusMetricsPort", 9091],
     ["defaultFelixConfiguration.logPrefix", "calico-packet"],
-    ["apiServer.enabled", true],
+    // tap creates the APIServer itself, to await it (below).
+    ["apiServer.enabled", false],
+    ["installation.flexVolumePath", "None"],
+    [
+      "installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity",
+      {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            preference: {
+              matchExpressions: [
+                { key: "eks.amazonaws.com/capacityType", operator: "In", values: ["ON_DEMAND"] },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "installation.typhaDeployment.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.podAffinityTerm.topologyKey",
+      "topology.kubernetes.io/zone",
+    ],
     [
       "nodeSelector",
       { "kubernetes.io/os": "linux", "eks.amazonaws.com/capacityType": "ON_DEMAND" },
@@ -158,8 +173,7 @@ describe("deployCalico: installation values", () => {
     ],
     [{ installation: { calicoNetwork: { bgp: "Enabled" } } }, /installation\.calicoNetwork\.bgp/],
     [{ installation: { kubernetesProvider: "" } }, /installation\.kubernetesProvider/],
-    [{ apiServer: { enabled: false } }, /apiServer\.enabled is locked to true/],
-    [{ tigeraOperator: { version: "v1.0.0" } }, /tigeraOperator\.version/],
+    [{ apiServer: { enabled: true } }, /apiServer\.enabled is locked to false/],
   ])("rejects a locked override %j", async (values, message) => {
     await expect(run("1.28", { values })).rejects.toThrow(message);
   });
@@ -171,20 +185,6 @@ describe("deployCalico: installation values", () => {
         { installation: { cni: { type: "AmazonVPC" } } },
       ),
     ).not.toThrow();
-  });
-
-  it.each([
-    ["quay.io/tigera/operator", { registry: "quay.io", image: "tigera/operator" }],
-    [
-      "registry.example.com:5000/mirror/tigera/operator",
-      { registry: "registry.example.com:5000", image: "mirror/tigera/operator" },
-    ],
-  ])("splitImageRepository(%s)", (repo, expected) => {
-    expect(splitImageRepository(repo)).toEqual(expected);
-  });
-
-  it("splitImageRepository rejects a repository without a registry host", () => {
-    expect(() => splitImageRepository("tigera/operator")).toThrow(/registry host/);
   });
 });
 
@@ -234,16 +234,62 @@ describe("deny logging GlobalNetworkPolicies", () => {
       kubernetesManifests(resources)
         .map((m) => m.kind)
         .sort(),
-    ).toEqual(["GlobalNetworkPolicy", "GlobalNetworkPolicy", "Namespace"]);
+    ).toEqual([
+      "APIServer",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "GlobalNetworkPolicy",
+      "GlobalNetworkPolicy",
+      "Namespace",
+    ]);
   });
 
-  it("the policies depend on the calico release, with custom timeouts and the explicit provider", async () => {
+  it("keeps FlexVolume on for AL2023 nodes (only Bottlerocket's /usr is read-only)", async () => {
+    const { resources } = await mockTap(() =>
+      deployCalico(testAddonContext({ nodeOperatingSystem: "AL2023" })),
+    );
+    expect((valuesOf(resources).installation as Inputs).flexVolumePath).toBeUndefined();
+  });
+
+  it("creates the APIServer awaited until the operator reports Ready, after the release", async () => {
+    const seen: SeenOptions[] = [];
+    const { resources, value } = await mockTap(() => deployCalico(recordingContext(seen)));
+    const apiServer = one(resources, "kubernetes:operator.tigera.io/v1:APIServer").inputs;
+    expect(apiServer).toMatchObject({
+      apiVersion: "operator.tigera.io/v1",
+      kind: "APIServer",
+      metadata: {
+        name: "default",
+        annotations: { "pulumi.com/waitFor": "jsonpath={.status.state}=Ready" },
+      },
+      spec: {},
+    });
+    const opts = seen.filter((s) => s.type === "kubernetes:operator.tigera.io/v1:APIServer");
+    expect(opts).toHaveLength(1);
+    expect(opts[0].dependsOn).toContain(value.release);
+    expect(opts[0].customTimeouts).toEqual({ create: "10m", update: "10m", delete: "5m" });
+  });
+
+  it("lets aws-node patch pods (ANNOTATE_POD_IP) through its own ClusterRole and binding", async () => {
+    const { resources } = await run("1.33");
+    const role = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs;
+    const binding = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["patch"] }]);
+    expect(binding.inputs).toMatchObject({
+      roleRef: { kind: "ClusterRole", name: "tap-aws-node-annotate-pod-ip" },
+      subjects: [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }],
+    });
+    validateManifest(role);
+    validateManifest(binding.inputs);
+  });
+
+  it("the policies depend on the Ready APIServer (not just the release), with custom timeouts and the explicit provider", async () => {
     const seen: SeenOptions[] = [];
     const { resources, value } = await mockTap(() => deployCalico(recordingContext(seen)));
     const gnps = seen.filter((s) => s.type === GNP);
     expect(gnps).toHaveLength(2);
     for (const o of gnps) {
-      expect(o.dependsOn).toContain(value.release);
+      expect(o.dependsOn).toContain(value.apiServer);
       expect(o.customTimeouts).toEqual({ create: "10m", update: "10m", delete: "5m" });
     }
     for (const r of ofType(resources, GNP)) expect(r.provider).toMatch(/tap-k8s-dev/);

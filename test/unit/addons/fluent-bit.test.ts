@@ -137,7 +137,7 @@ describe("deployFluentBit: log group", () => {
       kmsKeyId: KMS_ARN,
       tags: { Environment: "dev", ManagedBy: "pulumi" },
     });
-    expect(applicationLogGroupName("tap-eks-dev")).toBe(GROUP);
+    expect(applicationLogGroupName("dev")).toBe(GROUP);
   });
 
   it("follows tap:logRetentionDays", async () => {

@@ -81,7 +81,7 @@ describe("DEFAULT_SERVICES", () => {
     expect(DEFAULT_SERVICES[2].awsPermissions).toEqual([
       {
         actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-        resources: ["arn:aws:dynamodb:*:*:table/ledger"],
+        resources: ["arn:${partition}:dynamodb:${region}:${account}:table/ledger"],
       },
     ]);
   });
@@ -113,6 +113,7 @@ describe("parseServiceCatalog: defaults and tolerance", () => {
           limits: { cpu: "500m", memory: "256Mi" },
         },
         awsPermissions: [],
+        publishesMetrics: [],
       },
     ]);
     expect(SERVICE_DEFAULTS.replicas).toEqual({ min: 2, max: 10 });
@@ -183,7 +184,7 @@ describe("parseServiceCatalog: defaults and tolerance", () => {
 });
 
 describe("parseServiceCatalog: every problem names the entry, the field and the value", () => {
-  const ARN = "arn:aws:dynamodb:*:*:table/ledger";
+  const ARN = "arn:${partition}:dynamodb:${region}:${account}:table/ledger";
   it.each<[string, Entry[] | unknown, string]>([
     [
       "not a list",
@@ -440,16 +441,61 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
     [
       "resource wildcard ARN",
       withEntry(2, {
-        awsPermissions: [{ actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:*:*:*"] }],
+        awsPermissions: [
+          { actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:${region}:${account}:*"] },
+        ],
       }),
-      'tap:services[2].awsPermissions[0].resources[0] must name a resource; an ARN whose resource part starts with `*` is a wildcard (got "arn:aws:dynamodb:*:*:*")',
+      'tap:services[2].awsPermissions[0].resources[0] must name a resource; an ARN whose resource part starts with `*` is a wildcard (got "arn:aws:dynamodb:${region}:${account}:*")',
+    ],
+    [
+      "resource in any account",
+      withEntry(2, {
+        awsPermissions: [
+          {
+            actions: ["dynamodb:GetItem"],
+            resources: ["arn:aws:dynamodb:us-east-1:*:table/ledger"],
+          },
+        ],
+      }),
+      "tap:services[2].awsPermissions[0].resources[0] must not use * for the region or account (it would match every region or account); use ${region} and ${account}, which become the stack's own",
+    ],
+    [
+      "resource in any region",
+      withEntry(2, {
+        awsPermissions: [
+          { actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:*:123456789012:table/l"] },
+        ],
+      }),
+      "tap:services[2].awsPermissions[0].resources[0] must not use * for the region or account",
+    ],
+    [
+      "PutMetricData as a permission",
+      withEntry(2, {
+        awsPermissions: [
+          {
+            actions: ["cloudwatch:PutMetricData"],
+            resources: ["arn:aws:cloudwatch:${region}:${account}:metric/TAP/Ledger"],
+          },
+        ],
+      }),
+      "tap:services[2].awsPermissions[0].actions[0] accepts no resource ARN in IAM (it is granted on * with a cloudwatch:namespace condition); declare the namespaces instead: publishesMetrics",
+    ],
+    [
+      "publishes to an AWS namespace",
+      withEntry(2, { publishesMetrics: ["AWS/EC2"] }),
+      'tap:services[2].publishesMetrics[0] must not start with AWS/ (reserved for AWS services) (got "AWS/EC2")',
+    ],
+    [
+      "publishes to a namespace with a character CloudWatch refuses",
+      withEntry(2, { publishesMetrics: ["TAP/Pay$"] }),
+      'tap:services[2].publishesMetrics[0] must be a CloudWatch namespace: 1-255 of letters, digits, . - _ / # : and inner spaces (got "TAP/Pay$")',
     ],
     [
       "resource not an ARN",
       withEntry(2, {
         awsPermissions: [{ actions: ["dynamodb:GetItem"], resources: ["table/ledger"] }],
       }),
-      'tap:services[2].awsPermissions[0].resources[0] must be an ARN like arn:aws:dynamodb:*:*:table/ledger (got "table/ledger")',
+      'tap:services[2].awsPermissions[0].resources[0] must be an ARN like arn:${partition}:dynamodb:${region}:${account}:table/ledger (got "table/ledger")',
     ],
     [
       "no actions",

@@ -43,6 +43,7 @@ const svc = (
     limits: { cpu: "500m", memory: "256Mi" },
   },
   awsPermissions: [],
+  publishesMetrics: [],
   ...extra,
 });
 

@@ -82,27 +82,56 @@ describe("namespaces", () => {
 });
 
 describe("service accounts and IRSA", () => {
-  it("mesh off: only ledger (catalog permissions) gets a role; only its SA mounts a token", async () => {
+  it("mesh off: only ledger (catalog permissions) and payments (publishes metrics) get roles; only their SAs mount a token", async () => {
     const { resources, value } = await run();
-    expect(svcRoles(resources)).toEqual(["tap-svc-ledger-dev"]);
+    expect(svcRoles(resources)).toEqual(["tap-svc-ledger-dev", "tap-svc-payments-dev"]);
     const sa = (name: string) => object(resources, TYPES.serviceAccount, name);
-    expect(sa("ledger").metadata.annotations).toEqual({
-      "eks.amazonaws.com/role-arn": roleArn("ledger"),
-    });
-    expect(sa("ledger").automountServiceAccountToken).toBe(true);
-    for (const name of ["gateway", "payments"]) {
-      expect(sa(name).metadata.annotations).toBeUndefined();
-      expect(sa(name).automountServiceAccountToken).toBe(false);
-      expect(podOf(resources, name).pod.automountServiceAccountToken).toBe(false);
+    for (const name of ["ledger", "payments"]) {
+      expect(sa(name).metadata.annotations).toEqual({
+        "eks.amazonaws.com/role-arn": roleArn(name),
+      });
+      expect(sa(name).automountServiceAccountToken).toBe(true);
+      expect(podOf(resources, name).pod).toMatchObject({
+        serviceAccountName: name,
+        automountServiceAccountToken: true,
+      });
     }
-    expect(podOf(resources, "ledger").pod).toMatchObject({
-      serviceAccountName: "ledger",
-      automountServiceAccountToken: true,
-    });
-    expect(Object.keys(value.roleArns)).toEqual(["ledger"]);
+    expect(sa("gateway").metadata.annotations).toBeUndefined();
+    expect(sa("gateway").automountServiceAccountToken).toBe(false);
+    expect(podOf(resources, "gateway").pod.automountServiceAccountToken).toBe(false);
+    expect(Object.keys(value.roleArns).sort()).toEqual(["ledger", "payments"]);
     await expect(valueOf(value.roleArns.ledger)).resolves.toBe(roleArn("ledger"));
     expect(value.services.gateway.roleArn).toBeUndefined();
   });
+
+  it.each([
+    ["TAP/Payments", "Allowed"],
+    ["TAP/Ledger", "ImplicitlyDenied"],
+  ])(
+    "payments may publish its own metrics: PutMetricData with cloudwatch:namespace=%s -> %s",
+    async (namespace, expected) => {
+      const { resources } = await run();
+      const attached = policyOf(
+        one(resources, "aws:iam/rolePolicy:RolePolicy", "tap-svc-payments-policy-dev"),
+      ) as LibPolicyDocument;
+      expect(attached.Statement).toEqual([
+        {
+          Sid: "PublishMetrics",
+          Effect: "Allow",
+          Action: ["cloudwatch:PutMetricData"],
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": ["TAP/Payments"] } },
+        },
+      ]);
+      await expect(
+        simulate(attached, {
+          action: "cloudwatch:PutMetricData",
+          resource: "*",
+          context: { "cloudwatch:namespace": namespace },
+        }),
+      ).resolves.toBe(expected);
+    },
+  );
 
   it("trusts exactly system:serviceaccount:ledger:ledger with audience sts.amazonaws.com", async () => {
     const { resources } = await run();
@@ -150,6 +179,17 @@ describe("service accounts and IRSA", () => {
     ["dynamodb:DeleteItem", table("ledger"), "ImplicitlyDenied"],
     ["dynamodb:DeleteTable", table("ledger"), "ImplicitlyDenied"],
     ["s3:GetObject", "arn:aws:s3:::ledger/x", "ImplicitlyDenied"],
+    // The catalog's ${region}/${account} became the stack's: another account's table is out of reach.
+    [
+      "dynamodb:GetItem",
+      "arn:aws:dynamodb:us-east-1:999999999999:table/ledger",
+      "ImplicitlyDenied",
+    ],
+    [
+      "dynamodb:GetItem",
+      "arn:aws:dynamodb:eu-west-1:123456789012:table/ledger",
+      "ImplicitlyDenied",
+    ],
   ])("the ledger role: %s on %s -> %s", async (action, resource, expected) => {
     const { resources } = await run();
     const attached = policyOf(
@@ -173,7 +213,11 @@ describe("service accounts and IRSA", () => {
       policyOf(one(resources, "aws:iam/rolePolicy:RolePolicy", `tap-svc-${name}-policy-dev`));
     expect(policy("gateway").Statement.map((s) => s.Sid)).toEqual(["FakeMeshXds"]);
     expect(policy("ledger").Statement.map((s) => s.Sid)).toEqual(["Catalog0", "FakeMeshXds"]);
-    expect(policy("payments").Statement[0].Resource).toEqual([
+    expect(policy("payments").Statement.map((s) => s.Sid)).toEqual([
+      "PublishMetrics",
+      "FakeMeshXds",
+    ]);
+    expect(policy("payments").Statement[1].Resource).toEqual([
       `arn:aws:appmesh:${REGION}:${ACCOUNT}:mesh/fake-mesh/virtualNode/vn-payments`,
     ]);
     for (const s of DEFAULT_SERVICES) {

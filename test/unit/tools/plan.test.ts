@@ -40,7 +40,7 @@ describe("tools/plan main()", () => {
   });
 
   it("lists every add-on as chart@version with its namespace and image tag", () => {
-    const pins = pinsFor("1.28");
+    const pins = pinsFor("1.35"); // Pulumi.dev.yaml's version
     for (const pin of [
       pins.calico,
       pins.fluentBit,
@@ -51,7 +51,7 @@ describe("tools/plan main()", () => {
       expect(dev.out).toContain(`${pin.chart}@${pin.version}`);
     }
     expect(dev.out).toContain(
-      `cluster-autoscaler@9.34.1 in kube-system, image ${pins.clusterAutoscaler.image.tag}`,
+      `cluster-autoscaler@${pins.clusterAutoscaler.version} in kube-system, image ${pins.clusterAutoscaler.image.tag}`,
     );
   });
 
@@ -71,7 +71,7 @@ describe("tools/plan main()", () => {
 
   it("prints the offline preflight note, the lifecycle, advisories and the final line", () => {
     expect(dev.out).toContain("preflight (live EKS versions): skipped offline");
-    expect(dev.out).toContain("Kubernetes 1.28 standard support until 2024-11-26");
+    expect(dev.out).toContain("Kubernetes 1.35 standard support until 2027-03-27");
     expect(dev.out).toContain("mandatory policy violations (0):");
     expect(dev.out).toContain(
       '[eks-public-endpoint-restricted] eks:index:Cluster "tap-eks-dev" exposes',
@@ -175,6 +175,10 @@ describe("tools/plan-summary serviceGraph()", () => {
     inputs,
     custom: true,
     at: 0,
+    urn: `urn:pulumi:dev::tap::${type}::${name}`,
+    parent: "",
+    dependencies: [],
+    deletedWith: "",
   });
   const peer = (name: string) => ({
     podSelector: { matchLabels: { "app.kubernetes.io/name": name } },
