@@ -1,0 +1,413 @@
+/**
+ * Re-derives facts/crds/** from upstream git snapshots. Run by hand (never in CI), after fetching
+ * the three repositories into bare git dirs (the `fetch` tool puts them under /work/.mirror):
+ *
+ *   node tools/transpile.js && node dist/tools/upstream/crds/extract.js [--mirror /work/.mirror]
+ *
+ * For every chart release below it reads the CRDs that release ships, keeps each version's
+ * openAPIV3Schema reduced to what validation needs (descriptions, examples and defaults dropped,
+ * structure kept), lists its x-kubernetes-validations (CEL) rules, and records the source as
+ * owner/repo@ref:path. For tigera-operator it also records how the chart turns Helm values into the
+ * Installation / APIServer / FelixConfiguration specs (read from templates/crs/*.yaml, asserted to
+ * have the known shape) and the chart's defaults for those values keys. Output is prettier-formatted.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
+const OUT = path.join(ROOT, "facts", "crds");
+
+/** Schema keywords kept as they are (scalars or lists of scalars). */
+const KEPT_SCALAR = new Set([
+  "type",
+  "format",
+  "required",
+  "enum",
+  "nullable",
+  "pattern",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "minProperties",
+  "maxProperties",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+]);
+/** Keywords that do not affect whether an object is accepted (or, for defaults, only fill it in). */
+const DROPPED = new Set([
+  "description",
+  "title",
+  "example",
+  "externalDocs",
+  "default",
+  "x-kubernetes-map-type",
+]);
+
+interface CelRule {
+  readonly version: string;
+  readonly path: string;
+  readonly rule: string;
+  readonly message?: string;
+}
+
+/** The reduced schema; CEL rules are kept in place and also collected into `rules`. */
+function reduce(node: JsonObject, at: string, version: string, rules: CelRule[]): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (DROPPED.has(key)) continue;
+    if (key === "uniqueItems" && value === false) continue;
+    if (KEPT_SCALAR.has(key)) {
+      out[key] = value;
+    } else if (key === "properties") {
+      const props: JsonObject = {};
+      for (const [name, sub] of Object.entries(value as JsonObject)) {
+        props[name] = reduce(sub as JsonObject, `${at}.${name}`, version, rules);
+      }
+      out.properties = props;
+    } else if (key === "additionalProperties") {
+      out.additionalProperties =
+        typeof value === "boolean" ? value : reduce(value as JsonObject, `${at}.*`, version, rules);
+    } else if (key === "items") {
+      out.items = reduce(value as JsonObject, `${at}[*]`, version, rules);
+    } else if (key === "anyOf" || key === "oneOf" || key === "allOf") {
+      out[key] = (value as JsonObject[]).map((s, i) =>
+        reduce(s, `${at}.${key}[${i}]`, version, rules),
+      );
+    } else if (key === "not") {
+      out.not = reduce(value as JsonObject, `${at}.not`, version, rules);
+    } else if (key === "x-kubernetes-validations") {
+      const kept = (value as JsonObject[]).map((v) => {
+        const r: JsonObject = { rule: v.rule };
+        for (const k of [
+          "message",
+          "messageExpression",
+          "reason",
+          "fieldPath",
+          "optionalOldSelf",
+        ]) {
+          if (v[k] !== undefined) r[k] = v[k];
+        }
+        return r;
+      });
+      out[key] = kept;
+      for (const r of kept) {
+        rules.push({
+          version,
+          path: at || ".",
+          rule: String(r.rule),
+          ...(r.message !== undefined ? { message: String(r.message) } : {}),
+        });
+      }
+    } else {
+      throw new Error(`unhandled schema keyword "${key}" at ${at || "."}`);
+    }
+  }
+  return out;
+}
+
+class Repo {
+  constructor(
+    readonly slug: string,
+    private readonly gitDir: string,
+  ) {}
+  private git(...args: string[]): string {
+    return execFileSync("git", [`--git-dir=${this.gitDir}`, ...args], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  }
+  rev(ref: string): string {
+    return this.git("rev-parse", `${ref}^{commit}`).trim();
+  }
+  /** File text at ref, following a symlinked parent directory (tigera-operator's crds/calico). */
+  show(ref: string, file: string): { text: string; path: string } {
+    const parts = file.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const entry = this.git("ls-tree", ref, dir).trim();
+      if (entry.startsWith("120000 ")) {
+        const target = this.git("show", `${ref}:${dir}`).trim();
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(dir), target));
+        return this.show(ref, [resolved, ...parts.slice(i)].join("/"));
+      }
+    }
+    return { text: this.git("show", `${ref}:${file}`), path: file };
+  }
+  list(ref: string, dir: string): string[] {
+    return this.git("ls-tree", "--name-only", `${ref}:${dir}`).trim().split("\n");
+  }
+}
+
+interface CrdFile {
+  readonly repo: Repo;
+  readonly ref: string;
+  readonly file: string;
+  /** Only these kinds of a multi-document file; all when absent. */
+  readonly kinds?: readonly string[];
+  /** Lines holding Helm template actions are removed first (KEDA's templated CRDs). */
+  readonly templated?: boolean;
+}
+
+interface ReleaseIndexEntry {
+  readonly apiVersions: string[];
+  readonly kind: string;
+  readonly file: string;
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes one JSON per CRD into dir; returns the index entries. */
+function extractCrds(dir: string, files: readonly CrdFile[]): ReleaseIndexEntry[] {
+  const entries: ReleaseIndexEntry[] = [];
+  for (const f of files) {
+    const { text, path: real } = f.repo.show(f.ref, f.file);
+    const src = f.templated
+      ? text
+          .split("\n")
+          .filter((l) => !l.includes("{{"))
+          .join("\n")
+      : text;
+    const source = `${f.repo.slug}@${f.ref}:${real}${real === f.file ? "" : ` (via ${f.file})`}`;
+    for (const doc of parseAllDocuments(src)) {
+      const crd = doc.toJSON() as JsonObject | null;
+      if (!crd || crd.kind !== "CustomResourceDefinition") continue;
+      const spec = crd.spec as JsonObject;
+      const names = spec.names as JsonObject;
+      const kind = String(names.kind);
+      if (f.kinds && !f.kinds.includes(kind)) continue;
+      const group = String(spec.group);
+      const rules: CelRule[] = [];
+      const versions = (spec.versions as JsonObject[]).map((v) => {
+        const name = String(v.name);
+        const schema = (v.schema as JsonObject).openAPIV3Schema as JsonObject;
+        return {
+          name,
+          served: v.served,
+          storage: v.storage,
+          schema: reduce(schema, "", name, rules),
+        };
+      });
+      const crdName = String((crd.metadata as JsonObject).name);
+      const out = `${crdName}.json`;
+      writeJson(path.join(dir, out), {
+        source,
+        name: crdName,
+        group,
+        kind,
+        scope: spec.scope,
+        versions,
+        celRules: rules,
+      });
+      entries.push({ apiVersions: versions.map((v) => `${group}/${v.name}`), kind, file: out });
+    }
+  }
+  return entries;
+}
+
+/** How templates/crs/*.yaml turn values into CR specs; throws if a template has another shape. */
+function calicoValueMappings(repo: Repo, tag: string): JsonObject[] {
+  const crsDir = "charts/tigera-operator/templates/crs";
+  const wanted: Record<string, { kind: string; apiVersion: string }> = {
+    installation: { kind: "Installation", apiVersion: "operator.tigera.io/v1" },
+    apiServer: { kind: "APIServer", apiVersion: "operator.tigera.io/v1" },
+    defaultFelixConfiguration: {
+      kind: "FelixConfiguration",
+      apiVersion: "crd.projectcalico.org/v1",
+    },
+  };
+  const mappings: JsonObject[] = [];
+  for (const file of repo.list(tag, crsDir)) {
+    const rel = `${crsDir}/${file}`;
+    const text = repo.show(tag, rel).text;
+    const lines = text.split("\n");
+    // Each block: {{ if .Values.K.enabled }} ... {{ $v := omit .Values.K "enabled" }} ... kind/apiVersion ... spec: {{ $v | toYaml }}
+    const blockRe = /\{\{-? if \.Values\.(\w+)\.enabled -?\}\}/g;
+    for (const m of text.matchAll(blockRe)) {
+      const key = m[1];
+      const want = wanted[key];
+      if (!want) continue;
+      const start = text.slice(0, m.index).split("\n").length;
+      const rest = text.slice(m.index);
+      const end = rest.search(/\{\{-? end -?\}\}/);
+      const block = rest.slice(0, end);
+      const omit = block.match(/\{\{ (\$\w+) := omit \.Values\.(\w+) "enabled" \}\}/);
+      if (!omit || omit[2] !== key) throw new Error(`${tag}:${rel}: ${key} block has no omit`);
+      const varName = omit[1];
+      const kind = block.match(/^kind: (\w+)$/m)?.[1];
+      const apiVersion = block.match(/^apiVersion: (\S+)$/m)?.[1];
+      const name = block.match(/^ {2}name: (\S+)$/m)?.[1];
+      if (kind !== want.kind || apiVersion !== want.apiVersion || name !== "default") {
+        throw new Error(`${tag}:${rel}: ${key} block renders ${apiVersion} ${kind} ${name}`);
+      }
+      if (!block.includes(`spec:\n{{ ${varName} | toYaml | indent 2 }}`)) {
+        throw new Error(`${tag}:${rel}: ${key} block does not render ${varName} as the spec`);
+      }
+      const sets: JsonObject = {};
+      const setRe = new RegExp(`\\{\\{ \\$_ := set \\${varName} "(\\w+)" (.+?) \\}\\}`, "g");
+      for (const s of block.matchAll(setRe)) {
+        const expr = s[2];
+        const fromValues = expr.match(/^\.Values\.(\w+)$/);
+        if (fromValues) sets[s[1]] = { fromValues: fromValues[1] };
+        else if (expr.includes('include "tigera-operator.imagePullSecrets"')) {
+          // _helpers.tpl: installation.imagePullSecrets + one {name} per key of .Values.imagePullSecrets
+          sets[s[1]] = { imagePullSecretsHelper: true };
+        } else throw new Error(`${tag}:${rel}: unknown set expression ${expr}`);
+      }
+      const line = lines.findIndex((l, i) => i >= start - 1 && l.includes("omit .Values")) + 1;
+      mappings.push({
+        valuesKey: key,
+        when: `${key}.enabled`,
+        omits: ["enabled"],
+        sets,
+        renders: { apiVersion, kind, name },
+        source: `${repo.slug}@${tag}:${rel}:${line}`,
+      });
+    }
+  }
+  for (const key of Object.keys(wanted)) {
+    if (!mappings.some((m) => m.valuesKey === key))
+      throw new Error(`${tag}: no template for ${key}`);
+  }
+  return mappings;
+}
+
+function calicoRelease(repo: Repo, tag: string): void {
+  const dir = path.join(OUT, "tigera-operator", tag);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const crdDir = "charts/tigera-operator/crds";
+  const top = repo.list(tag, crdDir);
+  const opFile = (plural: string) => {
+    const f = top.find((n) => n.startsWith(`operator.tigera.io_${plural}`));
+    if (!f) throw new Error(`${tag}: no ${plural} CRD`);
+    return `${crdDir}/${f}`;
+  };
+  const calicoFile = (plural: string) => `${crdDir}/calico/crd.projectcalico.org_${plural}.yaml`;
+  const entries = extractCrds(dir, [
+    { repo, ref: tag, file: opFile("installations") },
+    { repo, ref: tag, file: opFile("apiservers") },
+    { repo, ref: tag, file: calicoFile("felixconfigurations") },
+    { repo, ref: tag, file: calicoFile("globalnetworkpolicies") },
+    { repo, ref: tag, file: calicoFile("networkpolicies") },
+  ]);
+  const valuesFile = "charts/tigera-operator/values.yaml";
+  const values = parseAllDocuments(repo.show(tag, valuesFile).text)[0].toJSON() as JsonObject;
+  const pick = (k: string) => (values[k] === undefined ? null : values[k]);
+  writeJson(path.join(dir, "index.json"), {
+    chart: "tigera-operator",
+    version: tag,
+    commit: repo.rev(tag),
+    crds: entries,
+    // The Calico API server serves projectcalico.org/v3 from the same Go spec types the
+    // crd.projectcalico.org/v1 CRDs are generated from (v1 types embed v3.<Kind>Spec).
+    apiVersionAliases: {
+      "projectcalico.org/v3": {
+        validateAs: "crd.projectcalico.org/v1",
+        source: `${repo.slug}@${tag}:libcalico-go/lib/apis/crd.projectcalico.org/v1/globalnetworkpolicy_types.go (Spec v3.GlobalNetworkPolicySpec)`,
+      },
+    },
+    helmValuesToSpecs: calicoValueMappings(repo, tag),
+    chartDefaults: {
+      source: `${repo.slug}@${tag}:${valuesFile}`,
+      tigeraOperatorVersion: (values.tigeraOperator as JsonObject).version,
+      installation: pick("installation"),
+      apiServer: pick("apiServer"),
+      defaultFelixConfiguration: pick("defaultFelixConfiguration"),
+      kubeletVolumePluginPath: pick("kubeletVolumePluginPath"),
+      imagePullSecrets: pick("imagePullSecrets"),
+    },
+  });
+}
+
+function kedaRelease(repo: Repo, tag: string): void {
+  const version = tag.replace(/^v/, "");
+  const dir = path.join(OUT, "keda", version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const chart = parseAllDocuments(repo.show(tag, "keda/Chart.yaml").text)[0].toJSON() as JsonObject;
+  if (String(chart.version) !== version)
+    throw new Error(`${tag}: Chart.yaml says ${chart.version}`);
+  const file = (plural: string) => ({
+    repo,
+    ref: tag,
+    file: `keda/templates/crds/crd-${plural}.yaml`,
+    templated: true,
+  });
+  const entries = extractCrds(dir, [
+    file("scaledobjects"),
+    file("triggerauthentications"),
+    file("clustertriggerauthentications"),
+  ]);
+  writeJson(path.join(dir, "index.json"), {
+    chart: "keda",
+    version,
+    appVersion: chart.appVersion,
+    commit: repo.rev(tag),
+    crds: entries,
+  });
+}
+
+function appMeshRelease(repo: Repo, version: string, commit: string): void {
+  const dir = path.join(OUT, "appmesh-controller", version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const chartText = repo.show(commit, "stable/appmesh-controller/Chart.yaml").text;
+  const chart = parseAllDocuments(chartText)[0].toJSON() as JsonObject;
+  if (String(chart.version) !== version)
+    throw new Error(`${commit}: Chart.yaml says ${chart.version}`);
+  const entries = extractCrds(dir, [
+    {
+      repo,
+      ref: commit,
+      file: "stable/appmesh-controller/crds/crds.yaml",
+      kinds: ["Mesh", "VirtualNode", "VirtualService", "VirtualRouter"],
+    },
+  ]);
+  writeJson(path.join(dir, "index.json"), {
+    chart: "appmesh-controller",
+    version,
+    appVersion: chart.appVersion,
+    commit,
+    chartYaml: `${repo.slug}@${commit}:stable/appmesh-controller/Chart.yaml (version ${version})`,
+    crds: entries,
+  });
+}
+
+function main(): void {
+  const i = process.argv.indexOf("--mirror");
+  const mirror = i > 0 ? process.argv[i + 1] : "/work/.mirror";
+  const repo = (slug: string) => new Repo(slug, path.join(mirror, slug.replace("/", "+"), "repo"));
+
+  const calico = repo("projectcalico/calico");
+  for (const tag of ["v3.28.5", "v3.30.4", "v3.30.7", "v3.31.4", "v3.31.7"])
+    calicoRelease(calico, tag);
+
+  const keda = repo("kedacore/charts");
+  for (const tag of ["v2.14.2", "v2.14.3", "v2.18.3", "v2.19.0", "v2.20.2"]) kedaRelease(keda, tag);
+
+  // The last commit that set stable/appmesh-controller/Chart.yaml to each version
+  // (git log -- stable/appmesh-controller/Chart.yaml).
+  const eksCharts = repo("aws/eks-charts");
+  appMeshRelease(eksCharts, "1.13.1", "59a2aaf97bccbfb66408c5bbfd7d8ac7fc89bb51");
+  appMeshRelease(eksCharts, "1.13.3", "f8c200d795220a5b1a7b0593bc8dc076095406fa");
+
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "prettier"), ["--write", OUT], {
+    stdio: "inherit",
+  });
+}
+
+main();
