@@ -1,0 +1,301 @@
+/**
+ * Recorded upstream facts about the Helm charts tap pins (facts/charts/<chart>.json, derived by
+ * tools/upstream/derive-chart-facts.ts) and the checks that hold tap's Helm releases against them.
+ * Pure and offline: no helm, no network. Used by test/unit/upstream/charts.test.ts and by the
+ * derivation (which must synthesize tap exactly as the test does).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { TapStack } from "../../lib/tap-stack";
+import { mockTap } from "../../tools/offline-mocks";
+
+export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export const FACTS_DIR = path.resolve(__dirname, "../../facts/charts");
+export const REDERIVE_COMMAND =
+  "HELM=/root/.cache/tap-tools/helm node tools/upstream/run.js (see facts/charts/README.md)";
+
+export type Values = { readonly [key: string]: unknown };
+
+/** One Helm release as tap registers it (resolved under Pulumi mocks). */
+export interface TapRelease {
+  readonly name: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly repo: string;
+  readonly namespace: string;
+  readonly values: Values;
+}
+
+export interface ImageRef {
+  /** Full reference as rendered, e.g. "registry.k8s.io/metrics-server/metrics-server:v0.8.0". */
+  readonly ref: string;
+  readonly repository: string;
+  readonly tag: string;
+}
+
+export interface Crd {
+  readonly group: string;
+  readonly kind: string;
+  readonly versions: readonly string[];
+}
+
+/** Facts about one chart version, from its source at a commit or tag. */
+export interface ChartVersionFacts {
+  /** `owner/repo@<commit-or-tag>:path` of the chart directory. */
+  readonly source: string;
+  /** The git tag or branch the source commit was read from, when not a packaged .tgz. */
+  readonly ref?: string;
+  readonly appVersion: string;
+  readonly kubeVersion?: string;
+  /** Images rendered with the chart's defaults (`helm template --kube-version`). */
+  readonly defaultImages: readonly ImageRef[];
+  /** Images rendered with tap's values (per Kubernetes minor where they differ). */
+  readonly tapImages: { readonly [kubernetesMinor: string]: readonly ImageRef[] };
+  readonly crds: readonly Crd[];
+  /** For each leaf path tap sets: does a change of it alone change the rendered output? */
+  readonly valuesRead: { readonly [leafPath: string]: boolean };
+  /** For each read path: the kinds of the rendered objects its change altered. */
+  readonly valuesReadInto?: { readonly [leafPath: string]: readonly string[] };
+  /** Image defaults of values.yaml by path: `repository`/`tag` (tigera: registry/image + version). */
+  readonly valuesImages: {
+    readonly [path: string]: { readonly repository?: string; readonly tag?: string };
+  };
+  /** Leaf paths of the chart's values.yaml whose change alters the rendered output. */
+  readonly defaultLeavesRead?: readonly string[];
+  /** Leaf paths of values.yaml (so a tap path missing here is one the chart does not declare). */
+  readonly defaultLeaves?: readonly string[];
+  /** Paths read only into a custom resource the chart renders (e.g. an Installation CR). */
+  readonly readOnlyIntoCustomResource?: readonly string[];
+  readonly notes?: readonly string[];
+}
+
+export interface PublishedVersion {
+  readonly version: string;
+  readonly appVersion: string;
+}
+
+export interface ChartFactsFile {
+  readonly chart: string;
+  readonly repo: string;
+  readonly published: {
+    /** `owner/repo@<commit>:index.yaml`, or for tigera-operator the git tags read. */
+    readonly source: string;
+    readonly versions: readonly PublishedVersion[];
+  };
+  /** How an image tag tap sets must relate to the chart: "exact" or "same-minor-as-appVersion". */
+  readonly imageTagRule: "exact" | "same-minor-as-appVersion";
+  readonly imageTagRuleReason?: string;
+  /** Where tap's values name this chart's main image: path of the repository and tag leaves. */
+  readonly versions: { readonly [version: string]: ChartVersionFacts };
+  /** Newest published version per line tap uses (line -> version). */
+  readonly newestPerLine?: { readonly [line: string]: string };
+}
+
+export function loadChartFacts(chart: string, dir = FACTS_DIR): ChartFactsFile | undefined {
+  const file = path.join(dir, `${chart}.json`);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, "utf8")) as ChartFactsFile;
+}
+
+function isPlainObject(v: unknown): v is Values {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Renders a key path: dotted, with keys that hold `.`, `/`, `[` or spaces bracket-quoted. */
+export function formatPath(keys: readonly string[]): string {
+  return keys
+    .map((k, i) =>
+      /^[A-Za-z0-9_-]+$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`,
+    )
+    .join("");
+}
+
+export interface Leaf {
+  readonly keys: readonly string[];
+  readonly path: string;
+  readonly value: unknown;
+}
+
+/** Every leaf of `values` (arrays and empty objects are leaves). */
+export function leafPaths(values: Values, prefix: readonly string[] = []): Leaf[] {
+  return Object.entries(values).flatMap(([key, value]) => {
+    const keys = [...prefix, key];
+    return isPlainObject(value) && Object.keys(value).length > 0
+      ? leafPaths(value, keys)
+      : [{ keys, path: formatPath(keys), value }];
+  });
+}
+
+/** Synthesizes the whole TapStack under mocks and returns its Helm releases. */
+export async function synthesizeReleases(
+  kubernetesVersion: string,
+  enableAppMesh: boolean,
+): Promise<TapRelease[]> {
+  const { resources } = await mockTap(
+    () =>
+      new TapStack("tap", {
+        config: { kubernetesVersion, enableAppMesh },
+        context: { stackName: "dev" },
+      }),
+  );
+  return resources
+    .filter((r) => r.type === RELEASE_TYPE)
+    .map((r) => ({
+      name: String(r.inputs.name ?? r.name),
+      chart: String(r.inputs.chart),
+      version: String(r.inputs.version),
+      repo: String((r.inputs.repositoryOpts as { repo?: unknown } | undefined)?.repo ?? ""),
+      namespace: String(r.inputs.namespace ?? "default"),
+      values: (r.inputs.values ?? {}) as Values,
+    }));
+}
+
+/** Image overrides tap sets: every object in the values with a string `tag` (and maybe `repository`). */
+export interface ImageOverride {
+  readonly path: string;
+  readonly repository?: string;
+  readonly registry?: string;
+  readonly tag: string;
+}
+
+export function imageOverrides(values: Values, prefix: readonly string[] = []): ImageOverride[] {
+  const out: ImageOverride[] = [];
+  const here = values as { [k: string]: unknown };
+  // The tigera-operator chart splits its image: tigeraOperator.{registry,image,version}.
+  if (typeof here.version === "string" && typeof here.image === "string") {
+    out.push({
+      path: formatPath(prefix),
+      repository: `${String(here.registry ?? "")}${here.registry ? "/" : ""}${here.image}`,
+      tag: here.version,
+    });
+  } else if (typeof here.tag === "string" || typeof here.repository === "string") {
+    out.push({
+      path: formatPath(prefix),
+      repository: typeof here.repository === "string" ? here.repository : undefined,
+      tag: typeof here.tag === "string" ? here.tag : "",
+    });
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (isPlainObject(value)) out.push(...imageOverrides(value, [...prefix, key]));
+  }
+  return out;
+}
+
+const minorOf = (v: string): string | undefined => /^v?(\d+\.\d+)/.exec(v)?.[1];
+const stripV = (v: string): string => v.replace(/^v/, "");
+
+export interface ReleaseProblems {
+  /** The version is not in the chart's recorded published list. */
+  readonly published: string[];
+  /** No facts recorded for the chart or for chart@version. */
+  readonly facts: string[];
+  /** Value paths tap sets that the chart does not read (or that were never checked). */
+  readonly values: string[];
+  /** Image overrides that match no image the chart renders, nor its appVersion. */
+  readonly images: string[];
+}
+
+/** Problems of one release against its chart's facts, by kind (all empty = ok). */
+export function releaseProblems(
+  release: TapRelease,
+  facts: ChartFactsFile | undefined,
+  context: string,
+): ReleaseProblems {
+  const out: ReleaseProblems = { published: [], facts: [], values: [], images: [] };
+  const where = `${context}: release "${release.name}" (${release.chart}@${release.version})`;
+  const rederive = `re-derive with: ${REDERIVE_COMMAND}`;
+  if (!facts) {
+    out.facts.push(`${where}: no facts/charts/${release.chart}.json; ${rederive}`);
+    return out;
+  }
+  const published = facts.published.versions.map((v) => v.version);
+  if (!published.includes(release.version)) {
+    out.published.push(
+      `${where}: version ${release.version} is not published in ${facts.published.source} ` +
+        `(newest: ${published.slice(0, 5).join(", ")})`,
+    );
+  }
+  const vf = facts.versions[release.version];
+  if (!vf) {
+    out.facts.push(`${where}: no facts for ${release.chart}@${release.version}; ${rederive}`);
+    return out;
+  }
+  for (const leaf of leafPaths(release.values)) {
+    const read = vf.valuesRead[leaf.path];
+    if (read === undefined) {
+      if (vf.defaultLeavesRead?.includes(leaf.path)) continue;
+      out.values.push(
+        vf.defaultLeavesRead && vf.defaultLeaves?.includes(leaf.path)
+          ? `${where}: value path ${leaf.path} is a values.yaml default the chart does NOT read ` +
+              `with tap's values (${vf.source}); ${rederive} after fixing lib/addons`
+          : `${where}: value path ${leaf.path} was never checked against the chart ` +
+              `(not in the recorded valuesRead nor defaultLeavesRead); ${rederive}`,
+      );
+    } else if (!read) {
+      out.values.push(
+        `${where}: value path ${leaf.path} is NOT read by the chart's templates (${vf.source}): ` +
+          `changing or removing it renders nothing different; ${rederive} after fixing lib/addons`,
+      );
+    }
+  }
+  for (const img of imageOverrides(release.values)) {
+    const problem = checkImage(img, vf, facts.imageTagRule);
+    if (problem) out.images.push(`${where}: image ${img.path}: ${problem}`);
+  }
+  return out;
+}
+
+/** Every problem of one release (empty = ok). */
+export function checkRelease(
+  release: TapRelease,
+  facts: ChartFactsFile | undefined,
+  context: string,
+): string[] {
+  const p = releaseProblems(release, facts, context);
+  return [...p.published, ...p.facts, ...p.values, ...p.images];
+}
+
+/**
+ * Why an image override does not fit the chart, or undefined when it does. The repository must be
+ * the chart's default at that values path or one the chart renders by default; the tag must be the
+ * chart's default there, a tag it renders for that repository, or its appVersion (with
+ * "same-minor-as-appVersion": any tag of the appVersion's minor).
+ */
+export function checkImage(
+  img: ImageOverride,
+  vf: ChartVersionFacts,
+  rule: ChartFactsFile["imageTagRule"],
+): string | undefined {
+  const declared = vf.valuesImages[img.path];
+  const renderedRepos = [...new Set(vf.defaultImages.map((r) => r.repository))];
+  if (!declared && !(img.repository && renderedRepos.includes(img.repository))) {
+    return `the chart's values.yaml declares no image at ${img.path} (images: ${Object.keys(vf.valuesImages).join(", ")})`;
+  }
+  if (
+    img.repository &&
+    img.repository !== declared?.repository &&
+    !renderedRepos.includes(img.repository)
+  ) {
+    return (
+      `repository ${img.repository} is neither the chart's default there (${declared?.repository ?? "none"}) ` +
+      `nor an image it renders (${renderedRepos.join(", ")})`
+    );
+  }
+  if (!img.tag) return undefined;
+  const repo = img.repository ?? declared?.repository;
+  const renderedTags = vf.defaultImages
+    .filter((r) => repo === undefined || r.repository === repo || r.repository.endsWith(`/${repo}`))
+    .map((r) => r.tag);
+  const allowed = [declared?.tag, ...renderedTags, vf.appVersion].filter(
+    (t): t is string => typeof t === "string" && t !== "",
+  );
+  if (allowed.some((t) => stripV(t) === stripV(img.tag))) return undefined;
+  if (rule === "same-minor-as-appVersion" && minorOf(img.tag) === minorOf(vf.appVersion)) {
+    return undefined;
+  }
+  return (
+    `tag ${img.tag} is neither the chart's default (${[...new Set(allowed.slice(0, -1))].join(", ") || "none"}) ` +
+    `nor its appVersion ${vf.appVersion}` +
+    (rule === "same-minor-as-appVersion" ? ` (nor of minor ${minorOf(vf.appVersion)})` : "")
+  );
+}

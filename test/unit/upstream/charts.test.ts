@@ -1,0 +1,265 @@
+/**
+ * tap's Helm releases against recorded upstream facts (facts/charts/*.json, derived offline by
+ * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
+ * Kubernetes minor, App Mesh on and off, each release pins a published chart version, sets only
+ * value paths that chart version reads, and overrides images only with ones it renders (or its
+ * appVersion). No helm, no network.
+ */
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../lib/addons/versions";
+import {
+  ChartFactsFile,
+  ChartVersionFacts,
+  ReleaseProblems,
+  TapRelease,
+  checkImage,
+  imageOverrides,
+  leafPaths,
+  loadChartFacts,
+  releaseProblems,
+  synthesizeReleases,
+} from "../../helpers/chart-facts";
+
+/**
+ * Image overrides that deliberately differ from the chart's default, by `chart:values path`. Each
+ * must say why; the repository is still checked against the chart's default.
+ */
+const INTENTIONAL_IMAGE_TAGS: Readonly<Record<string, string>> = {
+  "appmesh-controller:xray.image": "the chart's X-Ray default is :latest; tap pins a release tag",
+};
+
+const matrix = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) =>
+  [true, false].map((appMesh) => [k, appMesh] as const),
+);
+
+const factsCache = new Map<string, ChartFactsFile | undefined>();
+const factsOf = (chart: string): ChartFactsFile | undefined => {
+  if (!factsCache.has(chart)) factsCache.set(chart, loadChartFacts(chart));
+  return factsCache.get(chart);
+};
+
+function withoutIntentional(release: TapRelease, problems: ReleaseProblems): ReleaseProblems {
+  const images = problems.images.filter((p) => {
+    const key = Object.keys(INTENTIONAL_IMAGE_TAGS).find((k) => {
+      const [chart, path] = k.split(":");
+      return chart === release.chart && p.includes(`: image ${path}: tag `);
+    });
+    return key === undefined;
+  });
+  return { ...problems, images };
+}
+
+describe.each(matrix)("tap's Helm releases on Kubernetes %s (App Mesh %s)", (k8s, appMesh) => {
+  let problems: { release: TapRelease; problems: ReleaseProblems }[];
+  let releases: TapRelease[];
+  beforeAll(async () => {
+    releases = await synthesizeReleases(k8s, appMesh);
+    const context = `Kubernetes ${k8s}, enableAppMesh=${appMesh}`;
+    problems = releases.map((release) => ({
+      release,
+      problems: withoutIntentional(
+        release,
+        releaseProblems(release, factsOf(release.chart), context),
+      ),
+    }));
+  });
+
+  it("synthesizes the add-on releases (App Mesh controller only when enabled)", () => {
+    const charts = releases.map((r) => r.chart).sort();
+    expect(charts).toEqual(
+      [
+        "aws-for-fluent-bit",
+        "cluster-autoscaler",
+        "keda",
+        "metrics-server",
+        "tigera-operator",
+        ...(appMesh ? ["appmesh-controller"] : []),
+      ].sort(),
+    );
+  });
+
+  it("has recorded facts for every chart@version it installs", () => {
+    expect(problems.flatMap((p) => p.problems.facts)).toEqual([]);
+  });
+
+  it("pins only chart versions the chart's Helm repository publishes", () => {
+    expect(problems.flatMap((p) => p.problems.published)).toEqual([]);
+  });
+
+  it("sets only value paths the pinned chart version reads", () => {
+    expect(problems.flatMap((p) => p.problems.values)).toEqual([]);
+  });
+
+  it("overrides images only with ones the chart renders, or its appVersion", () => {
+    expect(problems.flatMap((p) => p.problems.images)).toEqual([]);
+  });
+});
+
+describe("the recorded chart facts", () => {
+  const charts = [
+    "aws-for-fluent-bit",
+    "appmesh-controller",
+    "cluster-autoscaler",
+    "keda",
+    "metrics-server",
+    "tigera-operator",
+  ];
+
+  it.each(charts)("%s: cites its published index and a source for every version", (chart) => {
+    const facts = factsOf(chart);
+    expect(facts).toBeDefined();
+    const f = facts as ChartFactsFile;
+    expect(f.published.versions.length).toBeGreaterThan(0);
+    expect(f.published.source).toMatch(/[\w-]+\/[\w.-]+@[0-9a-f]{12}/);
+    for (const [version, vf] of Object.entries(f.versions)) {
+      expect({ version, source: vf.source }).toEqual({
+        version,
+        source: expect.stringMatching(/^[\w-]+\/[\w.-]+@\S+:\S+/),
+      });
+      expect(vf.appVersion).not.toBe("");
+      expect(Object.keys(vf.valuesRead).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("the checks report what is wrong", () => {
+  const vf: ChartVersionFacts = {
+    source: "example/charts@0123456789ab:charts/demo",
+    appVersion: "1.31.0",
+    defaultImages: [
+      {
+        ref: "registry.example/demo:v1.31.0",
+        repository: "registry.example/demo",
+        tag: "v1.31.0",
+      },
+    ],
+    tapImages: {},
+    crds: [],
+    valuesRead: { replicas: true, "image.repository": true, "image.tag": true, legacyKey: false },
+    valuesImages: { image: { repository: "registry.example/demo", tag: "" } },
+    defaultLeavesRead: ["resources"],
+  };
+  const facts: ChartFactsFile = {
+    chart: "demo",
+    repo: "https://example/charts",
+    published: {
+      source: "example/charts@0123456789ab:index.yaml",
+      versions: [{ version: "1.0.0", appVersion: "1.31.0" }],
+    },
+    imageTagRule: "exact",
+    versions: { "1.0.0": vf },
+  };
+  const release = (version: string, values: Record<string, unknown>): TapRelease => ({
+    name: "demo",
+    chart: "demo",
+    version,
+    repo: "https://example/charts",
+    namespace: "default",
+    values,
+  });
+  const ok = { replicas: 2, image: { repository: "registry.example/demo", tag: "v1.31.0" } };
+
+  it("accepts a release that fits its facts", () => {
+    expect(releaseProblems(release("1.0.0", ok), facts, "t")).toEqual({
+      published: [],
+      facts: [],
+      values: [],
+      images: [],
+    });
+  });
+
+  it("reports a version the index does not publish, and one without facts", () => {
+    const p = releaseProblems(release("1.0.1", ok), facts, "t");
+    expect(p.published).toEqual([expect.stringContaining("1.0.1 is not published")]);
+    expect(p.facts).toEqual([expect.stringContaining("no facts for demo@1.0.1")]);
+    expect(releaseProblems(release("1.0.0", ok), undefined, "t").facts).toEqual([
+      expect.stringContaining("no facts/charts/demo.json"),
+    ]);
+  });
+
+  it("names release, chart@version, path and the re-derive command for a path not read", () => {
+    const p = releaseProblems(
+      release("1.0.0", { ...ok, legacyKey: "x", fake: { deep: 1 } }),
+      facts,
+      "t",
+    );
+    expect(p.values).toEqual([
+      expect.stringMatching(
+        /release "demo" \(demo@1\.0\.0\): value path legacyKey is NOT read.*re-derive with: .*run\.js/,
+      ),
+      expect.stringMatching(/value path fake\.deep was never checked.*re-derive with/),
+    ]);
+  });
+
+  it("reports a values.yaml default that is not read with tap's values", () => {
+    const withDefaults = { ...vf, defaultLeaves: ["resources", "addon.image.tag"] };
+    const f = { ...facts, versions: { "1.0.0": withDefaults } };
+    const p = releaseProblems(release("1.0.0", { ...ok, addon: { image: { tag: "x" } } }), f, "t");
+    expect(p.values).toEqual([
+      expect.stringContaining("addon.image.tag is a values.yaml default the chart does NOT read"),
+    ]);
+  });
+
+  it("reports a path tap adds to a real chart's release that no derivation checked", async () => {
+    const [release] = (await synthesizeReleases("1.33", false)).filter(
+      (r) => r.chart === "metrics-server",
+    );
+    const fake = { ...release, values: { ...release.values, tapFakePath: { notInChart: true } } };
+    const p = releaseProblems(fake, factsOf("metrics-server"), "t");
+    expect(p.values).toEqual([
+      expect.stringMatching(
+        /release "metrics-server" \(metrics-server@[\d.]+\): value path tapFakePath\.notInChart was never checked/,
+      ),
+    ]);
+  });
+
+  it("accepts a path recorded as read among the chart's defaults", () => {
+    const p = releaseProblems(release("1.0.0", { ...ok, resources: {} }), facts, "t");
+    expect(p.values).toEqual([]);
+  });
+
+  it("reports an image repository or tag the chart does not render", () => {
+    const p = releaseProblems(
+      release("1.0.0", { image: { repository: "docker.io/other", tag: "v1.31.0" } }),
+      facts,
+      "t",
+    );
+    expect(p.images).toEqual([expect.stringContaining("repository docker.io/other is neither")]);
+    const t = releaseProblems(
+      release("1.0.0", { image: { repository: "registry.example/demo", tag: "v1.31.3" } }),
+      facts,
+      "t",
+    );
+    expect(t.images).toEqual([expect.stringContaining("tag v1.31.3 is neither")]);
+  });
+
+  it("accepts a tag of the appVersion's minor only under same-minor-as-appVersion", () => {
+    const img = { path: "image", repository: "registry.example/demo", tag: "v1.31.3" };
+    expect(checkImage(img, vf, "exact")).toBeDefined();
+    expect(checkImage(img, vf, "same-minor-as-appVersion")).toBeUndefined();
+    expect(checkImage({ ...img, tag: "v1.32.0" }, vf, "same-minor-as-appVersion")).toMatch(
+      /nor of minor 1\.31/,
+    );
+  });
+
+  it("finds image overrides, including tigera-operator's registry/image/version split", () => {
+    expect(
+      imageOverrides({
+        tigeraOperator: { registry: "quay.io", image: "tigera/operator", version: "v1.38.6" },
+        image: { keda: { tag: "2.20.2" } },
+      }),
+    ).toEqual([
+      { path: "tigeraOperator", repository: "quay.io/tigera/operator", tag: "v1.38.6" },
+      { path: "image.keda", repository: undefined, tag: "2.20.2" },
+    ]);
+  });
+
+  it("spells leaf paths with dotted keys bracket-quoted, arrays as leaves", () => {
+    expect(
+      leafPaths({
+        nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" },
+        tolerations: [{ operator: "Exists" }],
+        empty: {},
+      }).map((l) => l.path),
+    ).toEqual(['nodeSelector["eks.amazonaws.com/capacityType"]', "tolerations", "empty"]);
+  });
+});
