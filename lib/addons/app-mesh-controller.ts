@@ -46,11 +46,11 @@ export const APP_MESH_CONTROLLER_DEFAULTS = {
   serviceAccountName: "appmesh-controller",
   replicas: 2,
   /**
-   * App Mesh Envoy 1.29.12.1: the tag the chart's own test values pair with controller v1.13.2
-   * (aws/eks-charts stable/appmesh-controller/test.yaml); 1.13.1's built-in default is
-   * v1.29.6.0-prod, which misses the 1.29.7-1.29.12 Envoy security fixes.
+   * App Mesh Envoy v1.29.12.3-prod: the sidecar default of chart 1.13.3
+   * (aws/eks-charts@f8c200d:stable/appmesh-controller/values.yaml sidecar.image.tag), set
+   * explicitly so the pin is visible and tested (facts/charts/appmesh-controller.json).
    */
-  envoyImage: { repository: `${APP_MESH_ECR}/aws-appmesh-envoy`, tag: "v1.29.12.1-prod" },
+  envoyImage: { repository: `${APP_MESH_ECR}/aws-appmesh-envoy`, tag: "v1.29.12.3-prod" },
   /** proxy-init (iptables) image: the controller's built-in default (pkg/inject/config.go). */
   initImage: { repository: `${APP_MESH_ECR}/aws-appmesh-proxy-route-manager`, tag: "v7-prod" },
   /**

@@ -64,7 +64,7 @@ export const API_SERVER_READY = "jsonpath={.status.state}=Ready";
  * Keys that must hold tap's value, whatever `args.values` says: policy-only mode beside the VPC CNI
  * (provider, CNI, IPAM, BGP) and the APIServer object, which tap creates itself so that it can be
  * awaited. The operator image is NOT overridden: each chart bundles the operator that deploys its
- * own Calico release and CRDs (chart v3.30.4 -> operator v1.38.7); the pin records that tag.
+ * own Calico release and CRDs (chart v3.30.7 -> operator v1.38.13); the pin records that tag.
  */
 export function calicoLockedValues(): Values {
   return {

@@ -2,7 +2,7 @@
  * KEDA (kedacore/charts `keda`): lets the HPA scale on CloudWatch metrics. The operator reads them
  * through IRSA (keda/keda-operator, GetMetricData only); one ClusterTriggerAuthentication
  * (`podIdentity.provider: aws`) lets every namespace reuse it. The keys used exist in every pinned
- * chart (2.14.2, 2.18-2.20); the operator SA keys are `serviceAccount.operator.*` since 2.14 (flat
+ * chart (2.14.3, 2.18-2.20); the operator SA keys are `serviceAccount.operator.*` since 2.14 (flat
  * before), so older charts are rejected. Spelling is the chart's: `podDisruptionBudget.metricServer`
  * but `topologySpreadConstraints.metricsServer`.
  */

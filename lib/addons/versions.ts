@@ -95,17 +95,18 @@ function metricsServer(version: string, tag: string, source: string): ChartPin {
   return { chart: "metrics-server", repo: METRICS_SERVER_REPO, version, image, source };
 }
 
-// Calico 3.30 is tested on 1.31-1.35; 3.31 (newer, still maintained) on 1.32-1.34 in the stored
-// versioned docs, with 1.35 added later (projectcalico discussion #11717).
+// Calico 3.30 is tested on 1.31-1.35 and 3.31 on 1.32-1.35 (tigera/docs@f2a2762; 1.35 added to both
+// in f81996f, 2026-01-27); 3.32 (1.34-1.36) ships no CRDs in its chart, so it is not used yet. The
+// newest patch of each line; the operator tag is the one the chart bundles (never overridden).
 const CALICO_3_30 = calico(
-  "v3.30.4",
-  "v1.38.7",
-  "tigera/docs@7a782b4:calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx (tested 1.31-1.35); operator tag: projectcalico/calico@v3.30.4:charts/tigera-operator/values.yaml tigeraOperator.version",
+  "v3.30.7",
+  "v1.38.13",
+  "tigera/docs@f2a2762:calico_versioned_docs/version-3.30/_includes/partials/_system-requirements.mdx (tested 1.31-1.35); operator tag: projectcalico/calico@v3.30.7:charts/tigera-operator/values.yaml tigeraOperator.version",
 );
 const CALICO_3_31 = calico(
-  "v3.31.4",
-  "v1.40.7",
-  "tigera/docs@28b16b1:calico_versioned_docs/version-3.31/_includes/partials/_system-requirements.mdx (tested 1.32-1.34; 1.35 per projectcalico discussion #11717); operator tag from .../version-3.31/releases.json@24ce1e1",
+  "v3.31.7",
+  "v1.40.15",
+  "tigera/docs@f2a2762:calico_versioned_docs/version-3.31/_includes/partials/_system-requirements.mdx (tested 1.32-1.35); operator tag: projectcalico/calico@v3.31.7:charts/tigera-operator/values.yaml tigeraOperator.version",
 );
 
 // aws-for-fluent-bit is Kubernetes-agnostic: its Chart.yaml declares no kubeVersion, so one pin
@@ -135,9 +136,9 @@ const APP_MESH: ChartPin = {
 };
 
 const METRICS_SERVER_0_8 = metricsServer(
-  "3.13.0",
-  "v0.8.0",
-  "kubernetes-sigs/metrics-server@master:README.md matrix (0.8.x: 1.31+, read via a mirrored copy); charts/metrics-server/Chart.yaml 3.13.0 -> appVersion 0.8.0",
+  "3.13.1",
+  "v0.8.1",
+  "kubernetes-sigs/metrics-server@master:README.md matrix (0.8.x: 1.31+, read via a mirrored copy); kubernetes-sigs/metrics-server@c6db65f:index.yaml (gh-pages: 3.13.1 -> appVersion 0.8.1)",
 );
 
 const KEDA_2_20 = keda(
@@ -165,17 +166,17 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
       "kubernetes-sigs/metrics-server@metrics-server-helm-chart-3.12.2:charts/metrics-server/Chart.yaml (app 0.7.2); README matrix 0.7.x: 1.27+",
     ),
     keda: keda(
-      "2.14.2",
-      "2.14.0",
-      "kedacore/keda-docs:content/docs/2.14/operate/cluster.md (2.14 tested 1.27-1.29); kedacore/charts@407afac:keda/Chart.yaml (2.14.2 -> app 2.14.0)",
+      "2.14.3",
+      "2.14.1",
+      "kedacore/keda-docs:content/docs/2.14/operate/cluster.md (2.14 tested 1.27-1.29); kedacore/charts@cbb9bb8:docs/index.yaml (2.14.3 -> app 2.14.1, the newest 2.14 chart)",
     ),
     appMeshController: APP_MESH,
   },
   "1.31": {
     clusterAutoscaler: clusterAutoscaler(
-      "9.43.1",
+      "9.44.0",
       "v1.31.3",
-      "kubernetes/autoscaler@058219f:charts/cluster-autoscaler/Chart.yaml (appVersion 1.31.0); v1.31.3 in kubernetes/k8s.io@fe84f3f:.../k8s-staging-autoscaling/images.yaml",
+      "kubernetes/autoscaler@3fc72cf:charts/cluster-autoscaler/Chart.yaml (9.44.0, the newest chart for CA 1.31: appVersion 1.31.0); v1.31.3 in kubernetes/k8s.io@fe84f3f:.../k8s-staging-autoscaling/images.yaml",
     ),
     calico: CALICO_3_30,
     fluentBit: FLUENT_BIT,
@@ -183,15 +184,15 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     keda: keda(
       "2.18.3",
       "2.18.3",
-      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.18 tested 1.31-1.33); UNVERIFIED: chart 2.18.3 -> app 2.18.3 mapping not read from keda/Chart.yaml",
+      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.18 tested 1.31-1.33); kedacore/charts@v2.18.3:keda/Chart.yaml (appVersion 2.18.3)",
     ),
     appMeshController: APP_MESH,
   },
   "1.32": {
     clusterAutoscaler: clusterAutoscaler(
-      "9.45.0",
+      "9.46.6",
       "v1.32.5",
-      "kubernetes/autoscaler#7659 (chart 9.45.0 = CA 1.32.0; README: 1.32.x -> 9.45.0+); v1.32.5 promoted in kubernetes/k8s.io#8815",
+      "kubernetes/autoscaler@13dba17:charts/cluster-autoscaler/Chart.yaml (9.46.6, the newest chart for CA 1.32: appVersion 1.32.0); v1.32.5 promoted in kubernetes/k8s.io#8815",
     ),
     calico: CALICO_3_31,
     fluentBit: FLUENT_BIT,
@@ -199,7 +200,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     keda: keda(
       "2.19.0",
       "2.19.0",
-      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.19 tested 1.32-1.34); UNVERIFIED: chart 2.19.0 -> app 2.19.0 mapping not read from keda/Chart.yaml",
+      "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.19 tested 1.32-1.34); kedacore/charts@v2.19.0:keda/Chart.yaml (appVersion 2.19.0)",
     ),
     appMeshController: APP_MESH,
   },
@@ -217,9 +218,9 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
   },
   "1.34": {
     clusterAutoscaler: clusterAutoscaler(
-      "9.51.0",
+      "9.53.0",
       "v1.34.4",
-      "kubernetes/autoscaler@master:cluster-autoscaler/README.md Releases (1.34.x -> chart 9.51.0+, read via the contextqmd.com mirror); v1.34.4 promoted in kubernetes/k8s.io#9676",
+      "kubernetes/autoscaler@be36214:index.yaml (gh-pages: 9.53.0 -> appVersion 1.34.2, the newest chart for CA 1.34; 9.51.0 is CA 1.33) + @a2db9eb:cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml; v1.34.4 promoted in kubernetes/k8s.io#9676",
     ),
     calico: CALICO_3_31,
     fluentBit: FLUENT_BIT,
@@ -231,10 +232,9 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     clusterAutoscaler: clusterAutoscaler(
       "9.59.0",
       "v1.35.1",
-      "kubermatic/kubermatic#16253 (chart 9.59.0 = appVersion 1.35.0; UNVERIFIED upstream Chart.yaml); v1.35.1 promoted in kubernetes/k8s.io#9676",
+      "kubernetes/autoscaler@be36214:index.yaml (gh-pages: 9.59.0 -> appVersion 1.35.0) + @5a0b98e:cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml; v1.35.1 promoted in kubernetes/k8s.io#9676",
     ),
-    // 3.31 lists 1.32-1.34 as tested; 3.30 is the newest line whose docs list 1.35.
-    calico: CALICO_3_30,
+    calico: CALICO_3_31,
     fluentBit: FLUENT_BIT,
     metricsServer: METRICS_SERVER_0_8,
     keda: KEDA_2_20,

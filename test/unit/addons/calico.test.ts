@@ -55,8 +55,8 @@ describe("deployCalico: chart and pins", () => {
   // The operator tag each chart bundles (projectcalico/calico@<chart>:charts/tigera-operator/values.yaml).
   it.each([
     ["1.28", "v3.28.5", "v1.34.13"],
-    ["1.31", "v3.30.4", "v1.38.7"],
-    ["1.33", "v3.31.4", "v1.40.7"],
+    ["1.31", "v3.30.7", "v1.38.13"],
+    ["1.33", "v3.31.7", "v1.40.15"],
   ])("Kubernetes %s pins chart %s, which bundles operator %s", async (version, chart, operator) => {
     const { resources } = await run(version);
     expect(one(resources, RELEASE).inputs.version).toBe(chart);

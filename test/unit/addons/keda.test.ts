@@ -75,7 +75,7 @@ const namespaceNamed = (resources: readonly RecordedResource[], name: string): O
 
 describe("deployKeda: chart and pins", () => {
   describe.each([
-    ["1.28", "2.14.2", "2.14.0"],
+    ["1.28", "2.14.3", "2.14.1"],
     ["1.33", "2.20.2", "2.20.2"],
   ] as const)("on Kubernetes %s", (minor, chartVersion, appVersion) => {
     it(`installs chart keda ${chartVersion} with all three images at ${appVersion}, CRDs included`, async () => {

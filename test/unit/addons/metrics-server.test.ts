@@ -20,7 +20,7 @@ const valuesOf = (resources: readonly RecordedResource[]): Values =>
 describe("deployMetricsServer", () => {
   describe.each([
     ["1.28", "3.12.2", "v0.7.2"],
-    ["1.33", "3.13.0", "v0.8.0"],
+    ["1.33", "3.13.1", "v0.8.1"],
   ] as const)("on Kubernetes %s", (minor, chartVersion, imageTag) => {
     it(`installs chart metrics-server ${chartVersion} with image ${imageTag} from the pin table`, async () => {
       const { resources } = await run(minor);
