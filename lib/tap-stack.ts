@@ -14,6 +14,7 @@ import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
 import { AddonContext } from "./addons/types";
 import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
+import { publicAccess } from "./services/network";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
 export type TapStackArgs =
@@ -50,6 +51,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly serviceNames: pulumi.Output<string[]>;
   readonly serviceEndpoints: pulumi.Output<Record<string, string>>;
   readonly serviceRoleArns: pulumi.Output<Record<string, string>>;
+  /** Public services -> how to reach them today (no load balancer exists yet). */
+  readonly publicServices: pulumi.Output<Record<string, string>>;
   readonly appMeshName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -132,6 +135,7 @@ export class TapStack extends pulumi.ComponentResource {
       Object.fromEntries(services.map(([name, s]) => [name, s.endpoint])),
     );
     this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
+    this.publicServices = pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
 
     this.registerOutputs(stackOutputs(this));
@@ -164,6 +168,7 @@ export function stackOutputs(stack: TapStack) {
     serviceNames: stack.serviceNames,
     serviceEndpoints: stack.serviceEndpoints,
     serviceRoleArns: stack.serviceRoleArns,
+    publicServices: stack.publicServices,
     appMeshName: stack.appMeshName,
   };
 }

@@ -124,3 +124,20 @@ export function servicePolicySpecs(
   ];
   return all.filter((e): e is [string, NetworkPolicySpec] => e[1] !== undefined);
 }
+
+/**
+ * What a `public: true` service is today, said plainly: a ClusterIP Service with a NetworkPolicy
+ * hole for the VPC CIDR, where a load balancer's traffic would come from. tap creates no load
+ * balancer yet (the load-balancing capability will), so nothing outside the cluster reaches it.
+ */
+export function publicAccess(services: readonly ServiceSpec[]): Record<string, string> {
+  return Object.fromEntries(
+    services
+      .filter((s) => s.public)
+      .map((s) => [
+        s.name,
+        `not reachable from outside the cluster: a ClusterIP Service, no load balancer yet; ` +
+          `try it with: kubectl -n ${serviceNamespace(s.name)} port-forward svc/${s.name} ${s.port}`,
+      ]),
+  );
+}

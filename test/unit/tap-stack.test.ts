@@ -87,6 +87,7 @@ describe("TapStack", () => {
         "serviceNames",
         "serviceEndpoints",
         "serviceRoleArns",
+        "publicServices",
         "appMeshName",
       ].sort(),
     );
@@ -138,6 +139,13 @@ describe("TapStack", () => {
         gateway: "http://gateway.gateway.svc.cluster.local:8080",
         payments: "http://payments.payments.svc.cluster.local:8080",
         ledger: "http://ledger.ledger.svc.cluster.local:8080",
+      },
+    ],
+    [
+      "publicServices",
+      {
+        gateway:
+          "not reachable from outside the cluster: a ClusterIP Service, no load balancer yet; try it with: kubectl -n gateway port-forward svc/gateway 8080",
       },
     ],
     [
