@@ -10,7 +10,7 @@ import {
 } from "../lib/addons/versions";
 import { EKS_CLUSTER, EKS_COMPONENT } from "./aws-policies";
 import { irsaTrustProblems, leastPrivilegeProblems, parseDocument } from "./iam";
-import { Props, arr, obj, onTypes, str, who } from "./util";
+import { Props, arr, insidePackagedComponent, obj, onTypes, str, who } from "./util";
 
 export const REQUIRED_TAGS = ["Environment", "Team", "CostCenter", "ManagedBy"] as const;
 
@@ -64,12 +64,17 @@ export function tagsOf(props: Props): Record<string, string> {
   return out;
 }
 
+/** The packaged components tap creates; each passes its `tags` input on to its children. */
+const PACKAGED_COMPONENTS = ["eks:index:Cluster", "eks:index:ManagedNodeGroup", "awsx:ec2:Vpc"];
+
 export const requiredTags: ResourceValidationPolicy = {
   name: "required-tags",
-  description: `Every taggable AWS resource carries ${REQUIRED_TAGS.join(", ")} (untaggable types are listed in UNTAGGABLE_TYPES).`,
+  description: `Every taggable AWS resource tap creates, and the tags input of every packaged component (eks, awsx) it uses, carries ${REQUIRED_TAGS.join(", ")} (untaggable types are listed in UNTAGGABLE_TYPES).`,
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (!isTaggable(args.type)) return;
+    // A component's children get what the component passes on; the component's input is checked.
+    const component = PACKAGED_COMPONENTS.includes(args.type);
+    if (!component && (!isTaggable(args.type) || insidePackagedComponent(args.urn))) return;
     const tags = tagsOf(args.props as Props);
     const missing = REQUIRED_TAGS.filter((k) => !tags[k] || tags[k].trim() === "");
     if (missing.length > 0) {

@@ -69,3 +69,16 @@ export function hasSuffixToken(name: string, suffix: string): boolean {
   const escaped = suffix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`, "i").test(name);
 }
+
+/** Packages whose components tap uses as one resource (their children are theirs, not tap's). */
+const PACKAGED_COMPONENT_PREFIXES = ["eks:", "awsx:"];
+
+/**
+ * Whether the resource was created inside a packaged component (pulumi-eks, awsx): on a real
+ * preview the engine shows their children (URN type chain `...$eks:index:Cluster$aws:...`), which
+ * tap cannot tag one by one; the component's own `tags` input is what tap controls.
+ */
+export function insidePackagedComponent(urn: string): boolean {
+  const chain = (urn.split("::")[2] ?? "").split("$").slice(0, -1);
+  return chain.some((t) => PACKAGED_COMPONENT_PREFIXES.some((p) => t.startsWith(p)));
+}

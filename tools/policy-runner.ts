@@ -23,6 +23,8 @@ export interface PolicyInput {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** Resource options the mocks cannot record (protect, retainOnDelete); default: none. */
   readonly opts?: Readonly<{ protect?: boolean; retainOnDelete?: boolean }>;
+  /** Its URN as the mocks made it (with the parent type chain); default: built from type and name. */
+  readonly urn?: string;
 }
 
 export interface Violation {
@@ -63,8 +65,10 @@ function settingsFor(policy: Policies[number], options: RunOptions): Settings {
   return { ...out, ...(options.config?.[policy.name] ?? {}) };
 }
 
-export const urnOf = (r: { type: string; name: string }, o: RunOptions = {}): string =>
-  `urn:pulumi:${o.stack ?? "dev"}::${o.project ?? "tap"}::${r.type}::${r.name}`;
+export const urnOf = (
+  r: { type: string; name: string; urn?: string },
+  o: RunOptions = {},
+): string => r.urn || `urn:pulumi:${o.stack ?? "dev"}::${o.project ?? "tap"}::${r.type}::${r.name}`;
 
 function optsOf(r: PolicyInput): PolicyResourceOptions {
   const base: PolicyResourceOptions = {

@@ -379,6 +379,12 @@ export const ROWS: Row[] = [
     ),
   },
   {
+    what: "the eks.Cluster component passes no tags to its children",
+    policy: "required-tags",
+    resource: "tap-eks-dev",
+    build: mutate(EKS, (i) => ({ ...i, tags: { ...TAGS, CostCenter: "" } })),
+  },
+  {
     what: "KMS key missing the Team tag",
     policy: "required-tags",
     resource: "tap-kms-dev",

@@ -73,6 +73,22 @@ describe("tap policies", () => {
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
   });
 
+  it("required-tags leaves the children of packaged components to the component's tags input", async () => {
+    // What a real preview shows of pulumi-eks's children: their URNs carry the component's type.
+    const child = (parent: string): PolicyInput => ({
+      type: "aws:iam/role:Role",
+      name: "tap-eks-dev-eksRole-role",
+      inputs: { tags: {} },
+      urn: `urn:pulumi:dev::tap::tap:index:TapStack$${parent}$aws:iam/role:Role::tap-eks-dev-eksRole-role`,
+    });
+    const tagged = async (r: PolicyInput) =>
+      (await runPolicies(policies, [r], OPTIONS)).filter((v) => v.policy === "required-tags");
+    expect(await tagged(child("eks:index:Cluster"))).toEqual([]);
+    expect(await tagged(child("awsx:ec2:Vpc"))).toEqual([]);
+    // tap's own children are still checked.
+    expect(await tagged(child("tap:index:TapStack"))).toHaveLength(1);
+  });
+
   it("a user who narrows the endpoint CIDRs gets no endpoint advisory", async () => {
     const narrowed = mutate(EKS, (i) => ({ ...i, publicAccessCidrs: ["203.0.113.0/24"] }))(base);
     const vs = await runPolicies(policies, narrowed, OPTIONS);
