@@ -83,6 +83,15 @@ export async function checkCluster(
   if (cluster.resourcesVpcConfig?.endpointPrivateAccess !== true) {
     findings.push(`${where}: the private API endpoint is not enabled`);
   }
+  const clusterSg = cluster.resourcesVpcConfig?.clusterSecurityGroupId;
+  if (
+    outputs.clusterSecurityGroupId !== undefined &&
+    outputs.clusterSecurityGroupId !== clusterSg
+  ) {
+    findings.push(
+      `${where}: the clusterSecurityGroupId output is ${outputs.clusterSecurityGroupId}, but the EKS cluster security group is ${clusterSg}`,
+    );
+  }
   return findings;
 }
 
@@ -115,7 +124,8 @@ async function describeNodegroups(
 /**
  * DescribeNodegroup for every name: ACTIVE, one SPOT and one ON_DEMAND group (only the side that
  * has nodes at 0 or 100 % spot), min and max exactly as `splitCapacity` computes, desired within
- * [min, max] (cluster-autoscaler owns desired after creation), subnets among the private subnets.
+ * [min, max] (cluster-autoscaler owns desired after creation), subnets among the private subnets,
+ * Kubernetes version equal to the cluster's.
  */
 export async function checkNodeGroups(
   eks: EKSClient,
@@ -165,6 +175,12 @@ export async function checkNodeGroups(
   for (const g of groups) {
     if (g.status !== "ACTIVE") {
       findings.push(`node group ${g.nodegroupName}: status is ${g.status}, expected ACTIVE`);
+    }
+    // Node groups follow the control plane (tap passes the cluster's version explicitly).
+    if (g.version !== outputs.clusterVersion) {
+      findings.push(
+        `node group ${g.nodegroupName}: Kubernetes ${g.version}, expected the cluster's ${outputs.clusterVersion}`,
+      );
     }
     const outside = (g.subnets ?? []).filter((s) => !privateSubnets.has(s));
     if (outside.length > 0 || (g.subnets ?? []).length === 0) {

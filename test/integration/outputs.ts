@@ -43,6 +43,8 @@ export interface StackOutputsFile {
   readonly applicationLogGroupName?: string;
   readonly serviceNames?: readonly string[];
   readonly appMeshName?: string;
+  /** The EKS-created cluster security group (the one the managed nodes use). */
+  readonly clusterSecurityGroupId?: string;
 }
 
 export type OutputsLoad =
@@ -166,6 +168,7 @@ export function parseOutputs(json: unknown, file = DEFAULT_OUTPUTS_FILE): StackO
     applicationLogGroupName?: string;
     serviceNames?: string[];
     appMeshName?: string;
+    clusterSecurityGroupId?: string;
   } = {};
   if (raw.irsaRoleArns !== undefined) {
     const v = decoded(raw.irsaRoleArns);
@@ -183,6 +186,8 @@ export function parseOutputs(json: unknown, file = DEFAULT_OUTPUTS_FILE): StackO
     optional.applicationLogGroupName = str("applicationLogGroupName");
   if (raw.serviceNames !== undefined) optional.serviceNames = list("serviceNames");
   if (raw.appMeshName !== undefined) optional.appMeshName = str("appMeshName");
+  if (raw.clusterSecurityGroupId !== undefined)
+    optional.clusterSecurityGroupId = str("clusterSecurityGroupId");
 
   if (problems.length > 0) throw new OutputsFileError(file, keys, problems);
   return { ...outputs, ...optional };

@@ -50,6 +50,7 @@ const OUTPUTS: StackOutputsFile = {
   region: "us-east-1",
   environmentSuffix: "qa1",
   irsaRoleArns: { "kube-system/cluster-autoscaler": CA_ROLE, keda: KEDA_ROLE },
+  clusterSecurityGroupId: "sg-0eks",
 };
 
 const eks = mockClient(EKSClient);
@@ -75,7 +76,11 @@ describe("checkCluster", () => {
     identity: { oidc: { issuer: `https://${ISSUER}` } },
     encryptionConfig: [{ resources: ["secrets"], provider: { keyArn: KMS } }],
     logging: { clusterLogging: [{ types: [...CONTROL_PLANE_LOG_TYPES], enabled: true }] },
-    resourcesVpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true },
+    resourcesVpcConfig: {
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      clusterSecurityGroupId: "sg-0eks",
+    },
   });
   const run = (cluster: Cluster, outputs = OUTPUTS) => {
     eks.on(DescribeClusterCommand, { name: "tap-eks-qa1" }).resolves({ cluster });
@@ -155,8 +160,21 @@ describe("checkCluster", () => {
     ],
     [
       "no private endpoint",
-      (c) => ({ ...c, resourcesVpcConfig: { endpointPrivateAccess: false } }),
+      (c) => ({
+        ...c,
+        resourcesVpcConfig: { endpointPrivateAccess: false, clusterSecurityGroupId: "sg-0eks" },
+      }),
       ["cluster tap-eks-qa1: the private API endpoint is not enabled"],
+    ],
+    [
+      "an output naming another security group (pulumi-eks's own)",
+      (c) => ({
+        ...c,
+        resourcesVpcConfig: { ...c.resourcesVpcConfig, clusterSecurityGroupId: "sg-0other" },
+      }),
+      [
+        "cluster tap-eks-qa1: the clusterSecurityGroupId output is sg-0eks, but the EKS cluster security group is sg-0other",
+      ],
     ],
   ])("reports %s", async (_, breakIt, findings) => {
     expect(await run(breakIt(healthy()))).toEqual(findings);
@@ -188,6 +206,7 @@ const spotGroup = (patch: Partial<Nodegroup> = {}): Nodegroup => ({
   clusterName: "tap-eks-qa1",
   status: "ACTIVE",
   capacityType: "SPOT",
+  version: "1.33",
   scalingConfig: { minSize: 2, desiredSize: 7, maxSize: 21 },
   subnets: ["subnet-a", "subnet-b", "subnet-c"],
   resources: { autoScalingGroups: [{ name: "eks-tap-spot-qa1-1-abcd" }] },
@@ -198,6 +217,7 @@ const onDemandGroup = (patch: Partial<Nodegroup> = {}): Nodegroup => ({
   clusterName: "tap-eks-qa1",
   status: "ACTIVE",
   capacityType: "ON_DEMAND",
+  version: "1.33",
   scalingConfig: { minSize: 1, desiredSize: 3, maxSize: 9 },
   subnets: ["subnet-a", "subnet-b", "subnet-c"],
   resources: { autoScalingGroups: [{ name: "eks-tap-ondemand-qa1-1-efgh" }] },
@@ -213,6 +233,13 @@ const serveGroups = (...groups: Nodegroup[]): void => {
 
 describe("checkNodeGroups", () => {
   const defaults = { totals: { min: 3, desired: 10, max: 30 }, spotPercentage: 70 };
+
+  it("reports a node group left on an older minor than the cluster's", async () => {
+    serveGroups(spotGroup(), onDemandGroup({ version: "1.32" }));
+    expect(await checkNodeGroups(eksClient, OUTPUTS, defaults)).toEqual([
+      "node group tap-ondemand-qa1-1: Kubernetes 1.32, expected the cluster's 1.33",
+    ]);
+  });
 
   it("finds nothing wrong with the 70/30 split of the default 3/10/30 nodes", async () => {
     serveGroups(spotGroup(), onDemandGroup());
