@@ -82,6 +82,7 @@ describe("loadOutputs", () => {
       file,
       outputs: {
         clusterName: "tap-eks-qa1",
+        clusterSecurityGroupId: "sg-0123",
         clusterVersion: "1.33",
         oidcIssuerUrl: RAW_OUTPUTS.oidcIssuerUrl,
         oidcProviderArn: RAW_OUTPUTS.oidcProviderArn,
