@@ -6,7 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveConfig, tapConfigFromPulumi, withoutCaller } from "../lib/config";
+import { creatorRecord, resolveConfig, tapConfigFromPulumi, withoutCreator } from "../lib/config";
+import { clusterCreator } from "../lib/creator";
+import { clusterName } from "../lib/naming";
 import { programOptions } from "../lib/node-groups";
 import { ClusterVersionsLookup, eksClusterVersions, preflight } from "../lib/preflight";
 import { StackOutputs, TapStack, stackOutputs } from "../lib/tap-stack";
@@ -22,9 +24,12 @@ async function main(
   const checked = await preflight(resolved.config, lookup); // throws PreflightError
   for (const warning of checked.warnings) pulumi.log.warn(warning);
   const caller = await aws.getCallerIdentity();
+  const name = clusterName(resolved.config.environmentSuffix);
+  // The creator recorded on the cluster, else this caller (who is creating it now).
+  const creatorArn = await clusterCreator(name, creatorRecord(caller.arn));
   const stack = new TapStack(
     "tap",
-    { resolved: withoutCaller(resolved, caller.arn) },
+    { resolved: withoutCreator(resolved, creatorArn), creatorArn },
     stackOptions,
   );
   return stackOutputs(stack);

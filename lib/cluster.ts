@@ -7,7 +7,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { TapContext } from "./context";
+import { CREATOR_TAG } from "./creator";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -21,12 +23,23 @@ export const CONTROL_PLANE_LOG_TYPES = [
 
 export const CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
 
+/** A stable access-entry key for an admin ARN: `admin-<name>-<8 hex of its sha256>`. */
+export function accessEntryKey(principalArn: string): string {
+  const name = (principalArn.split("/").pop() ?? "admin")
+    .replace(/[^A-Za-z0-9-]/g, "-")
+    .slice(0, 32);
+  const hash = createHash("sha256").update(principalArn).digest("hex").slice(0, 8);
+  return `admin-${name}-${hash}`;
+}
+
 export interface KmsKey {
   readonly key: aws.kms.Key;
   readonly arn: pulumi.Output<string>;
 }
 
 export interface ClusterArgs {
+  /** Recorded in the cluster's CREATOR_TAG tag (lib/creator.ts); omitted when unknown (tests). */
+  readonly creatorArn?: string;
   readonly kms: KmsKey;
   readonly vpcId: pulumi.Input<string>;
   readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -170,11 +183,12 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
 
   // pulumi-eks always grants the identity that creates the cluster admin access
   // (bootstrapClusterCreatorAdminPermissions; pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts
-  // L733-741), so an entry for it would fail with ResourceInUseException: resolveConfig() drops the
-  // caller's ARN from clusterAdminArns with a warning.
+  // L733-741), so an entry for it would fail with ResourceInUseException: bin/tap.ts drops the
+  // creator (lib/creator.ts) from clusterAdminArns with a warning. Entries are keyed by their ARN,
+  // not their position: removing one admin never re-keys (and so replaces) the others.
   const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
-  config.clusterAdminArns.forEach((principalArn, i) => {
-    accessEntries[`admin-${i}`] = {
+  config.clusterAdminArns.forEach((principalArn) => {
+    accessEntries[accessEntryKey(principalArn)] = {
       principalArn,
       type: eks.AccessEntryType.Standard,
       accessPolicies: {
@@ -220,11 +234,20 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
         enableNetworkPolicy: false,
         addonVersion: addonVersion(ctx, "vpc-cni"),
         // Calico EKS guide: aws-node annotates each pod with its IP so Calico's policy applies to a
-        // new pod at once (the `patch pods` RBAC it needs: lib/addons/calico.ts).
+        // new pod at once. The add-on's configuration schema lists ANNOTATE_POD_IP (AWS CLI
+        // reference, `aws eks describe-addon-configuration --addon-name vpc-cni`, v1.15.1 example);
+        // check it for the resolved version before relying on a new one. The `patch pods` RBAC it
+        // needs (lib/addons/calico.ts) waits for nothing but the cluster, so it exists as soon as the
+        // API answers, minutes before the first node joins: a failed annotation would fail pod
+        // network setup.
         configurationValues: { env: { ANNOTATE_POD_IP: "true" } },
       },
       tags: ctx.tags,
-      clusterTags: mergeTags(ctx.tags, nameTag(ctx.clusterName)),
+      clusterTags: mergeTags(
+        ctx.tags,
+        nameTag(ctx.clusterName),
+        args.creatorArn ? { [CREATOR_TAG]: args.creatorArn } : {},
+      ),
     },
     { ...opts, dependsOn: [controlPlaneLogGroup] },
   );

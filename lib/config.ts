@@ -125,14 +125,14 @@ export interface ResolveContext {
 }
 
 /**
- * Drops the identity running Pulumi (`callerArn`, from aws.getCallerIdentity) from clusterAdminArns,
- * with a warning: pulumi-eks already grants the cluster's creator admin access
- * (bootstrapClusterCreatorAdminPermissions), and a second access entry for it fails with
- * ResourceInUseException.
+ * Drops the cluster's creator (`creatorArn`: recorded on the cluster by lib/creator.ts, else the
+ * identity running this first `pulumi up`) from clusterAdminArns, with a warning: pulumi-eks always
+ * grants the creator admin access (bootstrapClusterCreatorAdminPermissions), and a second access
+ * entry for it fails with ResourceInUseException. Every other identity keeps its entry, whoever runs.
  */
-export function withoutCaller(resolved: ResolvedConfig, callerArn: string): ResolvedConfig {
+export function withoutCreator(resolved: ResolvedConfig, creatorArn: string): ResolvedConfig {
   const listed = resolved.config.clusterAdminArns;
-  const kept = listed.filter((arn) => !isCallerIdentity(arn, callerArn));
+  const kept = listed.filter((arn) => !isCallerIdentity(arn, creatorArn));
   if (kept.length === listed.length) return resolved;
   const skipped = listed.filter((arn) => !kept.includes(arn));
   return {
@@ -141,29 +141,37 @@ export function withoutCaller(resolved: ResolvedConfig, callerArn: string): Reso
       ...resolved.warnings,
       ...skipped.map(
         (arn) =>
-          `tap:clusterAdminArns: ${arn} is the identity running pulumi (${callerArn}); pulumi-eks already ` +
+          `tap:clusterAdminArns: ${arn} created the cluster (${creatorArn}); pulumi-eks already ` +
           "grants the cluster creator admin access, so tap makes no second access entry for it",
       ),
     ],
   };
 }
 
+/** `role:<partition>:<account>:<name>` or `user:...` for an IAM role/user or STS role-session ARN. */
+function identityOf(arn: string): string | undefined {
+  const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)(?:\/[^/]*)?$/.exec(arn);
+  if (session) return `role:${session[1]}:${session[2]}:${session[3]}`;
+  const iam = /^arn:([\w-]+):iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return iam ? `${iam[3]}:${iam[1]}:${iam[2]}:${iam[4]}` : undefined;
+}
+
 /**
- * Whether `principalArn` (an IAM role or user ARN) is the identity behind `callerArn`. A role's
+ * Whether `principalArn` (an IAM role or user ARN) and `callerArn` are one identity. A role's
  * caller ARN is its STS session (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`), which keeps
  * the role's name but not its path; EKS maps that session to the role's access entry.
  */
 export function isCallerIdentity(principalArn: string, callerArn: string): boolean {
-  if (principalArn === callerArn) return true;
-  const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
-  const role = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(principalArn);
-  return (
-    session !== null &&
-    role !== null &&
-    session[1] === role[1] &&
-    session[2] === role[2] &&
-    session[3] === role[3]
-  );
+  const a = identityOf(principalArn);
+  return principalArn === callerArn || (a !== undefined && a === identityOf(callerArn));
+}
+
+/**
+ * The form of `callerArn` recorded as the cluster's creator: a role session becomes
+ * `arn:<p>:sts::<acct>:assumed-role/<role>` (session names may hold characters tag values may not).
+ */
+export function creatorRecord(callerArn: string): string {
+  return callerArn.replace(/^(arn:[\w-]+:sts::\d{12}:assumed-role\/[^/]+)\/.*$/, "$1");
 }
 
 export interface ResolvedConfig {

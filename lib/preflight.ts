@@ -96,7 +96,7 @@ export function judge(
   const { offered, mine, problem } = versionProblem(config.kubernetesVersion, versions);
   const problems = problem ? [problem] : [];
   problems.push(...catalogProblems);
-  if (config.enableAppMesh && asOf > APP_MESH_DISCONTINUED) {
+  if (config.enableAppMesh && asOf >= APP_MESH_DISCONTINUED) {
     problems.push(
       `tap:enableAppMesh is true, but AWS App Mesh was discontinued on ${APP_MESH_DISCONTINUED}: Envoy never ` +
         "gets its configuration and the service Deployments time out. Set: pulumi config set tap:enableAppMesh false",

@@ -24,7 +24,11 @@ export type TapStackArgs =
       /** The stack name (fallback for environmentSuffix) and environment. */
       readonly context: ResolveContext;
     }
-  | { readonly resolved: ResolvedConfig };
+  | {
+      readonly resolved: ResolvedConfig;
+      /** The identity that created (or is creating) the cluster, recorded in its CREATOR_TAG tag. */
+      readonly creatorArn?: string;
+    };
 
 export class TapStack extends pulumi.ComponentResource {
   readonly config: TapConfig;
@@ -67,6 +71,7 @@ export class TapStack extends pulumi.ComponentResource {
     const kms = createKmsKey(ctx);
     const network = createNetwork(ctx, { kmsKeyArn: kms.arn });
     const cluster = createCluster(ctx, {
+      creatorArn: "creatorArn" in args ? args.creatorArn : undefined,
       kms,
       vpcId: network.vpcId,
       privateSubnetIds: network.privateSubnetIds,

@@ -11,8 +11,8 @@
  *
  * Order on a real engine: release (CRDs + operator + Installation) -> tap's `APIServer` object,
  * which Pulumi awaits until the operator reports `status.state: Ready` (the operator sets it only
- * once the API server Deployment is available: tigera/operator@v1.38.7:
- * pkg/controller/apiserver/apiserver_controller.go L484-491) -> the projectcalico.org/v3
+ * once the API server Deployment is available: tigera/operator@v1.38.13:
+ * pkg/controller/apiserver/apiserver_controller.go L505) -> the projectcalico.org/v3
  * GlobalNetworkPolicies that API serves. No second `pulumi up` is needed.
  *
  * No IRSA role: neither the operator nor any Calico component calls an AWS API.
@@ -79,7 +79,7 @@ export function calicoLockedValues(): Values {
 }
 
 /**
- * Typha prefers on-demand nodes. Typha ignores controlPlaneNodeSelector (tigera/operator@v1.38.7:
+ * Typha prefers on-demand nodes. Typha ignores controlPlaneNodeSelector (tigera/operator@v1.38.13:
  * pkg/render/typha.go sets only its own affinity, then the typhaDeployment override); a hard
  * selector would be wrong too: the operator runs up to 3 Typhas by TOTAL node count
  * (pkg/common/autoscale.go), one per node (host network), and Pending Typhas would make
@@ -111,13 +111,23 @@ export const TYPHA_AFFINITY: Values = {
   },
 };
 
+/** 30 for "v3.30.7". */
+const calicoMinor = (chartVersion: string): number => Number(chartVersion.split(".")[1]);
+
 /** The add-on's default values (before args.values and the locked keys). */
 export function calicoDefaultValues(
   args: CalicoArgs = {},
   nodeOperatingSystem: string = "Bottlerocket",
+  chartVersion: string = "v3.28.5",
 ): Values {
   const nodeMetricsPort = args.nodeMetricsPort ?? CALICO_DEFAULTS.nodeMetricsPort;
   return {
+    // Charts from v3.30 turn on Goldmane (flow aggregation) and Whisker (its UI) by default
+    // (projectcalico/calico@v3.30.7:charts/tigera-operator/values.yaml); policy-only tap runs
+    // neither: no extra Deployments nobody was told about. Earlier charts have no such keys.
+    ...(calicoMinor(chartVersion) >= 30
+      ? { goldmane: { enabled: false }, whisker: { enabled: false } }
+      : {}),
     installation: {
       // Installation.spec.nodeMetricsPort turns Felix metrics on (and overrides the Felix port).
       nodeMetricsPort,
@@ -191,7 +201,10 @@ export function deployCalico(ctx: AddonContext, args: CalicoArgs = {}): CalicoRe
     createNamespace: { podSecurity: "privileged" },
     // The chart creates its own ServiceAccount; no policy, so no IRSA role.
     serviceAccount: { name: CALICO_DEFAULTS.serviceAccountName },
-    values: deepMerge(calicoDefaultValues(args, ctx.config.nodeOperatingSystem), user),
+    values: deepMerge(
+      calicoDefaultValues(args, ctx.config.nodeOperatingSystem, ctx.pins.calico.version),
+      user,
+    ),
     // Helm waits for the operator Deployment only, not for what the operator rolls out afterwards
     // (calico-node, typha, the API server): the default timeout is enough.
     lockedValues: () => locked,

@@ -1,6 +1,7 @@
 import { TapStack } from "../../lib/tap-stack";
-import { TapConfigInput } from "../../lib/config";
-import { CONTROL_PLANE_LOG_TYPES, kmsKeyPolicy } from "../../lib/cluster";
+import { TapConfigInput, resolveConfig } from "../../lib/config";
+import { CONTROL_PLANE_LOG_TYPES, accessEntryKey, kmsKeyPolicy } from "../../lib/cluster";
+import { CREATOR_TAG } from "../../lib/creator";
 import {
   ACCOUNT,
   REGION,
@@ -149,6 +150,28 @@ describe("the EKS cluster", () => {
         },
       })),
     );
+  });
+
+  it("keys access entries by ARN, so removing one admin leaves the others' keys alone", async () => {
+    const a = "arn:aws:iam::123456789012:role/PlatformAdmin";
+    const b = "arn:aws:iam::123456789012:user/alice";
+    const keys = async (admins: string[]) =>
+      Object.keys(
+        one((await synth({ clusterAdminArns: admins })).resources, "eks:index:Cluster").inputs
+          .accessEntries as object,
+      );
+    const both = await keys([a, b]);
+    expect(both).toEqual([accessEntryKey(a), accessEntryKey(b)]);
+    expect(both[1]).toMatch(/^admin-alice-[0-9a-f]{8}$/);
+    expect(await keys([b])).toEqual([both[1]]);
+  });
+
+  it("records the creator on the cluster when bin/tap.ts knows it", async () => {
+    const creatorArn = "arn:aws:sts::123456789012:assumed-role/Laptop";
+    const resolved = resolveConfig({}, { stackName: "dev" });
+    const { resources } = await mockTap(() => new TapStack("tap", { resolved, creatorArn }));
+    const tags = one(resources, "eks:index:Cluster").inputs.clusterTags as Record<string, string>;
+    expect(tags[CREATOR_TAG]).toBe(creatorArn);
   });
 
   it("pre-creates the control-plane log group with retention and KMS", async () => {

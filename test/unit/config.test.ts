@@ -6,10 +6,11 @@ import {
   TapConfigError,
   TapConfigInput,
   instanceArchitecture,
+  creatorRecord,
   isCallerIdentity,
   resolveConfig,
   tapConfigFromPulumi,
-  withoutCaller,
+  withoutCreator,
 } from "../../lib/config";
 
 const ctx = { stackName: "dev" };
@@ -315,7 +316,7 @@ describe("instanceArchitecture", () => {
   });
 });
 
-describe("withoutCaller: the deploying identity gets no second access entry", () => {
+describe("withoutCreator: the cluster's creator gets no second access entry", () => {
   const ROLE = "arn:aws:iam::123456789012:role/Deployer";
   it.each([
     [ROLE, ROLE, true],
@@ -337,16 +338,29 @@ describe("withoutCaller: the deploying identity gets no second access entry", ()
     expect(isCallerIdentity(principal, caller)).toBe(expected);
   });
 
-  it("drops only the caller, with a warning naming it, and keeps the rest in order", () => {
+  it.each([
+    [
+      "arn:aws:sts::123456789012:assumed-role/Deployer/gh,run=42",
+      "arn:aws:sts::123456789012:assumed-role/Deployer",
+    ],
+    ["arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice"],
+  ])("records the creator %s as %s (a tag value: no session name)", (caller, recorded) => {
+    expect(creatorRecord(caller)).toBe(recorded);
+    expect(
+      isCallerIdentity("arn:aws:iam::123456789012:role/ci/Deployer", creatorRecord(caller)),
+    ).toBe(caller.includes("Deployer"));
+  });
+
+  it("drops only the creator, with a warning naming it, and keeps the rest in order", () => {
     const admins = ["arn:aws:iam::123456789012:role/PlatformAdmin", ROLE];
     const resolved = resolveConfig({ clusterAdminArns: admins }, { stackName: "dev" });
-    const out = withoutCaller(resolved, "arn:aws:sts::123456789012:assumed-role/Deployer/ci");
+    const out = withoutCreator(resolved, "arn:aws:sts::123456789012:assumed-role/Deployer/ci");
     expect(out.config.clusterAdminArns).toEqual(["arn:aws:iam::123456789012:role/PlatformAdmin"]);
     expect(out.warnings.slice(resolved.warnings.length)).toEqual([
       expect.stringMatching(
-        /^tap:clusterAdminArns: arn:aws:iam::123456789012:role\/Deployer is the identity running pulumi/,
+        /^tap:clusterAdminArns: arn:aws:iam::123456789012:role\/Deployer created the cluster/,
       ),
     ]);
-    expect(withoutCaller(resolved, "arn:aws:iam::123456789012:user/bob")).toBe(resolved);
+    expect(withoutCreator(resolved, "arn:aws:iam::123456789012:user/bob")).toBe(resolved);
   });
 });

@@ -244,6 +244,16 @@ describe("deny logging GlobalNetworkPolicies", () => {
     ]);
   });
 
+  it.each([
+    ["1.28", undefined],
+    ["1.31", { enabled: false }],
+    ["1.35", { enabled: false }],
+  ])("Kubernetes %s: Goldmane and Whisker (charts >= v3.30) are off: %j", async (version, off) => {
+    const v = valuesOf((await run(version)).resources);
+    expect(v.goldmane).toEqual(off);
+    expect(v.whisker).toEqual(off);
+  });
+
   it("keeps FlexVolume on for AL2023 nodes (only Bottlerocket's /usr is read-only)", async () => {
     const { resources } = await mockTap(() =>
       deployCalico(testAddonContext({ nodeOperatingSystem: "AL2023" })),
