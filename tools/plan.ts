@@ -4,10 +4,11 @@
  * violations, 2 = bad arguments or config (the TapConfigError message).
  *
  *   node dist/tools/plan.js [--stack dev] [--config tap:key=value]... [--json [file]] [--date YYYY-MM-DD]
+ *                           [--manifests <dir>]  (every Kubernetes object as YAML, e.g. for Checkov)
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
 import { KUBERNETES_LIFECYCLE, isSupportedKubernetesVersion } from "../lib/addons/versions";
 import { TapStack } from "../lib/tap-stack";
@@ -30,6 +31,8 @@ export interface PlanOptions {
   /** undefined: no JSON; "-": stdout; else a file path. */
   readonly json?: string;
   readonly date: string;
+  /** A directory to write every Kubernetes object tap creates into, one YAML file each. */
+  readonly manifests?: string;
 }
 
 export class UsageError extends Error {}
@@ -39,6 +42,7 @@ const DATE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 export function parseArgs(argv: readonly string[], today = new Date()): PlanOptions {
   let stack = "dev";
   let json: string | undefined;
+  let manifests: string | undefined;
   let date = today.toISOString().slice(0, 10);
   const overrides: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -55,6 +59,8 @@ export function parseArgs(argv: readonly string[], today = new Date()): PlanOpti
     } else if (arg === "--json") {
       const next = argv[i + 1];
       json = next !== undefined && !next.startsWith("--") ? argv[++i] : "-";
+    } else if (arg === "--manifests") {
+      manifests = value();
     } else if (arg === "--config") {
       const kv = value();
       const eq = kv.indexOf("=");
@@ -62,7 +68,7 @@ export function parseArgs(argv: readonly string[], today = new Date()): PlanOpti
       overrides.push([kv.slice(0, eq), kv.slice(eq + 1)]);
     } else throw new UsageError(`unknown option ${arg}`);
   }
-  return { stack, overrides, json, date };
+  return { stack, overrides, json, date, ...(manifests ? { manifests } : {}) };
 }
 
 /** `tap:` settings and aws:region from Pulumi.<stack>.yaml (cwd), then the --config overrides. */
@@ -86,6 +92,30 @@ export function loadConfig(options: PlanOptions, cwd = process.cwd()) {
     else config[key.startsWith("tap:") ? key.slice(4) : key] = v;
   }
   return { config: config as TapConfigInput, region, source };
+}
+
+/** The Kubernetes objects tap creates (not Helm releases: their charts are rendered in-cluster). */
+export function kubernetesObjects(
+  resources: readonly RecordedResource[],
+): Record<string, unknown>[] {
+  return resources
+    .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"))
+    .map((r) => r.inputs);
+}
+
+/** Writes each object to `<dir>/<kind>.<namespace>.<name>.yaml` (the directory is emptied first). */
+export function writeManifests(dir: string, resources: readonly RecordedResource[]): string[] {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return kubernetesObjects(resources).map((m) => {
+    const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
+    const file = path.join(
+      dir,
+      `${String(m.kind)}.${meta.namespace ?? "cluster"}.${meta.name ?? "unnamed"}.yaml`.toLowerCase(),
+    );
+    fs.writeFileSync(file, stringify(m));
+    return file;
+  });
 }
 
 export function lifecycleLine(version: string, date: string): string {
@@ -116,6 +146,7 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     options.stack,
   );
   const resources = deps.transformResources?.(synthesized.resources) ?? synthesized.resources;
+  if (options.manifests) writeManifests(options.manifests, resources);
   const violations = await runPolicies(policies, resources, {
     stack: options.stack,
     config: {

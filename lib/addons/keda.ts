@@ -239,8 +239,10 @@ export function kedaProbe(ctx: AddonContext, keda: KedaResult): KedaProbe {
               {
                 name: "probe",
                 image: p.image,
+                imagePullPolicy: "Always", // like the catalog's services (CKV_K8S_15)
                 ports: [{ name: "http", containerPort: 8080 }],
                 readinessProbe: { httpGet: { path: "/", port: "http" } },
+                livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 10 },
                 securityContext: { ...CONTAINER_SECURITY_CONTEXT, runAsNonRoot: true },
                 resources: {
                   requests: { cpu: "10m", memory: "16Mi" },

@@ -105,6 +105,9 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
           {
             name: d.containerName,
             image: service.image,
+            // Every start asks the registry (its authorization too), never a node's cached copy
+            // that another tenant's pull left behind (CKV_K8S_15).
+            imagePullPolicy: "Always",
             ports: [{ name: "http", containerPort: service.port, protocol: "TCP" }],
             resources: {
               requests: { ...service.resources.requests },

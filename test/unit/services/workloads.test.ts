@@ -249,6 +249,7 @@ describe("Deployments", () => {
       expect(pod.containers).toHaveLength(1);
       const c = pod.containers[0];
       expect(c.image).toBe(s.image);
+      expect(c.imagePullPolicy).toBe("Always");
       expect(c.securityContext).toEqual({
         runAsNonRoot: true,
         runAsUser: 101,

@@ -88,6 +88,20 @@ describe("tools/plan main()", () => {
     expect(r.out).toBe("");
   });
 
+  it("--manifests writes every Kubernetes object tap creates as YAML (what Checkov scans)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tap-manifests-"));
+    fs.writeFileSync(path.join(dir, "stale.yaml"), "kind: Gone\n");
+    expect((await run(["--manifests", dir, ...DATE])).code).toBe(0);
+    const files = fs.readdirSync(dir);
+    expect(files).toContain("deployment.gateway.gateway.yaml");
+    expect(files).toContain("globalnetworkpolicy.cluster.tap-deny-imds.yaml");
+    expect(files).not.toContain("stale.yaml");
+    expect(files.some((f) => f.startsWith("release."))).toBe(false);
+    const gateway = fs.readFileSync(path.join(dir, "deployment.gateway.gateway.yaml"), "utf8");
+    expect(gateway).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\n/);
+    expect(parseArgs(["--manifests", dir]).manifests).toBe(dir);
+  });
+
   it("--config overrides the stack file", async () => {
     const r = await run([
       "--config",
