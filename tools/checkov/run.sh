@@ -8,15 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 CHECKOV_VERSION=3.3.30
-CACHE="${TAP_CACHE:-$HOME/.cache}/tap-checkov-$CHECKOV_VERSION"
 REPORTS="${1:?usage: run.sh <report-dir>}"
 mkdir -p "$REPORTS"
-
-if [ ! -x "$CACHE/bin/checkov" ]; then
-  echo "checkov: installing checkov==$CHECKOV_VERSION into $CACHE"
-  python3 -m venv "$CACHE" && "$CACHE/bin/pip" install -q --disable-pip-version-check \
-    "checkov==$CHECKOV_VERSION" || { echo "checkov: could not install checkov" >&2; exit 3; }
-fi
+. tools/python-tool.sh
+python_tool checkov "$CHECKOV_VERSION" "checkov==$CHECKOV_VERSION" || exit 3
 
 node tools/transpile.js 2>/dev/null || exit 3
 runs=()
@@ -27,7 +22,7 @@ for variant in default fullest; do
     >/dev/null 2>"$REPORTS/plan-$variant.err"
   [ -n "$(ls -A "$REPORTS/manifests-$variant" 2>/dev/null)" ] ||
     { echo "checkov: the plan wrote no manifests ($variant)" >&2; cat "$REPORTS/plan-$variant.err" >&2; exit 3; }
-  "$CACHE/bin/checkov" -d "$REPORTS/manifests-$variant" --framework kubernetes -o json --quiet \
+  "$TOOL_BIN/checkov" -d "$REPORTS/manifests-$variant" --framework kubernetes -o json --quiet \
     >"$REPORTS/checkov-$variant.json" 2>"$REPORTS/checkov-$variant.err"
   runs+=("$variant=$REPORTS/checkov-$variant.json")
 done

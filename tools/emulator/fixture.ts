@@ -58,12 +58,12 @@ export function parseFixtureArgs(argv: readonly string[]): FixtureOptions {
   let outputs = "";
   let stack = "dev";
   let broken: Break | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const value = argv[++i];
-    if (argv[i - 1] === "--outputs") outputs = value;
-    else if (argv[i - 1] === "--stack") stack = value;
-    else if (argv[i - 1] === "--break" && value in BREAKS) broken = value as Break;
-    else throw new Error(`fixture: unknown argument ${argv[i - 1]} ${value ?? ""}`);
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value = ""] = [argv[i], argv[i + 1]];
+    if (flag === "--outputs") outputs = value;
+    else if (flag === "--stack") stack = value;
+    else if (flag === "--break" && value in BREAKS) broken = value as Break;
+    else throw new Error(`fixture: unknown argument ${flag} ${value}`);
   }
   if (!outputs) throw new Error("fixture: --outputs <file> is required");
   return { outputs, stack, ...(broken ? { break: broken } : {}) };

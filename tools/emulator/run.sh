@@ -12,18 +12,13 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 MOTO_VERSION=5.2.5
-CACHE="${TAP_CACHE:-$HOME/.cache}/tap-moto-$MOTO_VERSION"
 PORT="${TAP_MOTO_PORT:-5055}"
 REPORTS="${1:?usage: run.sh <report-dir>}"
 mkdir -p "$REPORTS"
+. tools/python-tool.sh
+python_tool moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION" || exit 3
 
-if [ ! -x "$CACHE/bin/moto_server" ]; then
-  echo "emulator: installing moto[server]==$MOTO_VERSION into $CACHE"
-  python3 -m venv "$CACHE" && "$CACHE/bin/pip" install -q --disable-pip-version-check \
-    "moto[server]==$MOTO_VERSION" || { echo "emulator: could not install moto" >&2; exit 3; }
-fi
-
-"$CACHE/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$REPORTS/moto.log" 2>&1 &
+"$TOOL_BIN/moto_server" -H 127.0.0.1 -p "$PORT" >"$REPORTS/moto.log" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null' EXIT
 ENDPOINT="http://127.0.0.1:$PORT"
