@@ -10,10 +10,10 @@ import {
   ofType,
   one,
   policyOf,
+  synthStack,
 } from "../helpers/mocks";
 
-const synth = (config: TapConfigInput = {}) =>
-  mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }));
+const synth = (config: TapConfigInput = {}) => synthStack(config);
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`;
 const GROUPS = [
   "/aws/eks/tap-eks-dev/cluster",

@@ -1,12 +1,10 @@
-import { TapStack } from "../../lib/tap-stack";
 import { TapConfigInput } from "../../lib/config";
 import { flowLogWritePolicy, subnetDiscoveryTags } from "../../lib/network";
 import { isIpv4Cidr, subnetMasks } from "../../lib/net-util";
-import { ACCOUNT, REGION, mockTap, one, policyOf } from "../helpers/mocks";
+import { ACCOUNT, REGION, one, policyOf, synthStack } from "../helpers/mocks";
 import { simulate } from "../helpers/iam-sim";
 
-const synth = (config: TapConfigInput = {}) =>
-  mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }));
+const synth = (config: TapConfigInput = {}) => synthStack(config);
 
 describe("the VPC", () => {
   it("spans the configured AZs with DNS on and one NAT gateway per AZ by default", async () => {

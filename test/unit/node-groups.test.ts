@@ -6,9 +6,8 @@ import {
   splitCapacity,
   spotShare,
 } from "../../lib/node-groups";
-import { TapStack } from "../../lib/tap-stack";
 import { TapConfigInput } from "../../lib/config";
-import { mockTap, ofType, one } from "../helpers/mocks";
+import { ofType, one, synthStack } from "../helpers/mocks";
 
 describe("splitCapacity", () => {
   it.each([
@@ -109,8 +108,7 @@ describe("rollAThirdAtATime (applied under the Pulumi CLI; mocks do not run tran
 });
 
 describe("the managed node groups", () => {
-  const synth = (config: TapConfigInput = {}) =>
-    mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }));
+  const synth = (config: TapConfigInput = {}) => synthStack(config);
 
   it("creates a SPOT and an ON_DEMAND group sized 70/30 from the config totals", async () => {
     const { resources } = await synth();

@@ -11,7 +11,9 @@ const UNTAGGABLE = new Set([
 ]);
 const isAwsResource = (type: string) => /^(aws|eks|awsx):/.test(type);
 
-const synth = () =>
+/** One synthesis of the stack every test here reads (they only read it), made on first use. */
+let synthesized: ReturnType<typeof synthesize> | undefined;
+const synthesize = () =>
   mockTap(
     () =>
       new TapStack("tap", {
@@ -19,6 +21,7 @@ const synth = () =>
         context: { stackName: "ignored" },
       }),
   );
+const synth = () => (synthesized ??= synthesize());
 
 describe("TapStack", () => {
   it("tags every taggable AWS resource with Environment, Team, CostCenter and ManagedBy", async () => {
