@@ -25,5 +25,14 @@ module.exports = {
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
     },
+    {
+      // A real kube-apiserver on loopback (tools/k8s/test.sh); skips without its kubeconfig.
+      displayName: "apiserver",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test/apiserver"],
+      setupFiles: ["<rootDir>/test/helpers/setup.ts"],
+      testMatch: ["**/*.test.ts"],
+      transform: { "^.+\\.ts$": tsJest },
+    },
   ],
 };
