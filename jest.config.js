@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` (offline, Pulumi mocks; `npm test`) and `integration` (AWS SDK against a
- * deployed stack's outputs; `npm run test:integration`). ts-jest only transpiles here
+ * Three projects: `unit` (offline, Pulumi mocks; `npm test`), `integration` (AWS SDK against a
+ * deployed or emulated stack's outputs; `npm run test:integration`, tools/emulator/run.sh) and
+ * `apiserver` (a real kube-apiserver on loopback; tools/k8s/test.sh). ts-jest only transpiles here
  * (isolatedModules in tsconfig.json); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
  */
 const tsJest = ["ts-jest", { diagnostics: false }];
