@@ -221,9 +221,10 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
       // or self-managed node groups; managed node groups use the EKS-created cluster security group.
       skipDefaultSecurityGroups: true,
       deletionProtection: false,
-      // EXTENDED keeps EKS from auto-upgrading the control plane when standard support ends; the
-      // price is the extended-support rate (see README). Upgrades stay a reviewed `pulumi up`.
-      upgradePolicy: { supportType: "EXTENDED" },
+      // tap:supportType (default STANDARD): at the end of standard support EKS upgrades the control
+      // plane (STANDARD) or bills the extended rate, six times the hourly price (EXTENDED). pulumi-eks
+      // would default to EXTENDED; the preflight and the plan warn 90 days ahead (lib/support.ts).
+      upgradePolicy: { supportType: config.supportType },
       // CoreDNS is NOT created here: inside the component it would wait DEGRADED for nodes that only
       // start after the component finishes (pulumi-eks skips it without a node group for that
       // reason, cluster.ts L1177). createCoreDns() adds it after the node groups.

@@ -49,6 +49,8 @@ export class Parser {
     const v = this.input[key];
     if (v === undefined) return fallback;
     if (typeof v === "string") return v.trim();
+    // Pulumi hands YAML numbers and booleans to the program as their text; code may pass them too.
+    if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") return String(v);
     this.fail(key, `tap:${key} must be a string (got ${show(v)})`);
     return fallback;
   }

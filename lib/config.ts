@@ -15,6 +15,7 @@ import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
 import { ServiceSpec } from "./services/types";
+import { SUPPORT_TYPES, SupportType } from "./support";
 
 export type NatGatewayStrategy = "OnePerAz" | "Single";
 export type NodeOperatingSystem = "Bottlerocket" | "AL2023" | "AL2";
@@ -29,6 +30,11 @@ export interface TapConfig {
   readonly costCenter: string;
   /** EKS Kubernetes minor, e.g. "1.28"; must be in the add-on pin table. */
   readonly kubernetesVersion: KubernetesVersion;
+  /**
+   * What EKS does when the minor leaves standard support: STANDARD upgrades the control plane to the
+   * next minor (standard price), EXTENDED keeps it (six times the hourly price, up to 12 months).
+   */
+  readonly supportType: SupportType;
   /** IPv4 CIDR of the VPC (/16 to /20). */
   readonly vpcCidr: string;
   /** Availability zones the VPC spans (2 to 4). */
@@ -72,6 +78,7 @@ export const DEFAULTS = {
   team: "platform",
   costCenter: "fintech-platform",
   kubernetesVersion: "1.28",
+  supportType: "STANDARD",
   vpcCidr: "10.0.0.0/16",
   availabilityZoneCount: 3,
   natGatewayStrategy: "OnePerAz",
@@ -239,12 +246,18 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
 
   const version = p.string("kubernetesVersion", DEFAULTS.kubernetesVersion);
   if (!isSupportedKubernetesVersion(version)) {
+    // YAML reads an unquoted 1.30 as the number 1.3, and Pulumi passes that on as "1.3".
+    const yamlNumber = /^1\.[1-9]$/.test(version)
+      ? `; an unquoted ${version}0 in a stack file is the YAML number ${version}: quote it, tap:kubernetesVersion: "${version}0"`
+      : "";
     fail(
       "kubernetesVersion",
       `tap:kubernetesVersion must be one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")} ` +
-        `(the versions tap pins add-ons for; format 1.<minor>) (got ${show(version)})`,
+        `(the versions tap pins add-ons for; format 1.<minor>) (got ${show(version)})${yamlNumber}`,
     );
   }
+
+  const supportType = p.oneOf("supportType", DEFAULTS.supportType, SUPPORT_TYPES);
 
   const vpcCidr = p.string("vpcCidr", DEFAULTS.vpcCidr);
   if (!isIpv4Cidr(vpcCidr)) {
@@ -303,12 +316,13 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
 
   const spot = p.int("spotPercentage", DEFAULTS.spotPercentage, 0, 100);
   const min = p.int("nodeMinSize", DEFAULTS.nodeMinSize, 1, MAX_NODES);
-  const desired = p.int("nodeDesiredSize", DEFAULTS.nodeDesiredSize, 1, MAX_NODES);
   const max = p.int("nodeMaxSize", DEFAULTS.nodeMaxSize, 1, MAX_NODES);
-  if (min > desired) {
+  const desired = p.int("nodeDesiredSize", DEFAULTS.nodeDesiredSize, 1, MAX_NODES);
+  if (min > max) {
+    fail("nodeMinSize", `tap:nodeMinSize must be <= tap:nodeMaxSize (got ${min} > ${max})`);
+  } else if (min > desired) {
     fail("nodeMinSize", `tap:nodeMinSize must be <= tap:nodeDesiredSize (got ${min} > ${desired})`);
-  }
-  if (desired > max) {
+  } else if (desired > max) {
     fail(
       "nodeDesiredSize",
       `tap:nodeDesiredSize must be <= tap:nodeMaxSize (got ${desired} > ${max})`,
@@ -380,6 +394,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       team,
       costCenter,
       kubernetesVersion: version as KubernetesVersion,
+      supportType,
       vpcCidr,
       availabilityZoneCount: azCount,
       natGatewayStrategy: nat as NatGatewayStrategy,

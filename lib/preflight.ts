@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { TapConfig } from "./config";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "./addons/versions";
 import { catalogIamProblems } from "./services/catalog-iam";
+import { SupportType, judgeSupport } from "./support";
 
 export type ClusterVersionInfo = Pick<
   aws.types.output.eks.GetClusterVersionsClusterVersion,
@@ -82,13 +83,25 @@ function versionProblem(version: string, versions: readonly ClusterVersionInfo[]
 export function judgeVersion(
   version: string,
   versions: readonly ClusterVersionInfo[],
+  supportType: SupportType = "EXTENDED",
+  asOf?: string,
 ): PreflightResult {
-  return judge({ kubernetesVersion: version, enableAppMesh: false }, versions);
+  return judge({ kubernetesVersion: version, enableAppMesh: false, supportType }, versions, asOf);
 }
+
+/** What the preflight reads of the config. */
+export type PreflightConfig = Pick<
+  TapConfig,
+  "kubernetesVersion" | "enableAppMesh" | "supportType"
+>;
 
 /** Pure judgement of the whole preflight: every problem in one PreflightError. */
 export function judge(
-  config: { readonly kubernetesVersion: string; readonly enableAppMesh: boolean },
+  config: {
+    readonly kubernetesVersion: string;
+    readonly enableAppMesh: boolean;
+    readonly supportType: SupportType;
+  },
   versions: readonly ClusterVersionInfo[],
   asOf: string = new Date().toISOString().slice(0, 10),
   catalogProblems: readonly string[] = [],
@@ -102,21 +115,30 @@ export function judge(
         "gets its configuration and the service Deployments time out. Set: pulumi config set tap:enableAppMesh false",
     );
   }
+  const support = mine
+    ? judgeSupport(
+        {
+          version: config.kubernetesVersion,
+          status: mine.versionStatus as PreflightResult["status"],
+          endOfStandardSupport: mine.endOfStandardSupportDate,
+          endOfExtendedSupport: mine.endOfExtendedSupportDate,
+        },
+        config.supportType,
+        asOf,
+      )
+    : { problems: [], warnings: [] };
+  problems.splice(problem ? 1 : 0, 0, ...support.problems);
   if (problems.length > 0 || !mine) throw new PreflightError(problems);
-  const warnings =
-    mine.versionStatus === "EXTENDED_SUPPORT"
-      ? [
-          `Kubernetes ${config.kubernetesVersion} is in EKS extended support (ends ${mine.endOfExtendedSupportDate.slice(0, 10)}): ` +
-            `the control plane bills at the extended-support rate (USD 0.60 per cluster-hour instead of 0.10). ` +
-            `Upgrade one minor at a time with tap:kubernetesVersion.`,
-        ]
-      : [];
-  return { offered, status: mine.versionStatus as PreflightResult["status"], warnings };
+  return {
+    offered,
+    status: mine.versionStatus as PreflightResult["status"],
+    warnings: support.warnings,
+  };
 }
 
 /** Asks EKS and judges the answer; throws `PreflightError` when the stack cannot deploy today. */
 export async function preflight(
-  config: Pick<TapConfig, "kubernetesVersion" | "enableAppMesh" | "services">,
+  config: PreflightConfig & Pick<TapConfig, "services">,
   lookup: ClusterVersionsLookup = eksClusterVersions,
   asOf?: string,
 ): Promise<PreflightResult> {

@@ -4,10 +4,10 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  KUBERNETES_LIFECYCLE,
   SUPPORTED_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
 } from "../lib/addons/versions";
+import { EKS_CALENDAR, recommendedKubernetesVersion } from "../lib/support";
 import { EKS_CLUSTER, EKS_COMPONENT } from "./aws-policies";
 import { irsaTrustProblems, leastPrivilegeProblems, parseDocument } from "./iam";
 import { Props, arr, insidePackagedComponent, obj, onTypes, str, who } from "./util";
@@ -152,20 +152,13 @@ export interface VersionPolicyConfig {
   readonly asOf?: string;
 }
 
-/** The newest tap-supported version still in standard support on `date`, if any. */
-export function newestStandardVersion(date: string): string | undefined {
-  return [...SUPPORTED_KUBERNETES_VERSIONS]
-    .reverse()
-    .find((v) => KUBERNETES_LIFECYCLE[v].endOfStandardSupport >= date);
-}
-
 /** A lifecycle judgement for `version` on `date`; undefined while in standard support. */
 export function lifecycleProblem(version: string, date: string): string | undefined {
-  const fix = `Fix: pulumi config set tap:kubernetesVersion ${newestStandardVersion(date) ?? SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.length - 1]}.`;
+  const fix = `Fix: pulumi config set tap:kubernetesVersion ${recommendedKubernetesVersion(date)}.`;
   if (!isSupportedKubernetesVersion(version)) {
-    return `Kubernetes ${version} has no entry in KUBERNETES_LIFECYCLE (tap supports ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}). ${fix}`;
+    return `Kubernetes ${version} is not a minor tap supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}). ${fix}`;
   }
-  const { endOfStandardSupport: std, endOfExtendedSupport: ext } = KUBERNETES_LIFECYCLE[version];
+  const { endOfStandardSupport: std, endOfExtendedSupport: ext } = EKS_CALENDAR[version];
   if (date > ext) {
     return `Kubernetes ${version} left EKS extended support on ${ext} (as of ${date}): EKS no longer creates it and the preflight will stop pulumi up. ${fix}`;
   }

@@ -43,12 +43,6 @@ export interface AddonPins {
   readonly appMeshController: ChartPin;
 }
 
-export interface KubernetesLifecycle {
-  /** ISO dates from the AWS EKS Kubernetes version calendar. */
-  readonly endOfStandardSupport: string;
-  readonly endOfExtendedSupport: string;
-}
-
 const AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler";
 const AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
 const CALICO_REPO = "https://docs.tigera.io/calico/charts";
@@ -242,17 +236,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
   },
 };
 
-// Sources: awsdocs/amazon-eks-user-guide@f600414:latest/ug/clusters/kubernetes-versions.adoc (1.28)
-// and @0138560:latest/ug/versioning/kubernetes-versions.adoc (1.31-1.34). 1.35 is not in any stored
-// copy of that file: its dates come from endoflife.date/amazon-eks and aws-samples/sample-apex-skills.
-export const KUBERNETES_LIFECYCLE: { readonly [V in KubernetesVersion]: KubernetesLifecycle } = {
-  "1.28": { endOfStandardSupport: "2024-11-26", endOfExtendedSupport: "2025-11-26" },
-  "1.31": { endOfStandardSupport: "2025-11-26", endOfExtendedSupport: "2026-11-26" },
-  "1.32": { endOfStandardSupport: "2026-03-23", endOfExtendedSupport: "2027-03-23" },
-  "1.33": { endOfStandardSupport: "2026-07-29", endOfExtendedSupport: "2027-07-29" },
-  "1.34": { endOfStandardSupport: "2026-12-02", endOfExtendedSupport: "2027-12-02" },
-  "1.35": { endOfStandardSupport: "2027-03-27", endOfExtendedSupport: "2028-03-27" },
-};
+// The EKS support calendar (every minor's end of standard and extended support) is lib/support.ts.
 
 /** True when `v` is in SUPPORTED_KUBERNETES_VERSIONS (type guard). */
 export function isSupportedKubernetesVersion(v: string): v is KubernetesVersion {

@@ -118,6 +118,24 @@ describe("resolveConfig rejects bad input, naming the key, the value and what is
       /one of 1\.28, 1\.31.*\(got "1\.29"\)/,
     ],
     [
+      "a version YAML read as a number (1.30 -> 1.3)",
+      { kubernetesVersion: "1.3" },
+      "tap:kubernetesVersion",
+      /\(got "1\.3"\); an unquoted 1\.30 in a stack file is the YAML number 1\.3: quote it, tap:kubernetesVersion: "1\.30"/,
+    ],
+    [
+      "an unknown support type",
+      { supportType: "extended" },
+      "tap:supportType",
+      /must be one of STANDARD, EXTENDED \(got "extended"\)/,
+    ],
+    [
+      "a minimum above the maximum, named as such",
+      { nodeMinSize: "5", nodeMaxSize: "4", nodeDesiredSize: "4" },
+      "tap:nodeMinSize",
+      /^tap:nodeMinSize must be <= tap:nodeMaxSize \(got 5 > 4\)$/,
+    ],
+    [
       "a malformed Kubernetes version",
       { kubernetesVersion: "v1.33" },
       "tap:kubernetesVersion",
@@ -275,6 +293,23 @@ describe("resolveConfig rejects bad input, naming the key, the value and what is
     const { config, warnings } = resolveConfig({ nodeOperatingSystem: "AL2" }, ctx);
     expect(config.nodeOperatingSystem).toBe("AL2");
     expect(warnings.join("\n")).toMatch(/AL2, which AWS stopped supporting on 2025-06-30/);
+  });
+});
+
+describe("values as Pulumi passes them", () => {
+  it("takes numbers and booleans where text is expected, as their text (YAML numbers)", () => {
+    const { config } = resolveConfig(
+      { kubernetesVersion: 1.35, team: 42, enableAppMesh: "false" },
+      { stackName: "dev" },
+    );
+    expect(config.kubernetesVersion).toBe("1.35");
+    expect(config.team).toBe("42");
+  });
+
+  it("reports min > max once, not as a desired-size problem", () => {
+    expect(() => resolveConfig({ nodeMinSize: 12, nodeMaxSize: 8 }, { stackName: "dev" })).toThrow(
+      /\(1 problem\):\n {2}- tap:nodeMinSize must be <= tap:nodeMaxSize \(got 12 > 8\)$/,
+    );
   });
 });
 

@@ -33,7 +33,11 @@ describe("judgeVersion", () => {
 
   it("stops App Mesh after its discontinuation, naming both keys in one message", () => {
     const stop = () =>
-      judge({ kubernetesVersion: "1.28", enableAppMesh: true }, EKS_VERSIONS_2026_11, "2026-12-01");
+      judge(
+        { kubernetesVersion: "1.28", enableAppMesh: true, supportType: "STANDARD" },
+        EKS_VERSIONS_2026_11,
+        "2026-12-01",
+      );
     expect(stop).toThrow(PreflightError);
     expect(stop).toThrow(/2 problems/);
     expect(stop).toThrow(/- tap:kubernetesVersion 1\.28 is not offered/);
@@ -41,11 +45,18 @@ describe("judgeVersion", () => {
       /- tap:enableAppMesh is true, but AWS App Mesh was discontinued on 2026-09-30.*pulumi config set tap:enableAppMesh false/,
     );
     expect(() =>
-      judge({ kubernetesVersion: "1.35", enableAppMesh: true }, EKS_VERSIONS_2026_11, "2026-12-01"),
+      judge(
+        { kubernetesVersion: "1.35", enableAppMesh: true, supportType: "STANDARD" },
+        EKS_VERSIONS_2026_11,
+        "2026-12-01",
+      ),
     ).toThrow(/\(1 problem\):\n {2}- tap:enableAppMesh/);
     expect(
-      judge({ kubernetesVersion: "1.35", enableAppMesh: false }, EKS_VERSIONS_2026_11, "2026-12-01")
-        .status,
+      judge(
+        { kubernetesVersion: "1.35", enableAppMesh: false, supportType: "STANDARD" },
+        EKS_VERSIONS_2026_11,
+        "2026-12-01",
+      ).status,
     ).toBe("STANDARD_SUPPORT");
   });
 
@@ -65,7 +76,7 @@ describe("judgeVersion", () => {
     expect(result.status).toBe("EXTENDED_SUPPORT");
     expect(result.warnings).toEqual([
       expect.stringMatching(
-        /1\.33 is in EKS extended support \(ends 2027-07-29\).*0\.60 per cluster-hour/,
+        /1\.33 is in EKS extended support \(since 2026-07-29, ends 2027-07-29\).*USD 438 a month instead of 73 \(\+365: 0\.60 instead of 0\.10 per cluster-hour\)/,
       ),
     ]);
   });
