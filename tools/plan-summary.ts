@@ -204,11 +204,20 @@ export function serviceGraph(resources: readonly RecordedResource[]): ServiceGra
   return { services: services.sort(), edges: list_, scaledObjects };
 }
 
+/** The preflight as the plan can run it offline (EKS's versions from the calendar). */
+export interface PreflightPlan {
+  readonly problems: readonly string[];
+  readonly warnings: readonly string[];
+}
+
 export interface PlanReport {
   readonly stack: string;
   readonly region: string;
   readonly date: string;
+  /** Which files the config came from. */
+  readonly source: string;
   readonly lifecycle: string;
+  readonly preflight: PreflightPlan;
   readonly warnings: readonly string[];
   readonly resources: { readonly total: number; readonly byType: Record<string, number> };
   readonly nodeGroups: readonly NodeGroupPlan[];
@@ -225,10 +234,14 @@ export function renderPlan(plan: PlanReport): string {
   const out: string[] = [
     `tap offline plan — stack ${plan.stack}, region ${plan.region}, as of ${plan.date}`,
   ];
+  out.push(`config: ${plan.source}`, plan.lifecycle);
+  const stops = plan.preflight.problems;
   out.push(
-    "preflight (live EKS versions): skipped offline — `pulumi preview` runs it",
-    plan.lifecycle,
+    stops.length === 0
+      ? "preflight (offline, EKS calendar in lib/support.ts; `pulumi preview` asks EKS itself): passes"
+      : `preflight (offline, EKS calendar in lib/support.ts): pulumi up would stop before creating anything (${stops.length} problem${stops.length === 1 ? "" : "s"}):`,
   );
+  for (const p of stops) out.push(`  - ${p}`);
   for (const w of plan.warnings) out.push(`warning: ${w}`);
   out.push("", `resources (${plan.resources.total}):`);
   for (const [type, n] of Object.entries(plan.resources.byType))
@@ -274,9 +287,10 @@ export function renderPlan(plan: PlanReport): string {
     for (const v of vs) out.push(`  [${v.policy}] ${v.message}`);
   }
   const mandatory = plan.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const blocked = stops.length > 0 ? `, blocked by the preflight (${stops.length})` : "";
   out.push(
     "",
-    `plan: ${plan.resources.total} resources, ${mandatory} mandatory violations, ${plan.violations.length - mandatory} advisories`,
+    `plan: ${plan.resources.total} resources, ${mandatory} mandatory violations, ${plan.violations.length - mandatory} advisories${blocked}`,
   );
   return out.join("\n");
 }

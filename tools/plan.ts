@@ -8,15 +8,18 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
-import { TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
-import { KUBERNETES_LIFECYCLE, isSupportedKubernetesVersion } from "../lib/addons/versions";
+import { stringify } from "yaml";
+import { TapConfig, TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
+import { PreflightError, preflight } from "../lib/preflight";
+import { EKS_CALENDAR, calendarVersionsOn } from "../lib/support";
 import { TapStack } from "../lib/tap-stack";
 import { policies } from "../policy/policies";
 import { RecordedResource, mockTap } from "./offline-mocks";
+import { ConfigFileError, loadStackConfig } from "./stack-config";
 import { runPolicies } from "./policy-runner";
 import {
   PlanReport,
+  PreflightPlan,
   addons,
   countByType,
   irsaRoles,
@@ -33,16 +36,53 @@ export interface PlanOptions {
   readonly date: string;
   /** A directory to write every Kubernetes object tap creates into, one YAML file each. */
   readonly manifests?: string;
+  /** Plan a stack that has no Pulumi.<stack>.yaml (as the pipeline's pull-request stacks). */
+  readonly noStackFile?: boolean;
+  /** --help: print USAGE and exit 0. */
+  readonly help?: boolean;
 }
+
+export const USAGE = `Usage: npm run plan -- [options]   (the -- hands the options to the plan, not to npm)
+
+Synthesizes the stack offline (no AWS account, no Pulumi CLI), judges it with tap's policies and
+the EKS support calendar, and prints what \`pulumi up\` would create.
+
+Options:
+  --stack <name>          the stack whose Pulumi.<name>.yaml to read (default: dev)
+  --no-stack-file         plan a stack without a stack file: Pulumi.yaml's defaults only
+  --config <key>=<value>  override one key, as \`pulumi config set\` would (repeatable),
+                          e.g. --config tap:natGatewayStrategy=Single
+  --date <YYYY-MM-DD>     judge the EKS support calendar on this day (default: today)
+  --json [file]           the plan as JSON, on stdout or into a file
+  --manifests <dir>       write every Kubernetes object tap creates as YAML into <dir>
+  --help                  this text
+
+Environment: ENVIRONMENT_SUFFIX sets tap:environmentSuffix when the stack does not, as in pulumi up.
+Exit: 0 deployable, 1 the preflight or a mandatory policy would stop it, 2 bad options or config.`;
 
 export class UsageError extends Error {}
 
 const DATE_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+/** The options npm keeps for itself when they come without \`--\` (it sets npm_config_<name>). */
+const NPM_SWALLOWED = ["stack", "config", "date", "json", "manifests", "no_stack_file"];
 
-export function parseArgs(argv: readonly string[], today = new Date()): PlanOptions {
+export function parseArgs(
+  argv: readonly string[],
+  today = new Date(),
+  env: Readonly<Record<string, string | undefined>> = {},
+): PlanOptions {
+  const swallowed = NPM_SWALLOWED.filter((name) => env[`npm_config_${name}`] !== undefined);
+  if (swallowed.length > 0 && env.npm_lifecycle_event === "plan") {
+    throw new UsageError(
+      `npm kept ${swallowed.map((n) => `--${n.replace(/_/g, "-")}`).join(", ")} for itself: options after ` +
+        "`npm run plan` need a `--` before them, e.g. npm run plan -- --stack dev --config tap:spotPercentage=50",
+    );
+  }
   let stack = "dev";
   let json: string | undefined;
   let manifests: string | undefined;
+  let noStackFile = false;
+  let help = false;
   let date = today.toISOString().slice(0, 10);
   const overrides: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -52,10 +92,13 @@ export function parseArgs(argv: readonly string[], today = new Date()): PlanOpti
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
       return v;
     };
-    if (arg === "--stack") stack = value();
+    if (arg === "--help" || arg === "-h") help = true;
+    else if (arg === "--stack") stack = value();
+    else if (arg === "--no-stack-file") noStackFile = true;
     else if (arg === "--date") {
       date = value();
-      if (!DATE_RE.test(date)) throw new UsageError(`--date must be YYYY-MM-DD (got "${date}")`);
+      if (!DATE_RE.test(date) || Number.isNaN(Date.parse(date)))
+        throw new UsageError(`--date must be YYYY-MM-DD, a real day (got "${date}")`);
     } else if (arg === "--json") {
       const next = argv[i + 1];
       json = next !== undefined && !next.startsWith("--") ? argv[++i] : "-";
@@ -66,32 +109,27 @@ export function parseArgs(argv: readonly string[], today = new Date()): PlanOpti
       const eq = kv.indexOf("=");
       if (eq <= 0) throw new UsageError(`--config needs key=value (got "${kv}")`);
       overrides.push([kv.slice(0, eq), kv.slice(eq + 1)]);
-    } else throw new UsageError(`unknown option ${arg}`);
+    } else if (!arg.startsWith("-"))
+      throw new UsageError(
+        `unexpected argument "${arg}" (options take the form --name value; see --help)`,
+      );
+    else throw new UsageError(`unknown option ${arg} (see --help)`);
   }
-  return { stack, overrides, json, date, ...(manifests ? { manifests } : {}) };
+  return {
+    stack,
+    overrides,
+    json,
+    date,
+    ...(manifests ? { manifests } : {}),
+    ...(noStackFile ? { noStackFile } : {}),
+    ...(help ? { help } : {}),
+  };
 }
 
-/** `tap:` settings and aws:region from Pulumi.<stack>.yaml (cwd), then the --config overrides. */
+/** The stack's config as Pulumi would pass it (tools/stack-config.ts), or a ConfigFileError. */
 export function loadConfig(options: PlanOptions, cwd = process.cwd()) {
-  const file = path.join(cwd, `Pulumi.${options.stack}.yaml`);
-  const config: Record<string, unknown> = {};
-  let region = "us-east-1";
-  let source = `${file} not found: tap defaults`;
-  if (fs.existsSync(file)) {
-    source = file;
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as {
-      config?: Record<string, unknown>;
-    };
-    for (const [key, v] of Object.entries(doc.config ?? {})) {
-      if (key.startsWith("tap:")) config[key.slice(4)] = v;
-      if (key === "aws:region" && typeof v === "string") region = v;
-    }
-  }
-  for (const [key, v] of options.overrides) {
-    if (key === "aws:region") region = v;
-    else config[key.startsWith("tap:") ? key.slice(4) : key] = v;
-  }
-  return { config: config as TapConfigInput, region, source };
+  const loaded = loadStackConfig(options, cwd);
+  return { ...loaded, config: loaded.config as TapConfigInput };
 }
 
 /** The Kubernetes objects tap creates (not Helm releases: their charts are rendered in-cluster). */
@@ -119,29 +157,65 @@ export function writeManifests(dir: string, resources: readonly RecordedResource
 }
 
 export function lifecycleLine(version: string, date: string): string {
-  if (!isSupportedKubernetesVersion(version))
-    return `Kubernetes ${version}: not in KUBERNETES_LIFECYCLE`;
-  const { endOfStandardSupport: std, endOfExtendedSupport: ext } = KUBERNETES_LIFECYCLE[version];
+  const entry = EKS_CALENDAR[version];
+  if (!entry) return `Kubernetes ${version}: not in EKS_CALENDAR (lib/support.ts)`;
+  const { endOfStandardSupport: std, endOfExtendedSupport: ext } = entry;
   const state =
     date > ext
       ? "past extended support: EKS no longer offers it"
       : date > std
         ? "in extended support (paid)"
         : "in standard support";
-  return `lifecycle (static, lib/addons/versions.ts): Kubernetes ${version} standard support until ${std}, extended until ${ext} — ${state} as of ${date}`;
+  return `lifecycle (EKS calendar, lib/support.ts): Kubernetes ${version} standard support until ${std}, extended until ${ext} — ${state} as of ${date}`;
 }
 
-/** Test seams: a hook over the recorded resources (e.g. to break one on purpose). */
+/** Test seams: a hook over the recorded resources (e.g. to break one on purpose), the environment. */
 export interface PlanDeps {
   readonly transformResources?: (resources: readonly RecordedResource[]) => RecordedResource[];
+  /** Environment variables (ENVIRONMENT_SUFFIX, npm's); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the Pulumi.*.yaml files are; default the working directory. */
+  readonly cwd?: string;
+}
+
+/**
+ * The preflight without AWS: EKS's version list rebuilt from the calendar in lib/support.ts for
+ * the plan's date, judged by the same rules `pulumi up` applies to EKS's live answer.
+ */
+export async function offlinePreflight(config: TapConfig, date: string): Promise<PreflightPlan> {
+  const versions = calendarVersionsOn(date).map((w) => ({
+    clusterVersion: w.version,
+    versionStatus: w.status,
+    endOfStandardSupportDate: w.endOfStandardSupport,
+    endOfExtendedSupportDate: w.endOfExtendedSupport,
+  }));
+  try {
+    const result = await preflight(config, async () => versions, date);
+    return { problems: [], warnings: result.warnings };
+  } catch (e) {
+    if (e instanceof PreflightError) return { problems: e.problems, warnings: [] };
+    throw e;
+  }
 }
 
 export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Promise<PlanReport> {
-  const { config: input, region } = loadConfig(options);
-  const context = { stackName: options.stack };
-  const { config, warnings } = resolveConfig(input, context); // throws TapConfigError
+  const { config: input, region, source, notes } = loadConfig(options, deps.cwd);
+  const context = { stackName: options.stack, env: deps.env ?? process.env };
+  let resolved;
+  try {
+    resolved = resolveConfig(input, context);
+  } catch (e) {
+    // The file notes say why a value is wrong (a version YAML read as a number): print them first.
+    if (e instanceof TapConfigError && notes.length > 0) {
+      throw new ConfigFileError(`${notes.join("\n")}\n${e.message}`);
+    }
+    throw e;
+  }
+  const { config, warnings } = resolved;
+  const preflightPlan = await offlinePreflight(config, options.date);
+  // The plan prints the warnings once itself; the stack gets none to log again.
   const synthesized = await mockTap(
-    () => new TapStack("tap", { config: input, context }),
+    () => new TapStack("tap", { resolved: { config, warnings: [] } }),
     {},
     options.stack,
   );
@@ -158,8 +232,10 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     stack: options.stack,
     region,
     date: options.date,
+    source,
     lifecycle: lifecycleLine(config.kubernetesVersion, options.date),
-    warnings,
+    preflight: preflightPlan,
+    warnings: [...notes, ...warnings, ...preflightPlan.warnings],
     resources: { total: resources.length, byType: countByType(resources) },
     nodeGroups: nodeGroups(resources),
     addons: addons(resources),
@@ -187,10 +263,14 @@ export async function main(
   let plan: PlanReport;
   let options: PlanOptions;
   try {
-    options = parseArgs(argv);
+    options = parseArgs(argv, new Date(), deps.env ?? process.env);
+    if (options.help) {
+      io.out(USAGE);
+      return 0;
+    }
     plan = await buildPlan(options, deps);
   } catch (e) {
-    if (e instanceof TapConfigError || e instanceof UsageError) {
+    if (e instanceof TapConfigError || e instanceof UsageError || e instanceof ConfigFileError) {
       io.err(e.message);
       return 2;
     }
@@ -202,7 +282,10 @@ export async function main(
       fs.writeFileSync(options.json, `${JSON.stringify(plan, null, 2)}\n`);
     io.out(renderPlan(plan));
   }
-  return plan.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
+  const stopped =
+    plan.preflight.problems.length > 0 ||
+    plan.violations.some((v) => v.enforcementLevel === "mandatory");
+  return stopped ? 1 : 0;
 }
 
 if (require.main === module) {

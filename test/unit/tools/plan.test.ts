@@ -70,7 +70,10 @@ describe("tools/plan main()", () => {
   });
 
   it("prints the offline preflight note, the lifecycle, advisories and the final line", () => {
-    expect(dev.out).toContain("preflight (live EKS versions): skipped offline");
+    expect(dev.out).toContain("config: Pulumi.dev.yaml over Pulumi.yaml defaults");
+    expect(dev.out).toContain(
+      "preflight (offline, EKS calendar in lib/support.ts; `pulumi preview` asks EKS itself): passes",
+    );
     expect(dev.out).toContain("Kubernetes 1.35 standard support until 2027-03-27");
     expect(dev.out).toContain("mandatory policy violations (0):");
     expect(dev.out).toContain(

@@ -1,0 +1,87 @@
+/**
+ * The `config:` block of Pulumi.yaml, derived from the config contract (lib/config.ts): a type,
+ * default and description for every `tap:` key Pulumi can declare, so `pulumi config` and stacks
+ * without a stack file (the pipeline's pull-request stacks) know them. A test keeps Pulumi.yaml
+ * equal to it; `npm run gen:pulumi-yaml` rewrites the block.
+ *
+ * Pulumi's rules (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig): a project key
+ * with neither default nor value is required on every stack, and the types are string, integer,
+ * boolean and array. So `environmentSuffix`, whose default is computed (ENVIRONMENT_SUFFIX, else
+ * the stack name), is left out, and `services` (a list of objects) is declared without a type.
+ */
+import { CONFIG_KEYS, ConfigKey, DEFAULTS } from "./config";
+
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface PulumiConfigDeclaration {
+  readonly type?: PulumiConfigType;
+  readonly items?: { readonly type: "string" };
+  readonly default: unknown;
+  readonly description: string;
+}
+
+/** Keys Pulumi.yaml cannot declare, and why (see above). */
+export const UNDECLARED_KEYS: { readonly [K in ConfigKey]?: string } = {
+  environmentSuffix: "computed: ENVIRONMENT_SUFFIX, else the stack name",
+};
+
+/**
+ * The project's defaults where they differ from the program's: the specification's 1.28 and App
+ * Mesh cannot deploy any more (the preflight stops them), so a stack with no stack file gets what
+ * works today. A test checks the version is the calendar's recommendation (lib/support.ts).
+ */
+export const PROJECT_DEFAULTS: { readonly [K in ConfigKey]?: unknown } = {
+  kubernetesVersion: "1.35",
+  enableAppMesh: false,
+};
+
+export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
+  environmentSuffix:
+    "Suffix of every resource name and the Environment tag (default: ENVIRONMENT_SUFFIX, else the stack name)",
+  team: "Team tag on every taggable resource",
+  costCenter: "CostCenter tag on every taggable resource",
+  kubernetesVersion:
+    "EKS Kubernetes minor, quoted (\"1.35\"); one tap pins add-ons for and EKS offers (the program's own default is the specification's 1.28)",
+  supportType:
+    "At the end of standard support: STANDARD lets EKS upgrade the control plane, EXTENDED keeps the minor at six times the hourly price",
+  vpcCidr: "VPC IPv4 CIDR, /16 to /20",
+  availabilityZoneCount: "Availability zones the VPC and node groups span, 2 to 4",
+  natGatewayStrategy: "OnePerAz (resilient) or Single (cheaper; one AZ's failure cuts egress)",
+  nodeInstanceTypes: "Instance types of both node groups: one size, one architecture; 3+ for spot",
+  nodeOperatingSystem: "Bottlerocket, AL2023 or AL2 (AL2 refused for 1.33+)",
+  spotPercentage: "Share of nodes on spot, 0 to 100",
+  nodeMinSize: "Total nodes over both groups at minimum",
+  nodeDesiredSize: "Total nodes over both groups at creation (then cluster-autoscaler owns it)",
+  nodeMaxSize: "Total nodes over both groups at maximum (at most 450)",
+  logRetentionDays: "Retention of every log group tap creates (a value CloudWatch Logs accepts)",
+  endpointPublicAccessCidrs: "CIDRs allowed to reach the public Kubernetes API endpoint",
+  clusterAdminArns: "IAM role/user ARNs given cluster-admin through EKS access entries",
+  enableAppMesh:
+    "Build the AWS App Mesh service mesh (discontinued 2026-09-30: the preflight refuses it; the program's own default is the specification's true)",
+  services:
+    "The service catalog: one entry per microservice (workload, autoscaling, NetworkPolicies, IAM, mesh); see the README",
+};
+
+function typeOf(value: unknown): Pick<PulumiConfigDeclaration, "type" | "items"> {
+  if (typeof value === "string") return { type: "string" };
+  if (typeof value === "number") return { type: "integer" };
+  if (typeof value === "boolean") return { type: "boolean" };
+  if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+    return { type: "array", items: { type: "string" } };
+  return {}; // a list of objects: Pulumi has no type for it
+}
+
+/** `tap:<key>` -> its declaration, in the contract's order. */
+export function projectConfigBlock(): Record<string, PulumiConfigDeclaration> {
+  const out: Record<string, PulumiConfigDeclaration> = {};
+  for (const key of CONFIG_KEYS) {
+    if (key in UNDECLARED_KEYS || key === "environmentSuffix") continue;
+    const value = key in PROJECT_DEFAULTS ? PROJECT_DEFAULTS[key] : DEFAULTS[key];
+    out[`tap:${key}`] = {
+      ...typeOf(value),
+      default: JSON.parse(JSON.stringify(value)) as unknown,
+      description: CONFIG_DESCRIPTIONS[key],
+    };
+  }
+  return out;
+}
