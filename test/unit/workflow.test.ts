@@ -1,11 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMap, parse, parseDocument } from "yaml";
-import {
-  KUBERNETES_LIFECYCLE,
-  KubernetesVersion,
-  isSupportedKubernetesVersion,
-} from "../../lib/addons/versions";
+import { isSupportedKubernetesVersion } from "../../lib/addons/versions";
+import { phaseOn, recommendedKubernetesVersion } from "../../lib/support";
 
 const FILE = path.resolve(__dirname, "..", "..", ".github", "workflows", "tap.yml");
 const text = fs.readFileSync(FILE, "utf8");
@@ -122,7 +119,7 @@ describe(".github/workflows/tap.yml", () => {
       ]),
     );
     const node = jobs.checks.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
-    expect(node?.with).toEqual({ "node-version": 20, cache: "npm" });
+    expect(node?.with).toEqual({ "node-version": 24, cache: "npm" });
   });
 
   it.each(["preview", "deploy", "destroy"])(
@@ -211,9 +208,8 @@ describe(".github/workflows/tap.yml", () => {
     )?.[1];
     expect(version).toBeDefined();
     expect(isSupportedKubernetesVersion(String(version))).toBe(true);
-    expect(KUBERNETES_LIFECYCLE[version as KubernetesVersion].endOfStandardSupport > today).toBe(
-      true,
-    );
+    expect(phaseOn(String(version), today)).toBe("standard");
+    expect(version).toBe(recommendedKubernetesVersion(today));
     expect(workflow.env.TAP_ENABLE_APP_MESH).toBe("${{ vars.TAP_ENABLE_APP_MESH || 'false' }}");
     const steps = Object.values(jobs).flatMap((j) => j.steps.filter((s) => s.with?.command));
     const withConfig = steps.filter((s) => s.with?.command !== undefined && s.with?.["config-map"]);
@@ -265,9 +261,8 @@ describe("Pulumi.dev.yaml", () => {
     const version = dev.config["tap:kubernetesVersion"];
     expect(typeof version).toBe("string");
     expect(isSupportedKubernetesVersion(String(version))).toBe(true);
-    expect(KUBERNETES_LIFECYCLE[version as KubernetesVersion].endOfStandardSupport > today).toBe(
-      true,
-    );
+    expect(phaseOn(String(version), today)).toBe("standard");
+    expect(version).toBe(recommendedKubernetesVersion(today));
     expect(dev.config["tap:enableAppMesh"]).toBe("false");
   });
 });
