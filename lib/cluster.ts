@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { TapContext } from "./context";
 import { CREATOR_TAG } from "./creator";
+import { irsaTrustPolicy } from "./iam/irsa";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -154,6 +155,76 @@ export function createCoreDns(
   );
 }
 
+/** The AWS-managed policy aws-node needs to manage ENIs and IPs (EKS user guide, cni-iam-role). */
+export const CNI_POLICY = "AmazonEKS_CNI_Policy";
+
+export interface VpcCni {
+  readonly addon: aws.eks.Addon;
+  readonly role: aws.iam.Role;
+}
+
+/**
+ * The VPC CNI as an EKS managed add-on whose service account (kube-system/aws-node) has its own
+ * IRSA role with AmazonEKS_CNI_Policy, instead of that policy on the node role where every pod
+ * could use it (security checklist rule 14, CIS 5.1.3). It adopts the aws-node EKS bootstraps
+ * (OVERWRITE, as pulumi-eks does: pulumi/pulumi-eks@v4.3.0:nodejs/eks/addons/cni-addon.ts L297-310);
+ * the node groups wait for it, so nodes never run aws-node without credentials.
+ */
+export function createVpcCni(
+  ctx: TapContext,
+  cluster: eks.Cluster,
+  oidc: { readonly providerArn: pulumi.Input<string>; readonly issuer: pulumi.Input<string> },
+): VpcCni {
+  const opts = { parent: ctx.parent };
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const name = ctx.name("tap-vpc-cni");
+  const role = new aws.iam.Role(
+    name,
+    {
+      name,
+      description: "aws-node (VPC CNI) in kube-system: manages the nodes' ENIs and pod IPs",
+      assumeRolePolicy: pulumi
+        .all([oidc.providerArn, oidc.issuer])
+        .apply(([arn, issuer]) =>
+          JSON.stringify(irsaTrustPolicy(arn, issuer, "kube-system", "aws-node")),
+        ),
+      tags: ctx.tags,
+    },
+    opts,
+  );
+  const attachment = new aws.iam.RolePolicyAttachment(
+    ctx.name("tap-vpc-cni-policy"),
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${CNI_POLICY}`,
+    },
+    opts,
+  );
+  const addon = new aws.eks.Addon(
+    ctx.name("tap-vpc-cni"),
+    {
+      clusterName: cluster.eksCluster.name,
+      addonName: "vpc-cni",
+      addonVersion: addonVersion(ctx, "vpc-cni"),
+      serviceAccountRoleArn: role.arn,
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      configurationValues: JSON.stringify({
+        // Calico enforces NetworkPolicy; the VPC CNI's own policy agent stays off (Calico EKS docs).
+        enableNetworkPolicy: "false",
+        // Calico EKS guide: aws-node annotates each pod with its IP so Calico's policy applies to a
+        // new pod at once. The add-on's configuration schema lists ANNOTATE_POD_IP (AWS CLI
+        // reference, `aws eks describe-addon-configuration --addon-name vpc-cni`, v1.15.1 example).
+        // The `patch pods` RBAC it needs (lib/addons/calico.ts) waits for nothing but the cluster.
+        env: { ANNOTATE_POD_IP: "true" },
+      }),
+      tags: ctx.tags,
+    },
+    { ...opts, dependsOn: [cluster, attachment] },
+  );
+  return { addon, role };
+}
+
 /** Versions of the EKS managed add-ons for exactly the cluster's minor, never another minor's. */
 function addonVersion(ctx: TapContext, addonName: string): pulumi.Output<string> {
   return aws.eks
@@ -230,19 +301,9 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
       // reason, cluster.ts L1177). createCoreDns() adds it after the node groups.
       corednsAddonOptions: { enabled: false },
       kubeProxyAddonOptions: { enabled: true, version: addonVersion(ctx, "kube-proxy") },
-      vpcCniOptions: {
-        // Calico enforces NetworkPolicy; the VPC CNI's own policy agent stays off (Calico EKS docs).
-        enableNetworkPolicy: false,
-        addonVersion: addonVersion(ctx, "vpc-cni"),
-        // Calico EKS guide: aws-node annotates each pod with its IP so Calico's policy applies to a
-        // new pod at once. The add-on's configuration schema lists ANNOTATE_POD_IP (AWS CLI
-        // reference, `aws eks describe-addon-configuration --addon-name vpc-cni`, v1.15.1 example);
-        // check it for the resolved version before relying on a new one. The `patch pods` RBAC it
-        // needs (lib/addons/calico.ts) waits for nothing but the cluster, so it exists as soon as the
-        // API answers, minutes before the first node joins: a failed annotation would fail pod
-        // network setup.
-        configurationValues: { env: { ANNOTATE_POD_IP: "true" } },
-      },
+      // The VPC CNI is NOT created here either: tap creates it (createVpcCni) with its own IRSA
+      // role, which needs this component's OIDC provider, so the node role carries no CNI policy.
+      useDefaultVpcCni: true,
       tags: ctx.tags,
       clusterTags: mergeTags(
         ctx.tags,

@@ -117,6 +117,8 @@ export function programOptions(): pulumi.ComponentResourceOptions {
 export interface NodeGroupsArgs {
   readonly cluster: eks.Cluster;
   readonly privateSubnetIds: pulumi.Input<string[]>;
+  /** What must exist before a node boots (the VPC CNI add-on with its credentials). */
+  readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 export interface NodeGroup {
@@ -141,9 +143,7 @@ const MANAGED_POLICIES = [
   // Pull only (ecr:BatchGetImage, GetDownloadUrlForLayer, GetAuthorizationToken, BatchImportUpstreamImage):
   // what AWS's node-role guide names now, without ReadOnly's list/describe of every repository.
   "AmazonEC2ContainerRegistryPullOnly",
-  // Advisory (security checklist rule 14): the CNI policy belongs on an IRSA role for aws-node;
-  // the VPC CNI add-on is created inside the cluster component, before tap's OIDC-based roles exist.
-  "AmazonEKS_CNI_Policy",
+  // No AmazonEKS_CNI_Policy: aws-node has its own IRSA role (lib/cluster.ts createVpcCni).
 ] as const;
 
 export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGroups {
@@ -261,7 +261,7 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
             [`k8s.io/cluster-autoscaler/${ctx.clusterName}`]: "owned",
           }),
         },
-        { ...opts, dependsOn: attachments },
+        { ...opts, dependsOn: [...attachments, ...(args.dependsOn ?? [])] },
       );
       return {
         capacityType: g.capacityType,

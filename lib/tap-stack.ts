@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
-import { createCluster, createCoreDns, createKmsKey } from "./cluster";
+import { createCluster, createCoreDns, createKmsKey, createVpcCni } from "./cluster";
 import { makeContext } from "./context";
 import { createNetwork } from "./network";
 import { createNodeGroups } from "./node-groups";
@@ -77,9 +77,14 @@ export class TapStack extends pulumi.ComponentResource {
       privateSubnetIds: network.privateSubnetIds,
       publicSubnetIds: network.publicSubnetIds,
     });
+    const vpcCni = createVpcCni(ctx, cluster.cluster, {
+      providerArn: cluster.oidcProviderArn,
+      issuer: cluster.oidcIssuer,
+    });
     const nodes = createNodeGroups(ctx, {
       cluster: cluster.cluster,
       privateSubnetIds: network.privateSubnetIds,
+      dependsOn: [vpcCni.addon],
     });
     const coreDns = createCoreDns(
       ctx,
@@ -127,6 +132,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.region = region;
     this.environmentSuffix = pulumi.output(config.environmentSuffix);
     const roleArns: Record<string, pulumi.Output<string>> = addonRoleArns(addons);
+    roleArns.vpcCni = vpcCni.role.arn;
     if (catalog.mesh) roleArns.appMeshController = catalog.mesh.controller.roleArn;
     this.irsaRoleArns = pulumi.output(roleArns);
     this.applicationLogGroupName = addons.fluentBit.logGroups.application.name;

@@ -162,8 +162,8 @@ export const workloadNamespaceDefaultDeny: StackValidationPolicy = {
 export const nodeRoleCniPolicy: StackValidationPolicy = {
   name: "node-role-cni-policy",
   description:
-    "The CNI policy belongs on an aws-node IRSA role, not the EC2 node role (CIS 5.1.3/5.2.1; advisory until tap moves aws-node to its own role).",
-  enforcementLevel: "advisory",
+    "The CNI policy belongs on aws-node's IRSA role, not the EC2 node role where every pod could use it (CIS 5.1.3/5.2.1).",
+  enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const ec2Roles = args.resources.filter((r) => {
       if (r.type !== "aws:iam/role:Role") return false;

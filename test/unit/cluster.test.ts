@@ -4,6 +4,7 @@ import { CONTROL_PLANE_LOG_TYPES, accessEntryKey, kmsKeyPolicy } from "../../lib
 import { CREATOR_TAG } from "../../lib/creator";
 import {
   ACCOUNT,
+  OIDC_ISSUER,
   REGION,
   fakeAddonVersion,
   mockTap,
@@ -110,11 +111,34 @@ describe("the EKS cluster", () => {
         enabled: true,
         version: fakeAddonVersion("kube-proxy", version),
       });
-      expect(cluster.vpcCniOptions).toMatchObject({
-        enableNetworkPolicy: false,
+      // The VPC CNI is tap's own add-on, with aws-node's IRSA role (not the component's).
+      expect(cluster.vpcCniOptions).toBeUndefined();
+      expect(cluster.useDefaultVpcCni).toBe(true);
+      const cni = one(resources, "aws:eks/addon:Addon", "tap-vpc-cni-dev");
+      expect(cni.inputs).toMatchObject({
+        clusterName: "tap-eks-dev",
+        addonName: "vpc-cni",
         addonVersion: fakeAddonVersion("vpc-cni", version),
-        configurationValues: { env: { ANNOTATE_POD_IP: "true" } },
+        serviceAccountRoleArn: "arn:aws:iam::123456789012:role/tap-vpc-cni-dev",
+        resolveConflictsOnCreate: "OVERWRITE",
       });
+      expect(JSON.parse(String(cni.inputs.configurationValues))).toEqual({
+        enableNetworkPolicy: "false",
+        env: { ANNOTATE_POD_IP: "true" },
+      });
+      const trust = policyOf(
+        one(resources, "aws:iam/role:Role", "tap-vpc-cni-dev"),
+        "assumeRolePolicy",
+      );
+      expect(trust.Statement[0].Condition).toEqual({
+        StringEquals: {
+          [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:kube-system:aws-node",
+          [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com",
+        },
+      });
+      // Both node groups wait for it: no node runs aws-node without its credentials.
+      for (const group of ofType(resources, "eks:index:ManagedNodeGroup"))
+        expect(group.dependencies).toContain(cni.urn);
       const coredns = one(resources, "aws:eks/addon:Addon", "tap-coredns-dev").inputs;
       expect(coredns).toMatchObject({
         clusterName: "tap-eks-dev",

@@ -188,16 +188,16 @@ describe("the managed node groups", () => {
       expect(g.inputs.amiType).toBe("AL2023_ARM_64_STANDARD");
   });
 
-  it("gives the node role only the worker, ECR pull-only and CNI managed policies", async () => {
+  it("gives the node role only the worker and ECR pull-only policies; the CNI policy is aws-node's alone", async () => {
     const { resources } = await synth();
-    const arns = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(
-      (a) => a.inputs.policyArn,
+    const attached = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(
+      (a) => `${String(a.inputs.role)} ${String(a.inputs.policyArn)}`,
     );
-    expect(arns.sort()).toEqual(
+    expect(attached.sort()).toEqual(
       [
-        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
-        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        "tap-node-dev arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+        "tap-node-dev arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "tap-vpc-cni-dev arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
       ].sort(),
     );
   });

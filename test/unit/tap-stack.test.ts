@@ -118,6 +118,7 @@ describe("TapStack", () => {
         fluentBit: "arn:aws:iam::123456789012:role/tap-fluent-bit-qa7",
         clusterAutoscaler: "arn:aws:iam::123456789012:role/tap-cluster-autoscaler-qa7",
         keda: "arn:aws:iam::123456789012:role/tap-keda-qa7",
+        vpcCni: "arn:aws:iam::123456789012:role/tap-vpc-cni-qa7",
         appMeshController: "arn:aws:iam::123456789012:role/tap-appmesh-controller-qa7",
       },
     ],

@@ -68,7 +68,6 @@ describe("tap policies", () => {
     expect(advisory.sort()).toEqual([
       "eks-public-endpoint-restricted",
       "eks-supported-version",
-      "node-role-cni-policy",
     ]);
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
   });
