@@ -65,10 +65,7 @@ describe("tap policies", () => {
 
   it("every policy has a description and the checklist's level", () => {
     const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
-    expect(advisory.sort()).toEqual([
-      "eks-public-endpoint-restricted",
-      "eks-supported-version",
-    ]);
+    expect(advisory.sort()).toEqual(["eks-public-endpoint-restricted", "eks-supported-version"]);
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
   });
 
