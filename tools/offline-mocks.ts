@@ -36,6 +36,11 @@ export interface RecordedResource {
   readonly dependencies: readonly string[];
   /** deletedWith: the URN whose deletion makes this resource's own delete a no-op ("" for none). */
   readonly deletedWith: string;
+  /**
+   * Set on a child of a remote component that the mocks cannot see, added by the offline plan from
+   * a model of the component's source (tools/remote-model.ts): where the model comes from.
+   */
+  readonly modeled?: string;
 }
 
 export interface RecordedCall {

@@ -7,6 +7,7 @@ import { parseDocument, statements, trustedSubjects, isIrsaTrust, list } from ".
 import { Props, arr, num, obj, str, strings } from "../policy/util";
 import { RecordedResource } from "./offline-mocks";
 import { Violation } from "./policy-runner";
+import { FirstUp } from "./critical-path";
 
 export interface NodeGroupPlan {
   readonly name: string;
@@ -219,7 +220,15 @@ export interface PlanReport {
   readonly lifecycle: string;
   readonly preflight: PreflightPlan;
   readonly warnings: readonly string[];
-  readonly resources: { readonly total: number; readonly byType: Record<string, number> };
+  readonly resources: {
+    readonly total: number;
+    readonly byType: Record<string, number>;
+    /** How many of them are remote components' children, modeled from their source. */
+    readonly modeled: number;
+    readonly modeledFrom: readonly string[];
+  };
+  /** The first `pulumi up`'s critical path (tools/critical-path.ts). */
+  readonly firstUp: FirstUp;
   readonly nodeGroups: readonly NodeGroupPlan[];
   readonly addons: readonly AddonPlan[];
   readonly irsaRoles: readonly IrsaRolePlan[];
@@ -243,9 +252,23 @@ export function renderPlan(plan: PlanReport): string {
   );
   for (const p of stops) out.push(`  - ${p}`);
   for (const w of plan.warnings) out.push(`warning: ${w}`);
-  out.push("", `resources (${plan.resources.total}):`);
+  out.push(
+    "",
+    `resources (${plan.resources.total}, of which ${plan.resources.modeled} are remote components' children, modeled from their source):`,
+  );
   for (const [type, n] of Object.entries(plan.resources.byType))
     out.push(`  ${String(n).padStart(3)}  ${type}`);
+  for (const source of plan.resources.modeledFrom) out.push(`  (modeled: ${source})`);
+  const min = (s: number) => `${Math.round(s / 60)} min`;
+  out.push(
+    "",
+    `first pulumi up: about ${min(plan.firstUp.seconds)} (the critical path; ${plan.firstUp.ratio}x the unavoidable ` +
+      `control plane + node group + add-on chain of ${min(plan.firstUp.unavoidable)}; durations: tools/durations.ts):`,
+  );
+  for (const step of plan.firstUp.path.filter((s) => s.finish - s.start >= 30))
+    out.push(
+      `  ${min(step.start).padStart(6)} -> ${min(step.finish).padStart(6)}  ${step.type} ${step.name}`,
+    );
   out.push("", "node groups (min/desired/max):");
   const total = { min: 0, desired: 0, max: 0 };
   for (const g of plan.nodeGroups) {

@@ -16,6 +16,8 @@ import { TapStack } from "../lib/tap-stack";
 import { policies } from "../policy/policies";
 import { RecordedResource, mockTap } from "./offline-mocks";
 import { ConfigFileError, loadStackConfig } from "./stack-config";
+import { expandRemoteComponents } from "./remote-model";
+import { firstUp } from "./critical-path";
 import { runPolicies } from "./policy-runner";
 import {
   PlanReport,
@@ -221,6 +223,8 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
   );
   const resources = deps.transformResources?.(synthesized.resources) ?? synthesized.resources;
   if (options.manifests) writeManifests(options.manifests, resources);
+  // What a real preview would show: the remote components' children, from their source.
+  const expanded = expandRemoteComponents(resources);
   const violations = await runPolicies(policies, resources, {
     stack: options.stack,
     config: {
@@ -236,7 +240,13 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     lifecycle: lifecycleLine(config.kubernetesVersion, options.date),
     preflight: preflightPlan,
     warnings: [...notes, ...warnings, ...preflightPlan.warnings],
-    resources: { total: resources.length, byType: countByType(resources) },
+    resources: {
+      total: expanded.length,
+      byType: countByType(expanded),
+      modeled: expanded.filter((r) => r.modeled).length,
+      modeledFrom: [...new Set(expanded.flatMap((r) => (r.modeled ? [r.modeled] : [])))],
+    },
+    firstUp: firstUp(expanded),
     nodeGroups: nodeGroups(resources),
     addons: addons(resources),
     irsaRoles: irsaRoles(resources),

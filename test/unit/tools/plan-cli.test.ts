@@ -94,6 +94,10 @@ describe("the plan's command line", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("tap-spot-pr42: SPOT 2/5/10");
+    // The remote components expanded: one NAT gateway and one EIP with the Single strategy.
+    expect(r.out).toContain("    1  aws:ec2/natGateway:NatGateway");
+    expect(r.out).toContain("    1  aws:ec2/eip:Eip");
+    expect(r.out).toContain("    6  aws:ec2/subnet:Subnet");
     const warnings = r.out.split("\n").filter((l) => l.startsWith("warning: "));
     expect(new Set(warnings).size).toBe(warnings.length);
     expect(warnings).toEqual(

@@ -69,6 +69,22 @@ describe("tools/plan main()", () => {
     expect(dev.out).toContain("Allow cloudwatch:GetMetricData on *");
   });
 
+  it("shows what the remote components create, and how long the first up takes", () => {
+    expect(dev.out).toMatch(/^resources \(\d+, of which 41 are remote components' children/m);
+    for (const line of [
+      "    3  aws:ec2/natGateway:NatGateway",
+      "    1  aws:eks/cluster:Cluster",
+      "    1  aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+      "    2  aws:eks/nodeGroup:NodeGroup",
+      "  (modeled: pulumi/pulumi-eks@v4.3.0 nodejs/eks/cluster/cluster.ts)",
+    ])
+      expect(dev.out).toContain(line);
+    expect(dev.out).toMatch(
+      /^first pulumi up: about \d+ min \(the critical path; [0-9.]+x the unavoidable/m,
+    );
+    expect(dev.out).toMatch(/-> +\d+ min {2}aws:eks\/cluster:Cluster tap-eks-dev-eksCluster$/m);
+  });
+
   it("prints the offline preflight note, the lifecycle, advisories and the final line", () => {
     expect(dev.out).toContain("config: Pulumi.dev.yaml over Pulumi.yaml defaults");
     expect(dev.out).toContain(
