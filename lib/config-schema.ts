@@ -9,7 +9,7 @@
  * boolean and array. So `environmentSuffix`, whose default is computed (ENVIRONMENT_SUFFIX, else
  * the stack name), is left out, and `services` (a list of objects) is declared without a type.
  */
-import { CONFIG_KEYS, ConfigKey, DEFAULTS } from "./config";
+import { ConfigKey, DEFAULTS } from "./config";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -74,8 +74,8 @@ function typeOf(value: unknown): Pick<PulumiConfigDeclaration, "type" | "items">
 /** `tap:<key>` -> its declaration, in the contract's order. */
 export function projectConfigBlock(): Record<string, PulumiConfigDeclaration> {
   const out: Record<string, PulumiConfigDeclaration> = {};
-  for (const key of CONFIG_KEYS) {
-    if (key in UNDECLARED_KEYS || key === "environmentSuffix") continue;
+  // DEFAULTS holds every key with a static default: all but UNDECLARED_KEYS, in the contract's order.
+  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = key in PROJECT_DEFAULTS ? PROJECT_DEFAULTS[key] : DEFAULTS[key];
     out[`tap:${key}`] = {
       ...typeOf(value),

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { TapConfig } from "./config";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "./addons/versions";
 import { catalogIamProblems } from "./services/catalog-iam";
-import { SupportType, judgeSupport } from "./support";
+import { SupportType, calendarVersionsOn, judgeSupport } from "./support";
 
 export type ClusterVersionInfo = Pick<
   aws.types.output.eks.GetClusterVersionsClusterVersion,
@@ -24,6 +24,16 @@ export const eksClusterVersions: ClusterVersionsLookup = async () =>
 
 /** AWS App Mesh end of support (AWS App Mesh user guide banner): after it, Envoy gets no configuration. */
 export const APP_MESH_DISCONTINUED = "2026-09-30";
+
+/** EKS's answer on `date` rebuilt from the calendar (lib/support.ts): the offline plan's lookup. */
+export function calendarClusterVersions(date: string): ClusterVersionInfo[] {
+  return calendarVersionsOn(date).map((w) => ({
+    clusterVersion: w.version,
+    versionStatus: w.status,
+    endOfStandardSupportDate: w.endOfStandardSupport,
+    endOfExtendedSupportDate: w.endOfExtendedSupport,
+  }));
+}
 
 /** A RunError: Pulumi prints its message alone, without a stack trace. */
 export class PreflightError extends pulumi.RunError {

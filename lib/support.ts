@@ -5,11 +5,7 @@
  *
  * The preflight judges EKS's live answer with these rules; the offline plan judges this calendar.
  */
-import {
-  KubernetesVersion,
-  SUPPORTED_KUBERNETES_VERSIONS,
-  isSupportedKubernetesVersion,
-} from "./addons/versions";
+import { KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "./addons/versions";
 
 /** What EKS does to the control plane when its minor leaves standard support (cluster upgradePolicy). */
 export type SupportType = "STANDARD" | "EXTENDED";
@@ -176,6 +172,3 @@ export function calendarVersionsOn(date: string): SupportWindow[] {
       endOfExtendedSupport: c.endOfExtendedSupport,
     }));
 }
-
-/** Whether tap pins add-ons for `version` (re-exported for callers that only need the calendar). */
-export const tapSupports = isSupportedKubernetesVersion;

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { TapConfig, TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
-import { PreflightError, preflight } from "../lib/preflight";
-import { EKS_CALENDAR, calendarVersionsOn } from "../lib/support";
+import { PreflightError, calendarClusterVersions, preflight } from "../lib/preflight";
+import { EKS_CALENDAR } from "../lib/support";
 import { TapStack } from "../lib/tap-stack";
 import { policies } from "../policy/policies";
 import { RecordedResource, mockTap } from "./offline-mocks";
@@ -185,14 +185,8 @@ export interface PlanDeps {
  * the plan's date, judged by the same rules `pulumi up` applies to EKS's live answer.
  */
 export async function offlinePreflight(config: TapConfig, date: string): Promise<PreflightPlan> {
-  const versions = calendarVersionsOn(date).map((w) => ({
-    clusterVersion: w.version,
-    versionStatus: w.status,
-    endOfStandardSupportDate: w.endOfStandardSupport,
-    endOfExtendedSupportDate: w.endOfExtendedSupport,
-  }));
   try {
-    const result = await preflight(config, async () => versions, date);
+    const result = await preflight(config, async () => calendarClusterVersions(date), date);
     return { problems: [], warnings: result.warnings };
   } catch (e) {
     if (e instanceof PreflightError) return { problems: e.problems, warnings: [] };

@@ -44,6 +44,10 @@ export function pulumiText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A YAML node as plain data (scalars, arrays, maps). */
+const plain = (node: unknown): unknown =>
+  (node as { toJSON?: () => unknown } | null)?.toJSON?.() ?? node;
+
 /** The `config:` map of a YAML document, as [key, value node] pairs with the line of each. */
 function configEntries(doc: Document, lines: LineCounter) {
   const config = doc.get("config", true);
@@ -63,7 +67,7 @@ export function projectConfig(cwd: string): Record<string, string> {
   const { doc, lines } = readYaml(file);
   const out: Record<string, string> = {};
   for (const { key, node } of configEntries(doc, lines)) {
-    const decl = (node as { toJSON?: () => unknown })?.toJSON?.() ?? node;
+    const decl = plain(node);
     if (decl !== null && typeof decl === "object" && !Array.isArray(decl)) {
       const d = decl as { value?: unknown; default?: unknown };
       const v = d.value ?? d.default;
@@ -93,7 +97,7 @@ function stackFileConfig(file: string): { values: Record<string, string>; notes:
   const values: Record<string, string> = {};
   const notes: string[] = [];
   for (const { key, node, line } of configEntries(doc, lines)) {
-    const value = (node as { toJSON?: () => unknown })?.toJSON?.() ?? node;
+    const value = plain(node);
     if (value && typeof value === "object" && "secure" in value) continue; // encrypted: not readable offline
     if (value === undefined || value === null) continue;
     values[key] = pulumiText(value);

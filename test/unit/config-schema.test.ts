@@ -9,8 +9,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, DEFAULTS, resolveConfig } from "../../lib/config";
 import { PROJECT_DEFAULTS, UNDECLARED_KEYS, projectConfigBlock } from "../../lib/config-schema";
-import { judge } from "../../lib/preflight";
-import { calendarVersionsOn } from "../../lib/support";
+import { calendarClusterVersions, judge } from "../../lib/preflight";
 import { renderPulumiYaml } from "../../tools/pulumi-yaml";
 import { loadStackConfig, pulumiText } from "../../tools/stack-config";
 
@@ -71,12 +70,7 @@ describe("Pulumi.yaml's config block", () => {
     const loaded = loadStackConfig({ stack: "pr9", overrides: [], noStackFile: true }, ROOT);
     const { config } = resolveConfig(loaded.config, { stackName: "pr9" });
     const today = new Date().toISOString().slice(0, 10);
-    const versions = calendarVersionsOn(today).map((w) => ({
-      clusterVersion: w.version,
-      versionStatus: w.status,
-      endOfStandardSupportDate: w.endOfStandardSupport,
-      endOfExtendedSupportDate: w.endOfExtendedSupport,
-    }));
+    const versions = calendarClusterVersions(today);
     expect(judge(config, versions, today).status).toBe("STANDARD_SUPPORT");
     expect(loaded.region).toBe("us-east-1");
   });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../lib/addons/versions";
-import { PreflightError, judge } from "../../lib/preflight";
+import { PreflightError, calendarClusterVersions, judge } from "../../lib/preflight";
 import {
   CONTROL_PLANE_USD_PER_MONTH,
   EKS_CALENDAR,
@@ -111,12 +111,7 @@ describe("judgeSupport (what tap:supportType means)", () => {
   });
 
   it("the preflight stops on it together with every other problem, before anything exists", () => {
-    const versions = calendarVersionsOn("2026-12-03").map((w) => ({
-      clusterVersion: w.version,
-      versionStatus: w.status,
-      endOfStandardSupportDate: w.endOfStandardSupport,
-      endOfExtendedSupportDate: w.endOfExtendedSupport,
-    }));
+    const versions = calendarClusterVersions("2026-12-03");
     const stop = () =>
       judge(
         { kubernetesVersion: "1.34", enableAppMesh: true, supportType: "STANDARD" },
