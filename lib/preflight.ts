@@ -137,7 +137,8 @@ export function judge(
         asOf,
       )
     : { problems: [], warnings: [] };
-  problems.splice(problem ? 1 : 0, 0, ...support.problems);
+  // `mine` is set only when the version itself is fine, so support problems come first.
+  problems.unshift(...support.problems);
   if (problems.length > 0 || !mine) throw new PreflightError(problems);
   return {
     offered,

@@ -7,7 +7,7 @@ import {
   SUPPORTED_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
 } from "../lib/addons/versions";
-import { EKS_CALENDAR, recommendedKubernetesVersion } from "../lib/support";
+import { EKS_CALENDAR, phaseOn, recommendedKubernetesVersion } from "../lib/support";
 import { EKS_CLUSTER, EKS_COMPONENT } from "./aws-policies";
 import { irsaTrustProblems, leastPrivilegeProblems, parseDocument } from "./iam";
 import { Props, arr, insidePackagedComponent, obj, onTypes, str, who } from "./util";
@@ -159,10 +159,11 @@ export function lifecycleProblem(version: string, date: string): string | undefi
     return `Kubernetes ${version} is not a minor tap supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}). ${fix}`;
   }
   const { endOfStandardSupport: std, endOfExtendedSupport: ext } = EKS_CALENDAR[version];
-  if (date > ext) {
+  const phase = phaseOn(version, date);
+  if (phase === "ended") {
     return `Kubernetes ${version} left EKS extended support on ${ext} (as of ${date}): EKS no longer creates it and the preflight will stop pulumi up. ${fix}`;
   }
-  if (date > std) {
+  if (phase === "extended") {
     return `Kubernetes ${version} is in EKS extended support since ${std} (paid, until ${ext}; as of ${date}). ${fix}`;
   }
   return undefined;

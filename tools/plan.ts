@@ -11,7 +11,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { TapConfig, TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
 import { PreflightError, calendarClusterVersions, preflight } from "../lib/preflight";
-import { EKS_CALENDAR } from "../lib/support";
+import { EKS_CALENDAR, phaseOn } from "../lib/support";
 import { TapStack } from "../lib/tap-stack";
 import { policies } from "../policy/policies";
 import { RecordedResource, mockTap } from "./offline-mocks";
@@ -162,12 +162,12 @@ export function lifecycleLine(version: string, date: string): string {
   const entry = EKS_CALENDAR[version];
   if (!entry) return `Kubernetes ${version}: not in EKS_CALENDAR (lib/support.ts)`;
   const { endOfStandardSupport: std, endOfExtendedSupport: ext } = entry;
-  const state =
-    date > ext
-      ? "past extended support: EKS no longer offers it"
-      : date > std
-        ? "in extended support (paid)"
-        : "in standard support";
+  const state = {
+    ended: "past extended support: EKS no longer offers it",
+    extended: "in extended support (paid)",
+    standard: "in standard support",
+    unknown: "not in the calendar",
+  }[phaseOn(version, date)];
   return `lifecycle (EKS calendar, lib/support.ts): Kubernetes ${version} standard support until ${std}, extended until ${ext} — ${state} as of ${date}`;
 }
 
