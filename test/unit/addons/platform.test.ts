@@ -137,7 +137,15 @@ describe("IAM across the whole stack", () => {
       "tap-svc-gateway-dev",
       "tap-svc-ledger-dev",
       "tap-svc-payments-dev",
+      "tap-vpc-cni-dev",
     ]);
+    const vpcCni = irsa.find((r) => r.name === "tap-vpc-cni-dev");
+    expect(
+      vpcCni && policyOf(vpcCni, "assumeRolePolicy").Statement[0].Condition?.StringEquals,
+    ).toEqual({
+      [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com",
+      [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:kube-system:aws-node",
+    });
     for (const role of irsa) {
       const [statement] = policyOf(role, "assumeRolePolicy").Statement;
       expect(Object.keys(statement.Condition ?? {})).toEqual(["StringEquals"]);
