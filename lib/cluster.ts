@@ -155,6 +155,35 @@ export function createCoreDns(
   );
 }
 
+/**
+ * The kube-proxy add-on, beside the node groups rather than before them. Inside eks.Cluster it would
+ * hold back every output of the component (a remote component's outputs resolve when its last child
+ * is created: pulumi/pulumi@v3 sdk/nodejs/provider/server.ts construct serializes the whole state),
+ * so the VPC CNI and the node groups would wait for it. Nodes do not need it first: EKS bootstraps
+ * a self-managed kube-proxy on every new cluster (bootstrapSelfManagedAddons, default true;
+ * pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/cluster.ts L698-700), which this adopts (OVERWRITE).
+ * The alias keeps the add-on pulumi-eks created (`<cluster>-kube-proxy`, its child) for stacks
+ * deployed before, instead of creating a second kube-proxy add-on that EKS would refuse.
+ */
+export function createKubeProxy(ctx: TapContext, cluster: eks.Cluster): aws.eks.Addon {
+  return new aws.eks.Addon(
+    ctx.name("tap-kube-proxy"),
+    {
+      clusterName: cluster.eksCluster.name,
+      addonName: "kube-proxy",
+      addonVersion: addonVersion(ctx, "kube-proxy"),
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      tags: ctx.tags,
+    },
+    {
+      parent: ctx.parent,
+      dependsOn: [cluster],
+      aliases: [{ name: `${ctx.clusterName}-kube-proxy`, parent: cluster }],
+    },
+  );
+}
+
 /** The AWS-managed policy aws-node needs to manage ENIs and IPs (EKS user guide, cni-iam-role). */
 export const CNI_POLICY = "AmazonEKS_CNI_Policy";
 
@@ -300,7 +329,13 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
       // start after the component finishes (pulumi-eks skips it without a node group for that
       // reason, cluster.ts L1177). createCoreDns() adds it after the node groups.
       corednsAddonOptions: { enabled: false },
-      kubeProxyAddonOptions: { enabled: true, version: addonVersion(ctx, "kube-proxy") },
+      // EKS installs self-managed CoreDNS, kube-proxy and aws-node on the new cluster (pulumi-eks's
+      // default, stated because tap relies on it: pulumi/pulumi-eks@v4.3.0:nodejs/eks/cluster/
+      // cluster.ts L698-700). Nodes get kube-proxy and pods get DNS as soon as they start; the
+      // add-ons below adopt them (OVERWRITE) without holding anything back. Creation-time only.
+      bootstrapSelfManagedAddons: true,
+      // kube-proxy is not created here either: createKubeProxy() adds it beside the node groups.
+      kubeProxyAddonOptions: { enabled: false },
       // The VPC CNI is NOT created here either: tap creates it (createVpcCni) with its own IRSA
       // role, which needs this component's OIDC provider, so the node role carries no CNI policy.
       useDefaultVpcCni: true,

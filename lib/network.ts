@@ -1,6 +1,15 @@
 /**
- * The network: an awsx VPC over N AZs (public + private subnets with EKS discovery tags, NAT per
- * strategy), VPC flow logs (ALL traffic) to a KMS-encrypted log group, and a locked-down default SG.
+ * The network: an awsx VPC over N AZs (public + private subnets with EKS discovery tags), the
+ * private subnets' egress through NAT gateways per strategy, VPC flow logs (ALL traffic) to a
+ * KMS-encrypted log group, and a locked-down default SG.
+ *
+ * The NAT gateways are tap's, not awsx's (its strategy is None): a remote component's outputs all
+ * resolve when its last child is created (pulumi/pulumi sdk/nodejs/provider/server.ts construct
+ * serializes the whole state), so with awsx's gateways the control plane would wait about two
+ * minutes for them although it needs only the VPC and subnet ids. Now the gateways come up beside
+ * the control plane and only the node groups, which need egress to join, wait for the routes.
+ * awsx allows private subnets with strategy None (pulumi/pulumi-awsx@e60adf3:awsx/ec2/vpc.ts
+ * validateNatGatewayStrategy L1005-1032; it then adds no private route, L326-348).
  */
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
@@ -19,6 +28,8 @@ export interface Network {
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** The private subnets' default routes through the NAT gateways: what nodes wait for. */
+  readonly egress: readonly pulumi.Resource[];
   readonly flowLogGroup: aws.cloudwatch.LogGroup;
 }
 
@@ -47,12 +58,8 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
       enableDnsHostnames: true, // required by the private API endpoint
       enableDnsSupport: true,
       subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-      natGateways: {
-        strategy:
-          config.natGatewayStrategy === "Single"
-            ? awsx.ec2.NatGatewayStrategy.Single
-            : awsx.ec2.NatGatewayStrategy.OnePerAz,
-      },
+      // tap creates the gateways and the private routes itself (createNatEgress, see the header).
+      natGateways: { strategy: awsx.ec2.NatGatewayStrategy.None },
       subnetSpecs: [
         {
           type: awsx.ec2.SubnetType.Private,
@@ -92,8 +99,57 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
     vpcId: vpc.vpcId,
     privateSubnetIds: vpc.privateSubnetIds,
     publicSubnetIds: vpc.publicSubnetIds,
+    egress: createNatEgress(ctx, vpc),
     flowLogGroup,
   };
+}
+
+/** AZ index (0-based) -> the NAT gateway its private subnet routes through: its own, or the one. */
+export function natGatewayFor(strategy: "OnePerAz" | "Single", az: number): number {
+  return strategy === "Single" ? 0 : az;
+}
+
+/**
+ * NAT gateways in the public subnets (one per AZ, or one for `Single`: cheaper, but one AZ's outage
+ * cuts every node's egress) and a default route in each private subnet's route table to its gateway.
+ * The route table is looked up by its subnet (awsx associates one table per subnet: pulumi/pulumi-awsx@e60adf3:awsx/ec2/vpc.ts L250-275).
+ */
+function createNatEgress(ctx: TapContext, vpc: awsx.ec2.Vpc): aws.ec2.Route[] {
+  const { config, tags } = ctx;
+  const opts = { parent: ctx.parent };
+  const azs = config.availabilityZoneCount;
+  const count = config.natGatewayStrategy === "Single" ? 1 : azs;
+  const gateways = Array.from({ length: count }, (_, i) => {
+    const name = ctx.name(`tap-nat-${i + 1}`);
+    const eip = new aws.ec2.Eip(
+      name,
+      { domain: "vpc", tags: mergeTags(tags, nameTag(name)) },
+      opts,
+    );
+    return new aws.ec2.NatGateway(
+      name,
+      {
+        subnetId: vpc.publicSubnetIds.apply((ids) => ids[i]),
+        allocationId: eip.allocationId,
+        connectivityType: "public",
+        tags: mergeTags(tags, nameTag(name)),
+      },
+      opts,
+    );
+  });
+  return Array.from({ length: azs }, (_, az) => {
+    const subnetId = vpc.privateSubnetIds.apply((ids) => ids[az]);
+    const table = aws.ec2.getRouteTableOutput({ subnetId }, opts);
+    return new aws.ec2.Route(
+      ctx.name(`tap-private-egress-${az + 1}`),
+      {
+        routeTableId: table.routeTableId,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: gateways[natGatewayFor(config.natGatewayStrategy, az)].id,
+      },
+      opts,
+    );
+  });
 }
 
 function createFlowLogs(

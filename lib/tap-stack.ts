@@ -6,7 +6,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
-import { createCluster, createCoreDns, createKmsKey, createVpcCni } from "./cluster";
+import {
+  createCluster,
+  createCoreDns,
+  createKmsKey,
+  createKubeProxy,
+  createVpcCni,
+} from "./cluster";
 import { makeContext } from "./context";
 import { createNetwork } from "./network";
 import { createNodeGroups } from "./node-groups";
@@ -81,12 +87,14 @@ export class TapStack extends pulumi.ComponentResource {
       providerArn: cluster.oidcProviderArn,
       issuer: cluster.oidcIssuer,
     });
+    createKubeProxy(ctx, cluster.cluster);
     const nodes = createNodeGroups(ctx, {
       cluster: cluster.cluster,
       privateSubnetIds: network.privateSubnetIds,
-      dependsOn: [vpcCni.addon],
+      // Nodes need egress to join (private subnets) and aws-node's credentials to become Ready.
+      dependsOn: [vpcCni.addon, ...network.egress],
     });
-    const coreDns = createCoreDns(
+    createCoreDns(
       ctx,
       cluster.cluster,
       nodes.groups.map((g) => g.group),
@@ -101,8 +109,9 @@ export class TapStack extends pulumi.ComponentResource {
       oidcProviderArn: cluster.oidcProviderArn,
       oidcIssuer: cluster.oidcIssuer,
       region,
-      // Releases start once nodes exist and CoreDNS runs (controllers resolve AWS endpoints).
-      nodeGroups: [...nodes.groups.map((g) => g.group), coreDns],
+      // Releases start once nodes exist: cluster DNS runs from then on (the CoreDNS EKS bootstraps,
+      // lib/cluster.ts bootstrapSelfManagedAddons), so they do not wait for the add-on adopting it.
+      nodeGroups: nodes.groups.map((g) => g.group),
     };
     const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
     const catalog = deployServiceCatalog(addonCtx, {

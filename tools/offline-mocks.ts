@@ -123,6 +123,8 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       return { name: str("name"), arn: `arn:aws:iam::${ACCOUNT}:role/${str("name")}` };
     case "aws:iam/policy:Policy":
       return { arn: `arn:aws:iam::${ACCOUNT}:policy/${str("name")}` };
+    case "aws:ec2/eip:Eip":
+      return { allocationId: `eipalloc-${name}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { latestVersion: 1 };
     default:
@@ -191,6 +193,13 @@ export async function mockTap<T>(
             return {
               ...inputs,
               version: fakeAddonVersion(String(inputs.addonName), String(inputs.kubernetesVersion)),
+            };
+          case "aws:ec2/getRouteTable:getRouteTable":
+            // awsx's one route table per subnet (tools/remote-model.ts names it after the subnet).
+            return {
+              ...inputs,
+              id: `rtb-${String(inputs.subnetId)}`,
+              routeTableId: `rtb-${String(inputs.subnetId)}`,
             };
           case "aws:eks/getClusterVersions:getClusterVersions":
             return { clusterVersions: EKS_VERSIONS_2026_11, region: REGION };

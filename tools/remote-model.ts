@@ -10,10 +10,11 @@
  *   is unchanged since v3.8.0): L165-172 the internet gateway, L212-230 one subnet per spec and AZ,
  *   L250-272 a route table and association per subnet, L283-308 an EIP and NAT gateway per public
  *   subnet that shouldCreateNatGateway() picks (every AZ for OnePerAz, the first for Single),
- *   L315-345 the public route to the gateway and the private route to a NAT gateway.
+ *   L315-348 the public route to the gateway and the private route to a NAT gateway (none with
+ *   strategy None, which tap passes: lib/network.ts creates the gateways and private routes).
  * - eks.Cluster: pulumi/pulumi-eks@v4.3.0 nodejs/eks/cluster/cluster.ts: L529-546 the service role
  *   (eks:index:ServiceRole = Role + one RolePolicyAttachment, servicerole.ts L89-112), L687 the
- *   cluster, L779-797 kube-proxy, L914-921 the Kubernetes provider, L1028-1057 one AccessEntry per
+ *   cluster, L779-797 kube-proxy (off: tap creates it, lib/cluster.ts), L914-921 the Kubernetes provider, L1028-1057 one AccessEntry per
  *   entry and one AccessPolicyAssociation per access policy (authenticationMode.ts L185-205),
  *   L1255-1263 the OIDC provider. Not created for tap's inputs: security groups
  *   (skipDefaultSecurityGroups, L552), the aws-auth ConfigMap (API mode, L1001), instance roles
@@ -44,6 +45,8 @@ function vpcChildren(name: string, inputs: Inputs): Child[] {
     (inputs.natGateways as { strategy?: string } | undefined)?.strategy ?? "OnePerAz",
   );
   const single = strategy.toLowerCase() === "single";
+  // tap passes None and creates the gateways itself (lib/network.ts): no EIP, NAT or private route.
+  const none = strategy.toLowerCase() === "none";
   const out: Child[] = [
     { type: "aws:ec2/vpc:Vpc", name, after: [] },
     { type: "aws:ec2/internetGateway:InternetGateway", name, after: [name] },
@@ -60,7 +63,7 @@ function vpcChildren(name: string, inputs: Inputs): Child[] {
           after: [`${subnet}/rt`],
         },
       );
-      if (kind === "public" && (!single || i === 1)) {
+      if (kind === "public" && !none && (!single || i === 1)) {
         out.push(
           { type: "aws:ec2/eip:Eip", name: `${name}-${i}`, after: [`${subnet}/subnet`] },
           {
@@ -70,6 +73,7 @@ function vpcChildren(name: string, inputs: Inputs): Child[] {
           },
         );
       }
+      if (kind === "private" && none) continue;
       out.push({
         type: "aws:ec2/route:Route",
         name: subnet,

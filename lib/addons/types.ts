@@ -19,7 +19,7 @@ export interface AddonContext extends TapContext {
    * deletes the cluster instead of waiting on each object's finalizers.
    */
   readonly cluster: pulumi.Resource;
-  /** What every release waits for: the node groups (pods need nodes) and the CoreDNS add-on. */
+  /** What every release waits for: the node groups (pods need nodes; DNS runs once they do). */
   readonly nodeGroups: readonly pulumi.Resource[];
 }
 

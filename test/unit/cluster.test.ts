@@ -107,9 +107,15 @@ describe("the EKS cluster", () => {
       // CoreDNS inside the component would wait DEGRADED for nodes that cannot exist yet.
       expect(cluster.corednsAddonOptions).toMatchObject({ enabled: false });
       expect(cluster.skipDefaultSecurityGroups).toBe(true);
-      expect(cluster.kubeProxyAddonOptions).toMatchObject({
-        enabled: true,
-        version: fakeAddonVersion("kube-proxy", version),
+      // kube-proxy is tap's add-on beside the node groups: inside the component it would hold back
+      // the component's outputs, and so the VPC CNI and the nodes (EKS bootstraps one meanwhile).
+      expect(cluster.kubeProxyAddonOptions).toMatchObject({ enabled: false });
+      const kubeProxy = one(resources, "aws:eks/addon:Addon", "tap-kube-proxy-dev");
+      expect(kubeProxy.inputs).toMatchObject({
+        clusterName: "tap-eks-dev",
+        addonName: "kube-proxy",
+        addonVersion: fakeAddonVersion("kube-proxy", version),
+        resolveConflictsOnCreate: "OVERWRITE",
       });
       // The VPC CNI is tap's own add-on, with aws-node's IRSA role (not the component's).
       expect(cluster.vpcCniOptions).toBeUndefined();
@@ -137,8 +143,11 @@ describe("the EKS cluster", () => {
         },
       });
       // Both node groups wait for it: no node runs aws-node without its credentials.
-      for (const group of ofType(resources, "eks:index:ManagedNodeGroup"))
+      // They do not wait for kube-proxy.
+      for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) {
         expect(group.dependencies).toContain(cni.urn);
+        expect(group.dependencies).not.toContain(kubeProxy.urn);
+      }
       const coredns = one(resources, "aws:eks/addon:Addon", "tap-coredns-dev").inputs;
       expect(coredns).toMatchObject({
         clusterName: "tap-eks-dev",

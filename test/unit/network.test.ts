@@ -1,29 +1,79 @@
 import { TapConfigInput } from "../../lib/config";
 import { flowLogWritePolicy, subnetDiscoveryTags } from "../../lib/network";
 import { isIpv4Cidr, subnetMasks } from "../../lib/net-util";
-import { ACCOUNT, REGION, one, policyOf, synthStack } from "../helpers/mocks";
+import { ACCOUNT, REGION, ofType, one, policyOf, synthStack } from "../helpers/mocks";
 import { simulate } from "../helpers/iam-sim";
 
 const synth = (config: TapConfigInput = {}) => synthStack(config);
 
 describe("the VPC", () => {
-  it("spans the configured AZs with DNS on and one NAT gateway per AZ by default", async () => {
+  it("spans the configured AZs with DNS on, leaving the NAT gateways to tap", async () => {
     const vpc = one((await synth()).resources, "awsx:ec2:Vpc").inputs;
     expect(vpc).toMatchObject({
       cidrBlock: "10.0.0.0/16",
       numberOfAvailabilityZones: 3,
       enableDnsHostnames: true,
       enableDnsSupport: true,
-      natGateways: { strategy: "OnePerAz" },
+      // awsx's gateways would hold back its outputs, so the control plane would wait for them.
+      natGateways: { strategy: "None" },
     });
   });
 
   it.each([
-    [{ natGatewayStrategy: "Single", availabilityZoneCount: 2 }, "Single", 2],
-    [{ availabilityZoneCount: 4 }, "OnePerAz", 4],
-  ])("follows %j", async (config, strategy, azs) => {
-    const vpc = one((await synth(config)).resources, "awsx:ec2:Vpc").inputs;
-    expect(vpc).toMatchObject({ natGateways: { strategy }, numberOfAvailabilityZones: azs });
+    [{}, 3, ["tap-nat-1-dev", "tap-nat-2-dev", "tap-nat-3-dev"]],
+    [
+      { availabilityZoneCount: 4 },
+      4,
+      ["tap-nat-1-dev", "tap-nat-2-dev", "tap-nat-3-dev", "tap-nat-4-dev"],
+    ],
+    [
+      { natGatewayStrategy: "Single", availabilityZoneCount: 2 },
+      2,
+      ["tap-nat-1-dev", "tap-nat-1-dev"],
+    ],
+  ])(
+    "%j: a NAT gateway in a public subnet per strategy, and each private subnet's default route to its own",
+    async (config, azs, via) => {
+      const { resources, calls } = await synth(config);
+      expect(one(resources, "awsx:ec2:Vpc").inputs.numberOfAvailabilityZones).toBe(azs);
+      const gateways = ofType(resources, "aws:ec2/natGateway:NatGateway");
+      expect(gateways.map((g) => g.name)).toEqual([...new Set(via)]);
+      gateways.forEach((g, i) =>
+        expect(g.inputs).toMatchObject({
+          subnetId: `subnet-public-${i}`,
+          allocationId: `eipalloc-${g.name}`,
+          connectivityType: "public",
+        }),
+      );
+      const eips = ofType(resources, "aws:ec2/eip:Eip");
+      expect(eips.map((e) => [e.name, e.inputs.domain])).toEqual(
+        gateways.map((g) => [g.name, "vpc"]),
+      );
+      const routes = ofType(resources, "aws:ec2/route:Route");
+      const byId = new Map(gateways.map((g) => [`${g.name}-id`, g.name]));
+      expect(routes.map((r) => byId.get(String(r.inputs.natGatewayId)))).toEqual(via);
+      // Each route goes into the route table awsx associated with that AZ's private subnet.
+      expect(routes.map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock])).toEqual(
+        via.map((_, az) => [`rtb-subnet-private-${az}`, "0.0.0.0/0"]),
+      );
+      expect(
+        calls.filter((c) => c.token === "aws:ec2/getRouteTable:getRouteTable").map((c) => c.inputs),
+      ).toEqual(via.map((_, az) => ({ subnetId: `subnet-private-${az}` })));
+    },
+  );
+
+  it("starts the control plane without waiting for the NAT gateways; the nodes wait for every route", async () => {
+    const { resources } = await synth();
+    const cluster = one(resources, "eks:index:Cluster");
+    const egress = [
+      ...ofType(resources, "aws:ec2/natGateway:NatGateway"),
+      ...ofType(resources, "aws:ec2/route:Route"),
+    ];
+    expect(egress).toHaveLength(6);
+    for (const e of egress) expect(cluster.dependencies).not.toContain(e.urn);
+    const routes = ofType(resources, "aws:ec2/route:Route").map((r) => r.urn);
+    for (const group of ofType(resources, "eks:index:ManagedNodeGroup"))
+      expect(group.dependencies).toEqual(expect.arrayContaining(routes));
   });
 
   it("tags public subnets for internet-facing and private for internal load balancers, both shared with the cluster", async () => {

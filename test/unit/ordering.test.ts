@@ -67,14 +67,26 @@ describe.each([
     for (const group of [...groups, cluster]) expect(waitsFor(g, coredns[0], group)).toBe(true);
   });
 
-  it("starts every Helm release after the node groups and CoreDNS", () => {
-    const needs = [...ofType(g, "eks:index:ManagedNodeGroup"), ...ofType(g, "aws:eks/addon:Addon")];
+  it("starts every Helm release after the node groups (and so the VPC CNI), not after the add-ons adopting kube-proxy and CoreDNS", () => {
+    const addon = (name: string) =>
+      ofType(g, "aws:eks/addon:Addon").filter((a) => a.inputs.addonName === name);
+    const needs = [...ofType(g, "eks:index:ManagedNodeGroup"), ...addon("vpc-cni")];
+    expect(needs).toHaveLength(3);
     const releases = ofType(g, RELEASE);
     expect(releases.length).toBeGreaterThanOrEqual(5);
     const early = releases.flatMap((r) =>
       needs.filter((n) => !waitsFor(g, r, n)).map((n) => `${r.name} before ${n.name}`),
     );
     expect(early).toEqual([]);
+    // EKS bootstraps kube-proxy and CoreDNS with the cluster; waiting for their add-ons only delays.
+    const cluster = ofType(g, "eks:index:Cluster")[0];
+    expect(cluster.inputs.bootstrapSelfManagedAddons).toBe(true);
+    const adopters = [...addon("kube-proxy"), ...addon("coredns")];
+    expect(adopters).toHaveLength(2);
+    const late = [...releases, ...ofType(g, "eks:index:ManagedNodeGroup")].flatMap((r) =>
+      adopters.filter((a) => waitsFor(g, r, a)).map((a) => `${r.name} after ${a.name}`),
+    );
+    expect(late).toEqual([]);
   });
 
   it("sends every custom resource after the release that installs its CRD (and its webhooks)", () => {

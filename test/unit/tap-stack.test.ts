@@ -8,6 +8,7 @@ const UNTAGGABLE = new Set([
   "aws:iam/rolePolicy:RolePolicy",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:kms/alias:Alias",
+  "aws:ec2/route:Route",
 ]);
 const isAwsResource = (type: string) => /^(aws|eks|awsx):/.test(type);
 

@@ -70,7 +70,7 @@ describe("tools/plan main()", () => {
   });
 
   it("shows what the remote components create, and how long the first up takes", () => {
-    expect(dev.out).toMatch(/^resources \(\d+, of which 41 are remote components' children/m);
+    expect(dev.out).toMatch(/^resources \(\d+, of which 31 are remote components' children/m);
     for (const line of [
       "    3  aws:ec2/natGateway:NatGateway",
       "    1  aws:eks/cluster:Cluster",
