@@ -10,6 +10,8 @@ const tsJest = ["ts-jest", { diagnostics: false }];
 module.exports = {
   // A whole-stack synthesis takes 1-3 s alone and longer on a busy 2-core CI machine.
   testTimeout: 60000,
+  // Every core (jest's default leaves one for itself: a single worker on a 2-core machine).
+  maxWorkers: "100%",
   projects: [
     {
       displayName: "unit",
@@ -18,6 +20,11 @@ module.exports = {
       setupFiles: ["<rootDir>/test/helpers/setup.ts"],
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
+      // Loaded on first use instead of in every test file (test/helpers/lazy/lazy.js).
+      moduleNameMapper: {
+        "^@npmcli/arborist$": "<rootDir>/test/helpers/lazy/arborist.js",
+        "^\\.\\.?/(\\.\\./)*typescript-shim$": "<rootDir>/test/helpers/lazy/typescript-shim.js",
+      },
     },
     {
       displayName: "integration",

@@ -213,8 +213,11 @@ export async function mockTap<T>(
     false,
   );
   recordGraph(stack, (g) => (graph = g));
-  const value = await build();
-  await settle(() => resources.length + calls.length);
+  const value = await quietSdk(async () => {
+    const built = await build();
+    await settle(() => resources.length + calls.length);
+    return built;
+  });
   return { resources, calls, value };
 }
 
@@ -248,6 +251,55 @@ function recordGraph(
     });
     return original(req, callback);
   };
+}
+
+/**
+ * What the SDK does for a real engine that no mock reads, and that costs most of a synthesis:
+ * debuggablePromise (pulumi runtime/debuggable.js) captures and formats a stack trace for every
+ * promise it wraps, for a leak report at exit, and Resource.callsites (pulumi resource.js) formats
+ * the whole stack (Error.stackTraceLimit = Infinity) for every resource's source position. Under
+ * jest each format also goes through source-map-support. Within a synthesis the harness skips
+ * both: promises keep a placeholder instead of a stack, resources register without a source
+ * position. `faithful` (the start-up benchmark) keeps the SDK as a real run has it.
+ */
+let faithful = false;
+export function faithfulSdk(on: boolean): void {
+  faithful = on;
+}
+
+interface DebuggableModule {
+  debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+}
+interface CallsitesHolder {
+  callsites: () => unknown[];
+}
+
+let promiseId = 0;
+function quietPromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
+  // What debuggablePromise records, minus the stack trace (it is only read by the leak report).
+  Object.defineProperty(p, "_debugId", { writable: true, value: promiseId++ });
+  Object.defineProperty(p, "_debugCtx", { writable: true, value: ctx });
+  Object.defineProperty(p, "_debugStackTrace", {
+    writable: true,
+    value: "(stack not captured by tap's offline harness)",
+  });
+  return p;
+}
+
+async function quietSdk<T>(work: () => Promise<T>): Promise<T> {
+  if (faithful) return work();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
+  const resource = pulumi.Resource as unknown as CallsitesHolder;
+  const [wrap, callsites] = [debuggable.debuggablePromise, resource.callsites];
+  debuggable.debuggablePromise = quietPromise;
+  resource.callsites = () => [];
+  try {
+    return await work();
+  } finally {
+    debuggable.debuggablePromise = wrap;
+    resource.callsites = callsites;
+  }
 }
 
 /** Waits until nothing new is registered for a few macrotask turns (mocks answer synchronously). */

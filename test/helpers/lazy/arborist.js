@@ -1,0 +1,3 @@
+// @npmcli/arborist for @pulumi/pulumi's closure serialization, loaded on first use (lazy.js).
+"use strict";
+module.exports = require("./lazy").lazy("@npmcli/arborist");
