@@ -8,6 +8,7 @@
 import {
   KubernetesVersion,
   SUPPORTED_KUBERNETES_VERSIONS,
+  UNPINNABLE_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
 } from "./addons/versions";
 import * as pulumi from "@pulumi/pulumi";
@@ -250,10 +251,16 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
     const yamlNumber = /^1\.[1-9]$/.test(version)
       ? `; an unquoted ${version}0 in a stack file is the YAML number ${version}: quote it, tap:kubernetesVersion: "${version}0"`
       : "";
+    const blockers = UNPINNABLE_KUBERNETES_VERSIONS[version];
+    const why = blockers
+      ? `; EKS offers ${version} but tap cannot pin its add-ons yet: ` +
+        blockers.map((b) => `${b.component} (needs ${b.unblockedBy})`).join("; ") +
+        " (evidence: lib/addons/versions.ts UNPINNABLE_KUBERNETES_VERSIONS)"
+      : "";
     fail(
       "kubernetesVersion",
       `tap:kubernetesVersion must be one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")} ` +
-        `(the versions tap pins add-ons for; format 1.<minor>) (got ${show(version)})${yamlNumber}`,
+        `(the versions tap pins add-ons for; format 1.<minor>) (got ${show(version)})${yamlNumber}${why}`,
     );
   }
 

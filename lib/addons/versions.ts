@@ -1,8 +1,8 @@
 // Helm chart and image pins for every Kubernetes minor tap can deploy, plus the EKS support calendar.
 // Each pin cites where its Kubernetes compatibility is documented; "UNVERIFIED" marks the parts that
 // could not be read from an upstream file and need a check (e.g. `helm search repo --versions`).
-// 1.36 is offered by EKS but is deliberately absent: KEDA publishes no tested range for it yet
-// (keda-docs 2.21 lists "TBD"), and the App Mesh controller is end-of-life.
+// 1.36 is offered by EKS but is deliberately absent: UNPINNABLE_KUBERNETES_VERSIONS below records
+// why, with the upstream evidence and what would unblock it.
 
 /** Kubernetes minors tap can deploy, oldest first. */
 export const SUPPORTED_KUBERNETES_VERSIONS = [
@@ -14,6 +14,47 @@ export const SUPPORTED_KUBERNETES_VERSIONS = [
   "1.35",
 ] as const;
 export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
+
+/** Why a minor EKS offers has no pins: one component, its upstream evidence and what unblocks it. */
+export interface VersionBlocker {
+  readonly component: string;
+  readonly fact: string;
+  /** repo@ref:path (line), as read. */
+  readonly source: string;
+  readonly unblockedBy: string;
+}
+
+/**
+ * Minors EKS offers that tap cannot pin yet. Read 2026-12-02 from upstream snapshots (the newest of
+ * them from 2026-08-22: a release after that date is not seen here; check it before adding pins).
+ */
+export const UNPINNABLE_KUBERNETES_VERSIONS: Readonly<Record<string, readonly VersionBlocker[]>> = {
+  "1.36": [
+    {
+      component: "KEDA",
+      fact: 'no KEDA release is tested on 1.36: its table reads "v2.21 | TBD" and "v2.20 | v1.33 - v1.35"; the newest tag is v2.20.2 (no v2.21 tag or release branch)',
+      source:
+        "kedacore/keda-docs@a55c5d34:content/docs/2.21/operate/cluster.md L21-22; kedacore/keda@68a5b50 tag v2.20.2 (2026-07-31); kedacore/charts@1444d00:keda/Chart.yaml (2.20.2)",
+      unblockedBy: "KEDA v2.21.0 listing 1.36, and its chart kedacore/keda 2.21.x",
+    },
+    {
+      component: "cluster-autoscaler",
+      fact: "the newest chart, 9.59.0, ships appVersion 1.35.0, and upstream asks for the autoscaler minor that matches the control plane; the v1.36.1 image is tagged but no chart ships it",
+      source:
+        "kubernetes/autoscaler@be36214bc8:index.yaml (gh-pages, 9.59.0 -> 1.35.0); @55c37cd5eb:cluster-autoscaler/README.md L48; tag cluster-autoscaler-1.36.1 (35e8a28042)",
+      unblockedBy:
+        "a cluster-autoscaler chart with appVersion 1.36.x, or Karpenter as the autoscaler (issue #10)",
+    },
+    {
+      component: "Calico",
+      fact: "3.31 (tap's newest pin) is tested on 1.32-1.35; 3.32 is tested on 1.34-1.36 but its tigera-operator chart no longer carries the CRDs (they moved to the crd.projectcalico.org.v1 chart)",
+      source:
+        "tigera/docs@f2a276243:calico_versioned_docs/version-3.32/_includes/partials/_system-requirements.mdx L179-183; projectcalico/calico@0ca9d1b936 (v3.32.1):charts/tigera-operator/README.md L27",
+      unblockedBy:
+        "work in tap, not upstream: Calico 3.32.1 with the crd.projectcalico.org.v1 chart installed before the operator",
+    },
+  ],
+};
 
 export interface ChartPin {
   /** Helm chart name, e.g. "cluster-autoscaler". */

@@ -118,6 +118,12 @@ describe("resolveConfig rejects bad input, naming the key, the value and what is
       /one of 1\.28, 1\.31.*\(got "1\.29"\)/,
     ],
     [
+      "1.36, which EKS offers and tap cannot pin yet: the blocking components named",
+      { kubernetesVersion: "1.36" },
+      "tap:kubernetesVersion",
+      /\(got "1\.36"\); EKS offers 1\.36 but tap cannot pin its add-ons yet: KEDA \(needs KEDA v2\.21\.0.*\); cluster-autoscaler \(needs .*Karpenter.*\); Calico \(needs work in tap.*UNPINNABLE_KUBERNETES_VERSIONS/,
+    ],
+    [
       "a version YAML read as a number (1.30 -> 1.3)",
       { kubernetesVersion: "1.3" },
       "tap:kubernetesVersion",
