@@ -244,8 +244,8 @@ export function createVpcCni(
         // Calico EKS guide: aws-node annotates each pod with its IP so Calico's policy applies to a
         // new pod at once. The add-on's configuration schema lists ANNOTATE_POD_IP (AWS CLI
         // reference, `aws eks describe-addon-configuration --addon-name vpc-cni`, v1.15.1 example).
-        // The `patch pods` RBAC it needs (lib/addons/calico.ts) waits for nothing but the cluster.
-        env: { ANNOTATE_POD_IP: "true" },
+        // The `patch pods` RBAC it needs (lib/addons/calico/) waits for nothing but the cluster.
+        ...(ctx.config.addons.calico ? { env: { ANNOTATE_POD_IP: "true" } } : {}),
       }),
       tags: ctx.tags,
     },

@@ -23,6 +23,8 @@ export interface PulumiConfigDeclaration {
 /** Keys Pulumi.yaml cannot declare, and why (see above). */
 export const UNDECLARED_KEYS: { readonly [K in ConfigKey]?: string } = {
   environmentSuffix: "computed: ENVIRONMENT_SUFFIX, else the stack name",
+  // Pulumi declares string, integer, boolean and array types; an object default is not one of them.
+  addons: "a map (capability -> switch); absent means every capability at its default",
 };
 
 /**
@@ -60,6 +62,8 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
     "Build the AWS App Mesh service mesh (discontinued 2026-09-30: the preflight refuses it; the program's own default is the specification's true)",
   services:
     "The service catalog: one entry per microservice (workload, autoscaling, NetworkPolicies, IAM, mesh); see the README",
+  addons:
+    "Capabilities on or off: a map of name -> true/false or { enabled }, e.g. { metricsServer: true }; {} keeps every default (README: Capabilities)",
 };
 
 function typeOf(value: unknown): Pick<PulumiConfigDeclaration, "type" | "items"> {
@@ -76,6 +80,7 @@ export function projectConfigBlock(): Record<string, PulumiConfigDeclaration> {
   const out: Record<string, PulumiConfigDeclaration> = {};
   // DEFAULTS holds every key with a static default: all but UNDECLARED_KEYS, in the contract's order.
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
+    if (key in UNDECLARED_KEYS) continue;
     const value = key in PROJECT_DEFAULTS ? PROJECT_DEFAULTS[key] : DEFAULTS[key];
     out[`tap:${key}`] = {
       ...typeOf(value),

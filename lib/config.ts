@@ -12,6 +12,7 @@ import {
   isSupportedKubernetesVersion,
 } from "./addons/versions";
 import * as pulumi from "@pulumi/pulumi";
+import { EnabledCapabilities, parseCapabilities } from "./capabilities";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -64,6 +65,8 @@ export interface TapConfig {
   readonly enableAppMesh: boolean;
   /** The service catalog: one declaration per microservice (workloads, scaling, policies, mesh). */
   readonly services: readonly ServiceSpec[];
+  /** Which capabilities are on (lib/capabilities.ts): `tap:addons` and `tap:enableAppMesh`. */
+  readonly addons: EnabledCapabilities;
 }
 
 /** CloudWatch Logs' accepted retention values (PutRetentionPolicy). */
@@ -94,6 +97,8 @@ export const DEFAULTS = {
   clusterAdminArns: [],
   enableAppMesh: true,
   services: DEFAULT_SERVICES,
+  // No overrides: every capability at its default (lib/capabilities.ts), App Mesh by enableAppMesh.
+  addons: {},
 } as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix">;
 
 /** Every key tap reads, in README order. */
@@ -392,6 +397,20 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
   }
 
   const services = parseServiceCatalog(p.json("services"), fail);
+  const addons = parseCapabilities(p.json("addons"), appMesh, fail);
+  if (!addons.calico) {
+    warnings.push(
+      "tap:addons.calico is off: the NetworkPolicies tap writes (default-deny, the catalog's call graph) are not " +
+        "enforced by anything (the VPC CNI's policy agent stays off). Turn it on: pulumi config set --path tap:addons.calico true",
+    );
+  }
+  if (!addons.keda && services.length > 0) {
+    fail(
+      "addons.keda",
+      `tap:addons.keda is off, but the service catalog scales every service with KEDA ScaledObjects ` +
+        `(${services.map((s) => s.name).join(", ")}) and the catalog is never empty: keep tap:addons.keda on`,
+    );
+  }
 
   if (problems.length > 0) throw new TapConfigError(problems);
 
@@ -416,6 +435,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       clusterAdminArns: admins,
       enableAppMesh: appMesh,
       services,
+      addons,
     },
     warnings,
   };

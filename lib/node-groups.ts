@@ -254,12 +254,20 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
             desiredSize: g.sizes.desired,
             maxSize: g.sizes.max,
           },
-          ignoreScalingChanges: true, // cluster-autoscaler owns desiredSize after creation
+          // cluster-autoscaler owns desiredSize after creation; without it, the config does.
+          ignoreScalingChanges: ctx.config.addons.clusterAutoscaler,
           labels: { [CAPACITY_LABEL]: g.label },
-          tags: mergeTags(ctx.tags, nameTag(name), {
-            "k8s.io/cluster-autoscaler/enabled": "true",
-            [`k8s.io/cluster-autoscaler/${ctx.clusterName}`]: "owned",
-          }),
+          tags: mergeTags(
+            ctx.tags,
+            nameTag(name),
+            // Its auto-discovery tags, only where it runs.
+            ctx.config.addons.clusterAutoscaler
+              ? {
+                  "k8s.io/cluster-autoscaler/enabled": "true",
+                  [`k8s.io/cluster-autoscaler/${ctx.clusterName}`]: "owned",
+                }
+              : {},
+          ),
         },
         { ...opts, dependsOn: [...attachments, ...(args.dependsOn ?? [])] },
       );

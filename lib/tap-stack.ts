@@ -18,6 +18,7 @@ import { createNetwork } from "./network";
 import { createNodeGroups } from "./node-groups";
 import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
 import { AddonContext } from "./addons/types";
+import { deploymentOrder } from "./capabilities";
 import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
 import { publicAccess } from "./services/network";
@@ -56,7 +57,10 @@ export class TapStack extends pulumi.ComponentResource {
   readonly region: pulumi.Output<string>;
   readonly environmentSuffix: pulumi.Output<string>;
   readonly irsaRoleArns: pulumi.Output<Record<string, string>>;
-  readonly applicationLogGroupName: pulumi.Output<string>;
+  /** Fluent Bit's log group; undefined with tap:addons.fluentBit off. */
+  readonly applicationLogGroupName: pulumi.Output<string | undefined>;
+  /** The capabilities that are on, in the order they deploy. */
+  readonly addons: pulumi.Output<string[]>;
   readonly namespaces: pulumi.Output<string[]>;
   readonly serviceNames: pulumi.Output<string[]>;
   readonly serviceEndpoints: pulumi.Output<Record<string, string>>;
@@ -117,9 +121,10 @@ export class TapStack extends pulumi.ComponentResource {
     const catalog = deployServiceCatalog(addonCtx, {
       services: config.services,
       keda: addons.keda,
-      enableAppMesh: config.enableAppMesh,
+      meshController: addons.appMeshController,
       vpcId: network.vpcId,
-      dependsOn: [addons.calico.release],
+      // Service namespaces wait for the policy engine, so their policies are enforced from the start.
+      dependsOn: addons.calico ? [addons.calico.release] : [],
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -142,14 +147,13 @@ export class TapStack extends pulumi.ComponentResource {
     this.environmentSuffix = pulumi.output(config.environmentSuffix);
     const roleArns: Record<string, pulumi.Output<string>> = addonRoleArns(addons);
     roleArns.vpcCni = vpcCni.role.arn;
-    if (catalog.mesh) roleArns.appMeshController = catalog.mesh.controller.roleArn;
     this.irsaRoleArns = pulumi.output(roleArns);
-    this.applicationLogGroupName = addons.fluentBit.logGroups.application.name;
+    this.applicationLogGroupName = pulumi.output(addons.fluentBit?.logGroups.application.name);
     this.namespaces = pulumi.output([
       ...addonNamespaces(addons),
-      ...(catalog.mesh ? [catalog.mesh.controller.namespace] : []),
       ...services.map(([, s]) => s.namespace),
     ]);
+    this.addons = pulumi.output(deploymentOrder(config.addons));
     this.serviceNames = pulumi.output(services.map(([name]) => name));
     this.serviceEndpoints = pulumi.output(
       Object.fromEntries(services.map(([name, s]) => [name, s.endpoint])),
@@ -184,6 +188,7 @@ export function stackOutputs(stack: TapStack) {
     environmentSuffix: stack.environmentSuffix,
     irsaRoleArns: stack.irsaRoleArns,
     applicationLogGroupName: stack.applicationLogGroupName,
+    addons: stack.addons,
     namespaces: stack.namespaces,
     serviceNames: stack.serviceNames,
     serviceEndpoints: stack.serviceEndpoints,

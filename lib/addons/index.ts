@@ -1,8 +1,12 @@
 /**
- * The platform add-ons, in order: Calico (policy enforcement first), then Fluent Bit,
- * cluster-autoscaler, metrics-server and KEDA, each after the node groups and its IRSA role.
+ * The capability registry: how each capability of lib/capabilities.ts is deployed. The stack asks
+ * for the enabled ones; they come in dependency order (a capability after those it needs), each
+ * after the node groups and its IRSA role. A capability that is off is never called: nothing of
+ * it exists (no release, role, namespace or policy).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CapabilityName, deploymentOrder } from "../capabilities";
+import { AppMeshControllerResult, deployAppMeshController } from "./app-mesh-controller";
 import { CalicoResult, deployCalico } from "./calico";
 import { deployClusterAutoscaler } from "./cluster-autoscaler";
 import { FluentBitResult, deployFluentBit } from "./fluent-bit";
@@ -10,13 +14,15 @@ import { KEDA_PROBE_DEFAULTS, KedaProbe, KedaResult, deployKeda, kedaProbe } fro
 import { deployMetricsServer } from "./metrics-server";
 import { AddonContext, AddonResult } from "./types";
 
+/** What the enabled capabilities built; a capability that is off leaves its fields absent. */
 export interface PlatformAddons {
-  readonly calico: CalicoResult;
-  readonly fluentBit: FluentBitResult;
-  readonly clusterAutoscaler: AddonResult;
-  readonly metricsServer: AddonResult;
-  readonly keda: KedaResult;
-  readonly kedaProbe: KedaProbe;
+  readonly calico?: CalicoResult;
+  readonly fluentBit?: FluentBitResult;
+  readonly clusterAutoscaler?: AddonResult;
+  readonly metricsServer?: AddonResult;
+  readonly keda?: KedaResult;
+  readonly kedaProbe?: KedaProbe;
+  readonly appMeshController?: AppMeshControllerResult;
 }
 
 export interface InstallAddonsArgs {
@@ -24,27 +30,36 @@ export interface InstallAddonsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
 }
 
+type Deploy = (ctx: AddonContext, args: InstallAddonsArgs) => PlatformAddons;
+
+/** One line per capability: what deploying it means. */
+const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
+  calico: (ctx) => ({ calico: deployCalico(ctx) }),
+  fluentBit: (ctx, args) => ({ fluentBit: deployFluentBit(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
+  clusterAutoscaler: (ctx) => ({ clusterAutoscaler: deployClusterAutoscaler(ctx) }),
+  metricsServer: (ctx) => ({ metricsServer: deployMetricsServer(ctx) }),
+  keda: (ctx) => {
+    const keda = deployKeda(ctx);
+    return { keda, kedaProbe: kedaProbe(ctx, keda) };
+  },
+  // The controller; the mesh's own objects come from the service catalog (lib/services/mesh.ts).
+  appMesh: (ctx) => ({ appMeshController: deployAppMeshController(ctx) }),
+};
+
+/** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
 export function installAddons(ctx: AddonContext, args: InstallAddonsArgs): PlatformAddons {
-  const calico = deployCalico(ctx);
-  const fluentBit = deployFluentBit(ctx, { kmsKeyArn: args.kmsKeyArn });
-  const clusterAutoscaler = deployClusterAutoscaler(ctx);
-  const metricsServer = deployMetricsServer(ctx);
-  const keda = deployKeda(ctx);
-  return {
-    calico,
-    fluentBit,
-    clusterAutoscaler,
-    metricsServer,
-    keda,
-    kedaProbe: kedaProbe(ctx, keda),
-  };
+  let built: PlatformAddons = {};
+  for (const name of deploymentOrder(ctx.config.addons)) {
+    built = { ...built, ...REGISTRY[name](ctx, args) };
+  }
+  return built;
 }
 
 /** Add-on name -> IRSA role ARN, for the add-ons that call AWS. */
 export function addonRoleArns(addons: PlatformAddons): Record<string, pulumi.Output<string>> {
   const out: Record<string, pulumi.Output<string>> = {};
   for (const [name, result] of Object.entries(addons)) {
-    const roleArn = (result as Partial<AddonResult>).roleArn;
+    const roleArn = (result as Partial<AddonResult> | undefined)?.roleArn;
     if (roleArn) out[name] = roleArn;
   }
   return out;
@@ -53,9 +68,10 @@ export function addonRoleArns(addons: PlatformAddons): Record<string, pulumi.Out
 /** The namespaces the add-ons created (cluster-autoscaler and metrics-server live in kube-system). */
 export function addonNamespaces(addons: PlatformAddons): string[] {
   return [
-    addons.calico.namespace,
-    addons.fluentBit.namespace,
-    addons.keda.namespace,
-    KEDA_PROBE_DEFAULTS.namespace,
-  ];
+    addons.calico?.namespace,
+    addons.fluentBit?.namespace,
+    addons.keda?.namespace,
+    addons.kedaProbe ? KEDA_PROBE_DEFAULTS.namespace : undefined,
+    addons.appMeshController?.namespace,
+  ].filter((n): n is string => n !== undefined);
 }

@@ -6,13 +6,16 @@
  *
  * The instance metadata service (169.254.169.254) is never reachable from a workload pod: default-deny
  * blocks it, `internetEgressPeer()` (the only "internet" peer later allow rules should use) excludes
- * it, and Calico's `tap-deny-imds` GlobalNetworkPolicy (calico-policies.ts) logs and denies it ahead
+ * it, and Calico's `tap-deny-imds` GlobalNetworkPolicy (calico/policies.ts) logs and denies it ahead
  * of every Kubernetes NetworkPolicy, so even a hand-written allow-all cannot open it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
+import { RESERVED_NAMESPACES } from "./reserved-namespaces";
 import { AddonContext, inCluster, podSecurityLabels } from "./types";
+
+export { RESERVED_NAMESPACES };
 
 /** The label that marks a tap workload namespace (Calico's global policies select on it). */
 export const WORKLOAD_NAMESPACE_LABEL = "tap/workload";
@@ -26,17 +29,6 @@ export const BASELINE_POLICY_NAMES = {
   defaultDeny: "default-deny-all",
   allowDns: "allow-dns",
 } as const;
-
-/** Namespaces that must never be turned into workload namespaces (system or add-on owned). */
-export const RESERVED_NAMESPACES: readonly string[] = [
-  "default",
-  "kube-system",
-  "kube-public",
-  "kube-node-lease",
-  "tigera-operator",
-  "calico-system",
-  "calico-apiserver",
-];
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;

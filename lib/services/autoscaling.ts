@@ -4,7 +4,7 @@
  * Replicas stay within the catalog's min..max; DEFAULT_HPA_BEHAVIOR bounds how fast they move.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_HPA_BEHAVIOR } from "../addons/keda";
+import { DEFAULT_HPA_BEHAVIOR } from "../addons/keda/defaults";
 import { ServiceSpec } from "./types";
 
 /** CloudWatch read parameters of every aws-cloudwatch trigger (KEDA metadata, strings). */

@@ -10,8 +10,8 @@
  * Public services: any number, including none (an internal-only catalog is valid: nothing admits
  * load-balancer traffic). Call cycles are allowed (each edge is one NetworkPolicy rule).
  */
-import { RESERVED_NAMESPACES } from "../addons/network-policies";
-import { KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS } from "../addons/keda";
+import { RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
+import { KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
 import { MAX_SERVICE_NAME_LENGTH, SERVICE_NAME_RE, imageProblem } from "./catalog-rules";
 import {
   Fail,

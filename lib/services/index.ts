@@ -1,11 +1,11 @@
 /**
- * The service catalog on the platform: App Mesh first when it is on (the workloads need its
+ * The service catalog on the platform: the mesh first when App Mesh is on (the workloads need its
  * binding: injection labels, Envoy's IAM, mesh egress), then every service's workloads, then the
  * mesh's per-service objects once their namespaces exist. With the mesh off nothing App Mesh is
  * created and the workloads carry no mesh reference.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppMeshControllerResult, deployAppMeshController } from "../addons/app-mesh-controller";
+import { AppMeshControllerResult } from "../addons/app-mesh-controller";
 import { KedaResult } from "../addons/keda";
 import { AddonContext } from "../addons/types";
 import { MeshResult, createMesh } from "./mesh";
@@ -14,8 +14,10 @@ import { ServiceSpec } from "./types";
 
 export interface ServiceCatalogArgs {
   readonly services: readonly ServiceSpec[];
-  readonly keda: KedaResult;
-  readonly enableAppMesh: boolean;
+  /** KEDA (every service scales with a ScaledObject); absent only with an empty catalog. */
+  readonly keda?: KedaResult;
+  /** The App Mesh controller when the appMesh capability is on; absent, nothing App Mesh exists. */
+  readonly meshController?: AppMeshControllerResult;
   /** The tap VPC (the mesh's Cloud Map namespace is associated with it). */
   readonly vpcId: pulumi.Input<string>;
   /** What every service namespace waits for (the Calico release: policies enforced from the start). */
@@ -28,12 +30,12 @@ export interface ServiceCatalog {
 }
 
 export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs): ServiceCatalog {
-  if (!args.enableAppMesh) {
+  const controller = args.meshController;
+  if (!controller) {
     return {
       workloads: deployServices(ctx, args.services, { keda: args.keda, dependsOn: args.dependsOn }),
     };
   }
-  const controller = deployAppMeshController(ctx);
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;
   const namespaces = new Promise<pulumi.Resource[]>((resolve) => (handOver = resolve));
   const mesh = createMesh(ctx, args.services, controller, { vpcId: args.vpcId, namespaces });

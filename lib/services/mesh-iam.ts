@@ -3,17 +3,11 @@
  * CRs, the outputs and the IAM ARNs agree), and the statements every meshed service's own IRSA role
  * gets for its injected Envoy and X-Ray daemon (both run with the pod's service account).
  */
+import { Namer, meshName } from "../addons/app-mesh-controller/names";
 import { AwsScope, PolicyStatement } from "../iam/policy";
 
-/** What the name helpers need from a context (TapContext/AddonContext both fit). */
-export interface Namer {
-  name(role: string): string;
-}
-
-/** The App Mesh mesh (and its Mesh CR): `tap-mesh-<suffix>`. */
-export function meshName(ctx: Namer): string {
-  return ctx.name("tap-mesh");
-}
+export type { Namer };
+export { meshName };
 
 /** A service's virtual node name in App Mesh: `<service>-<suffix>`. */
 export function virtualNodeAwsName(ctx: Namer, service: string): string {

@@ -1,6 +1,6 @@
 /**
  * The App Mesh service mesh of the catalog (only when `tap:enableAppMesh`; App Mesh was
- * discontinued by AWS on 2026-09-30, see lib/addons/app-mesh-controller.ts).
+ * discontinued by AWS on 2026-09-30, see lib/addons/app-mesh-controller/).
  *
  * Why the controller's injector and not explicit sidecars: the App Mesh controller is the one
  * component that (1) creates the App Mesh objects from these CRs, (2) registers every pod's IP

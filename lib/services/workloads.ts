@@ -17,7 +17,8 @@ import { MeshBinding, ServiceSpec, serviceHost, serviceNamespace, serviceSelecto
 
 export interface ServicesDeps {
   /** KEDA: its release (CRDs) and the cluster trigger authentication the CloudWatch trigger uses. */
-  readonly keda: KedaResult;
+  /** Absent only with an empty catalog (the config refuses services without KEDA). */
+  readonly keda?: KedaResult;
   /** App Mesh binding; absent when the mesh is off. */
   readonly mesh?: MeshBinding;
   /** What every namespace waits for (e.g. the Calico release, so policies are enforced). */
@@ -73,6 +74,9 @@ function deployService(
 ): DeployedService {
   const { name } = service;
   const { mesh, keda } = deps;
+  // The config refuses services without KEDA (lib/config.ts); this is the code's own guard.
+  if (!keda)
+    throw new Error(`service ${name}: the catalog scales with KEDA, tap:addons.keda is off`);
   const ns = serviceNamespace(name);
   const rn = (kind: string) => ctx.name(`svc-${name}-${kind}`);
   const labels = serviceLabels(name, ctx.config.environmentSuffix);

@@ -32,7 +32,10 @@ describe("Pulumi.yaml's config block", () => {
       expect(decl.default).toBeDefined();
       expect(String(decl.description).length).toBeGreaterThan(10);
     }
-    expect(UNDECLARED_KEYS).toEqual({ environmentSuffix: expect.any(String) });
+    expect(UNDECLARED_KEYS).toEqual({
+      environmentSuffix: expect.any(String),
+      addons: expect.stringMatching(/map/),
+    });
   });
 
   it("types every key Pulumi has a type for, as the contract parses it", () => {
@@ -60,6 +63,7 @@ describe("Pulumi.yaml's config block", () => {
       ...config,
       kubernetesVersion: program.kubernetesVersion,
       enableAppMesh: true,
+      addons: { ...config.addons, appMesh: true },
     }).toEqual(program);
     expect(config.kubernetesVersion).toBe(PROJECT_DEFAULTS.kubernetesVersion);
     expect(config.enableAppMesh).toBe(false);

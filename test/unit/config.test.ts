@@ -1,4 +1,5 @@
 import { readFileSync } from "fs";
+import { DEFAULT_CAPABILITIES } from "../../lib/capabilities";
 import { join } from "path";
 import {
   CONFIG_KEYS,
@@ -29,7 +30,8 @@ function problemsOf(input: TapConfigInput, context = ctx) {
 describe("resolveConfig defaults", () => {
   it("resolves an empty config to the documented defaults, the suffix from the stack name", () => {
     const { config } = resolveConfig({}, ctx);
-    expect(config).toEqual({ environmentSuffix: "dev", ...DEFAULTS });
+    // `addons: {}` (no overrides) resolves to every capability at its default.
+    expect(config).toEqual({ environmentSuffix: "dev", ...DEFAULTS, addons: DEFAULT_CAPABILITIES });
   });
 
   it("takes the suffix from ENVIRONMENT_SUFFIX before the stack name, and tap:environmentSuffix before both", () => {
@@ -339,7 +341,8 @@ describe("the README's configuration table", () => {
 
   const scalarDefaults = Object.entries(DEFAULTS).filter(([key]) => key !== "services");
   it.each(scalarDefaults)("shows the default of %s as DEFAULTS has it", (key, value) => {
-    const shown = Array.isArray(value) ? `\`${JSON.stringify(value)}\`` : `\`${String(value)}\``;
+    const shown =
+      typeof value === "object" ? `\`${JSON.stringify(value)}\`` : `\`${String(value)}\``;
     expect(rows.get(key)).toBe(shown);
   });
 });

@@ -210,7 +210,7 @@ describe("tap's frames, source-mapped", () => {
       "bin/tap.js",
       "lib/config.js",
       "lib/node-groups.js",
-      "lib/addons/calico.js",
+      "lib/addons/calico/index.js",
     ]) {
       const file = path.join(dir, rel);
       fs.readFileSync(file, "utf8")

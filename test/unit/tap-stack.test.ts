@@ -93,6 +93,7 @@ describe("TapStack", () => {
         "serviceRoleArns",
         "publicServices",
         "appMeshName",
+        "addons",
       ].sort(),
     );
     await expect(pulumi.isSecret(outputs.kubeconfig)).resolves.toBe(true);

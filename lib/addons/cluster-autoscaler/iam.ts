@@ -3,7 +3,7 @@
  * upstream AWS cloud-provider README): read actions that cannot be scoped, and the two write
  * actions only on ASGs tagged as belonging to this cluster.
  */
-import { AwsScope, PolicyDocument } from "../iam/policy";
+import { AwsScope, PolicyDocument } from "../../iam/policy";
 
 /** The actions CA needs to discover groups, build node templates and read MNG labels/taints. */
 export const CLUSTER_AUTOSCALER_READ_ACTIONS = [

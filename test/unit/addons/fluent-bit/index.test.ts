@@ -2,13 +2,13 @@ import {
   FLUENT_BIT_DEFAULTS,
   applicationLogGroupName,
   deployFluentBit,
-} from "../../../lib/addons/fluent-bit";
-import { fluentBitPolicy } from "../../../lib/addons/fluent-bit-iam";
-import { VERSION_PINS } from "../../../lib/addons/versions";
-import { PolicyDocument } from "../../../lib/iam/policy";
-import { testAddonContext } from "../../helpers/addon-context";
-import { simulate, simulateWebIdentity } from "../../helpers/iam-sim";
-import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
+} from "../../../../lib/addons/fluent-bit";
+import { fluentBitPolicy } from "../../../../lib/addons/fluent-bit/iam";
+import { VERSION_PINS } from "../../../../lib/addons/versions";
+import { PolicyDocument } from "../../../../lib/iam/policy";
+import { testAddonContext } from "../../../helpers/addon-context";
+import { simulate, simulateWebIdentity } from "../../../helpers/iam-sim";
+import { kubernetesManifests, validateManifest } from "../../../helpers/k8s-schema";
 import {
   ACCOUNT,
   OIDC_ISSUER,
@@ -17,7 +17,7 @@ import {
   mockTap,
   one,
   policyOf,
-} from "../../helpers/mocks";
+} from "../../../helpers/mocks";
 
 const KMS_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`;
 const GROUP = "/aws/eks/tap-eks-dev/application";

@@ -1,16 +1,20 @@
-import { CalicoArgs, assertNoLockedOverride, deployCalico } from "../../../lib/addons/calico";
+import { CalicoArgs, assertNoLockedOverride, deployCalico } from "../../../../lib/addons/calico";
 import {
   CALICO_POLICY_NAMES,
   POLICY_ORDER,
   denyImdsPolicySpec,
   logDeniedPolicySpec,
-} from "../../../lib/addons/calico-policies";
-import { WORKLOAD_NAMESPACE_LABEL } from "../../../lib/addons/network-policies";
-import { AddonContext } from "../../../lib/addons/types";
-import { VERSION_PINS } from "../../../lib/addons/versions";
-import { SeenOptions, recordingAddonContext, testAddonContext } from "../../helpers/addon-context";
-import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
-import { Inputs, RecordedResource, mockTap, one, ofType } from "../../helpers/mocks";
+} from "../../../../lib/addons/calico/policies";
+import { WORKLOAD_NAMESPACE_LABEL } from "../../../../lib/addons/network-policies";
+import { AddonContext } from "../../../../lib/addons/types";
+import { VERSION_PINS } from "../../../../lib/addons/versions";
+import {
+  SeenOptions,
+  recordingAddonContext,
+  testAddonContext,
+} from "../../../helpers/addon-context";
+import { kubernetesManifests, validateManifest } from "../../../helpers/k8s-schema";
+import { Inputs, RecordedResource, mockTap, one, ofType } from "../../../helpers/mocks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const GNP = "kubernetes:projectcalico.org/v3:GlobalNetworkPolicy";

@@ -2,15 +2,15 @@
  * Fluent Bit (aws-for-fluent-bit chart) on every node: tails container logs, enriches them with
  * Kubernetes metadata and ships them to CloudWatch Logs with the C plugin `cloudwatch_logs`, one
  * stream per namespace/pod. tap creates the log group (retention + KMS); Fluent Bit may only create
- * streams in it and write to them (fluent-bit-iam.ts).
+ * streams in it and write to them (iam.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IRSA_ANNOTATION } from "../iam/irsa";
-import { logGroupNames } from "../naming";
-import { deployHelmAddon, Values } from "./helm-addon";
-import { fluentBitPolicy } from "./fluent-bit-iam";
-import { AddonContext, AddonResult, ContainerResources } from "./types";
+import { IRSA_ANNOTATION } from "../../iam/irsa";
+import { logGroupNames } from "../../naming";
+import { deployHelmAddon, Values } from "../helm-addon";
+import { fluentBitPolicy } from "./iam";
+import { AddonContext, AddonResult, ContainerResources } from "../types";
 
 export interface FluentBitArgs {
   /** REQUIRED. ARN of tap's KMS key; the log group is encrypted with it. */

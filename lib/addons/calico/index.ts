@@ -1,7 +1,7 @@
 /**
  * Calico in policy-only mode, installed by the Tigera operator (chart `tigera-operator`): the Amazon
  * VPC CNI keeps pod networking and IPAM, Calico (Felix) enforces Kubernetes NetworkPolicies and
- * tap's GlobalNetworkPolicies (calico-policies.ts).
+ * tap's GlobalNetworkPolicies (policies.ts).
  *
  * Prerequisite: the VPC CNI's own network-policy agent must stay off, or two engines enforce the
  * same objects (Calico EKS install guide). lib/cluster.ts sets vpcCniOptions.enableNetworkPolicy=false.
@@ -18,10 +18,10 @@
  * No IRSA role: neither the operator nor any Calico component calls an AWS API.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { ownershipLabels } from "../naming";
-import { CALICO_LOG_PREFIX, createDenyLoggingPolicies } from "./calico-policies";
-import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "./types";
+import { ownershipLabels } from "../../naming";
+import { CALICO_LOG_PREFIX, createDenyLoggingPolicies } from "./policies";
+import { Values, deepMerge, deployHelmAddon } from "../helm-addon";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "../types";
 
 export interface CalicoArgs {
   /** Felix (calico-node) Prometheus metrics port. Default: 9091. */

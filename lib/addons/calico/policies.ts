@@ -12,7 +12,7 @@
  * readable and independent of that implicit rule.
  *
  * apiVersion: `projectcalico.org/v3`, served by the Calico API server (tap's `APIServer` object in
- * calico.ts). It validates and defaults the policy; Calico documents `crd.projectcalico.org/v1` as
+ * index.ts). It validates and defaults the policy; Calico documents `crd.projectcalico.org/v1` as
  * its internal storage that users must not write (no validation, and v1 names need the tier prefix
  * `default.`), so tap does not write v1 directly. The policies are created only after that APIServer
  * object is Ready (Pulumi awaits it), so the API exists when they are sent: no first-deploy race.
@@ -23,8 +23,8 @@ import {
   IMDS_CIDR,
   WORKLOAD_NAMESPACE_LABEL,
   WORKLOAD_NAMESPACE_LABEL_VALUE,
-} from "./network-policies";
-import { AddonContext, inCluster } from "./types";
+} from "../network-policies";
+import { AddonContext, inCluster } from "../types";
 
 export const CALICO_POLICY_API_VERSION = "projectcalico.org/v3";
 /** FelixConfiguration `logPrefix`: the prefix of every Log-action line in the node syslog. */

@@ -4,7 +4,7 @@
  * "IAM permissions"); nothing else is granted. Scalers for other AWS services (SQS, Kinesis, ...)
  * would need their own, resource-scoped statements added here when a service asks for them.
  */
-import { AwsScope, PolicyDocument } from "../iam/policy";
+import { AwsScope, PolicyDocument } from "../../iam/policy";
 
 /**
  * Read-only CloudWatch metrics for the KEDA operator.

@@ -2,11 +2,11 @@ import {
   METRICS_SERVER_DEFAULTS,
   MetricsServerArgs,
   deployMetricsServer,
-} from "../../../lib/addons/metrics-server";
-import { ON_DEMAND_SELECTOR } from "../../../lib/addons/types";
-import { VERSION_PINS } from "../../../lib/addons/versions";
-import { testAddonContext } from "../../helpers/addon-context";
-import { RecordedResource, mockTap, ofType, one } from "../../helpers/mocks";
+} from "../../../../lib/addons/metrics-server";
+import { ON_DEMAND_SELECTOR } from "../../../../lib/addons/types";
+import { VERSION_PINS } from "../../../../lib/addons/versions";
+import { testAddonContext } from "../../../helpers/addon-context";
+import { RecordedResource, mockTap, ofType, one } from "../../../helpers/mocks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 

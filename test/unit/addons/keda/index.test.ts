@@ -6,14 +6,14 @@ import {
   assertSupportedKedaChart,
   deployKeda,
   kedaProbe,
-} from "../../../lib/addons/keda";
-import { kedaOperatorPolicy } from "../../../lib/addons/keda-iam";
-import { ON_DEMAND_SELECTOR } from "../../../lib/addons/types";
-import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
-import { PolicyDocument as LibPolicyDocument } from "../../../lib/iam/policy";
-import { testAddonContext } from "../../helpers/addon-context";
-import { simulate, simulateWebIdentity } from "../../helpers/iam-sim";
-import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
+} from "../../../../lib/addons/keda";
+import { kedaOperatorPolicy } from "../../../../lib/addons/keda/iam";
+import { ON_DEMAND_SELECTOR } from "../../../../lib/addons/types";
+import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../../lib/addons/versions";
+import { PolicyDocument as LibPolicyDocument } from "../../../../lib/iam/policy";
+import { testAddonContext } from "../../../helpers/addon-context";
+import { simulate, simulateWebIdentity } from "../../../helpers/iam-sim";
+import { kubernetesManifests, validateManifest } from "../../../helpers/k8s-schema";
 import {
   ACCOUNT,
   OIDC_ISSUER,
@@ -25,7 +25,7 @@ import {
   one,
   policyOf,
   valueOf,
-} from "../../helpers/mocks";
+} from "../../../helpers/mocks";
 
 type Obj = Record<string, unknown>;
 

@@ -2,13 +2,13 @@ import {
   APP_MESH_CONTROLLER_DEFAULTS,
   AppMeshControllerArgs,
   deployAppMeshController,
-} from "../../../lib/addons/app-mesh-controller";
-import { appMeshControllerPolicy } from "../../../lib/addons/app-mesh-controller-iam";
-import { ON_DEMAND_SELECTOR } from "../../../lib/addons/types";
-import { VERSION_PINS } from "../../../lib/addons/versions";
-import { testAddonContext } from "../../helpers/addon-context";
-import { simulate, simulateWebIdentity } from "../../helpers/iam-sim";
-import { kubernetesManifests, validateManifest } from "../../helpers/k8s-schema";
+} from "../../../../lib/addons/app-mesh-controller";
+import { appMeshControllerPolicy } from "../../../../lib/addons/app-mesh-controller/iam";
+import { ON_DEMAND_SELECTOR } from "../../../../lib/addons/types";
+import { VERSION_PINS } from "../../../../lib/addons/versions";
+import { testAddonContext } from "../../../helpers/addon-context";
+import { simulate, simulateWebIdentity } from "../../../helpers/iam-sim";
+import { kubernetesManifests, validateManifest } from "../../../helpers/k8s-schema";
 import {
   ACCOUNT,
   OIDC_ISSUER,
@@ -19,7 +19,7 @@ import {
   one,
   ofType,
   policyOf,
-} from "../../helpers/mocks";
+} from "../../../helpers/mocks";
 
 type Obj = Record<string, unknown>;
 const RELEASE = "kubernetes:helm.sh/v3:Release";

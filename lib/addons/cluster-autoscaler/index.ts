@@ -1,13 +1,13 @@
 /**
  * cluster-autoscaler (kubernetes/autoscaler chart) in kube-system: discovers the managed node
  * groups by the tags EKS puts on their ASGs, prefers the spot group (priority expander, ties broken
- * by least-waste) and may only resize ASGs tagged for this cluster (cluster-autoscaler-iam.ts).
+ * by least-waste) and may only resize ASGs tagged for this cluster (iam.ts).
  */
-import { IRSA_ANNOTATION } from "../iam/irsa";
-import { deployHelmAddon, Values } from "./helm-addon";
-import { SPOT_NODE_GROUP_ROLE } from "../node-groups";
-import { clusterAutoscalerPolicy } from "./cluster-autoscaler-iam";
-import { AddonContext, AddonResult, ContainerResources, ON_DEMAND_SELECTOR } from "./types";
+import { IRSA_ANNOTATION } from "../../iam/irsa";
+import { deployHelmAddon, Values } from "../helm-addon";
+import { SPOT_NODE_GROUP_ROLE } from "../../node-groups";
+import { clusterAutoscalerPolicy } from "./iam";
+import { AddonContext, AddonResult, ContainerResources, ON_DEMAND_SELECTOR } from "../types";
 
 export interface ClusterAutoscalerArgs {
   /** Replicas (active/standby through leader election); default 2. Fewer than 2 is an error. */

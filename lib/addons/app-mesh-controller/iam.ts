@@ -13,7 +13,7 @@
  * - Dropped: upstream's acm:* / acm-pca:* reads. They only resolve TLS certificate ARNs in
  *   listener/backend TLS specs, which tap's mesh objects do not use (lib/services/mesh.ts).
  */
-import { AwsScope, PolicyDocument } from "../iam/policy";
+import { AwsScope, PolicyDocument } from "../../iam/policy";
 
 /** The App Mesh actions the controller calls on a mesh and its children (upstream list, minus ListMeshes). */
 export const APP_MESH_CONTROLLER_MESH_ACTIONS: readonly string[] = [

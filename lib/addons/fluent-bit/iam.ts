@@ -5,7 +5,7 @@
  * groups) and PutRetentionPolicy only for `log_retention_days` (tap sets retention on the group).
  * DescribeLogStreams is a need of the older Go plugin `cloudwatch`, not of the C plugin.
  */
-import { AwsScope, PolicyDocument } from "../iam/policy";
+import { AwsScope, PolicyDocument } from "../../iam/policy";
 
 export const FLUENT_BIT_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 

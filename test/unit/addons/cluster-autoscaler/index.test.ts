@@ -1,12 +1,12 @@
 import {
   deployClusterAutoscaler,
   spotFirstPriorities,
-} from "../../../lib/addons/cluster-autoscaler";
-import { clusterAutoscalerPolicy } from "../../../lib/addons/cluster-autoscaler-iam";
-import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
-import { PolicyDocument } from "../../../lib/iam/policy";
-import { testAddonContext } from "../../helpers/addon-context";
-import { simulate, simulateWebIdentity } from "../../helpers/iam-sim";
+} from "../../../../lib/addons/cluster-autoscaler";
+import { clusterAutoscalerPolicy } from "../../../../lib/addons/cluster-autoscaler/iam";
+import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../../lib/addons/versions";
+import { PolicyDocument } from "../../../../lib/iam/policy";
+import { testAddonContext } from "../../../helpers/addon-context";
+import { simulate, simulateWebIdentity } from "../../../helpers/iam-sim";
 import {
   ACCOUNT,
   OIDC_ISSUER,
@@ -16,7 +16,7 @@ import {
   one,
   ofType,
   policyOf,
-} from "../../helpers/mocks";
+} from "../../../helpers/mocks";
 
 const CLUSTER = "tap-eks-dev";
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/tap-cluster-autoscaler-dev`;

@@ -11,11 +11,11 @@
  * replicaCount > 1; `tracing.port` is the X-Ray daemon port for provider x-ray).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { IRSA_ANNOTATION, awsScope } from "../iam/irsa";
-import { meshName as defaultMeshName } from "../services/mesh-iam";
-import { appMeshControllerPolicy } from "./app-mesh-controller-iam";
-import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "./types";
+import { IRSA_ANNOTATION, awsScope } from "../../iam/irsa";
+import { meshName as defaultMeshName } from "./names";
+import { appMeshControllerPolicy } from "./iam";
+import { Values, deepMerge, deployHelmAddon } from "../helm-addon";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 
 export interface ImageRef {
   readonly repository: string;

@@ -8,12 +8,15 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ownershipLabels } from "../naming";
-import { STS_AUDIENCE } from "../iam/irsa";
-import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
-import { kedaOperatorPolicy } from "./keda-iam";
-import { createWorkloadNamespace } from "./network-policies";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "./types";
+import { ownershipLabels } from "../../naming";
+import { STS_AUDIENCE } from "../../iam/irsa";
+import { Values, deepMerge, deployHelmAddon } from "../helm-addon";
+import { kedaOperatorPolicy } from "./iam";
+import { createWorkloadNamespace } from "../network-policies";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "../types";
+import { DEFAULT_HPA_BEHAVIOR, KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS } from "./defaults";
+
+export { DEFAULT_HPA_BEHAVIOR, KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS };
 
 export interface KedaArgs {
   /** Operator replicas (leader election: one active, the rest standby); default 2. */
@@ -29,37 +32,6 @@ export interface KedaArgs {
   /** Seconds Helm may take before the release is rolled back; default 600. */
   readonly timeoutSeconds?: number;
 }
-
-export const KEDA_DEFAULTS = {
-  namespace: "keda",
-  releaseName: "keda",
-  /** The chart's operator SA; the IRSA subject is system:serviceaccount:keda:keda-operator. */
-  serviceAccountName: "keda-operator",
-  /** The chart's component names (Deployment names and `app` labels). */
-  operatorName: "keda-operator",
-  webhooksName: "keda-admission-webhooks",
-  clusterTriggerAuthenticationName: "tap-aws",
-  operatorReplicas: 2,
-  metricsServerReplicas: 2,
-  webhooksReplicas: 2,
-  minChartMinor: 14, // first chart (2.14) with `serviceAccount.operator.*`
-} as const;
-
-/** HPA behaviour for every ScaledObject: up fast (x2 or +4 pods per 15 s), down slowly (10 %/min). */
-export const DEFAULT_HPA_BEHAVIOR = {
-  scaleUp: {
-    stabilizationWindowSeconds: 0,
-    policies: [
-      { type: "Percent", value: 100, periodSeconds: 15 },
-      { type: "Pods", value: 4, periodSeconds: 15 },
-    ],
-    selectPolicy: "Max",
-  },
-  scaleDown: {
-    stabilizationWindowSeconds: 300,
-    policies: [{ type: "Percent", value: 10, periodSeconds: 60 }],
-  },
-} as const;
 
 export interface KedaResult extends AddonResult {
   readonly roleArn: pulumi.Output<string>;
@@ -186,22 +158,6 @@ export function deployKeda(ctx: AddonContext, args: KedaArgs = {}): KedaResult {
     clusterTriggerAuthenticationName: name,
   };
 }
-
-export const KEDA_PROBE_DEFAULTS = {
-  namespace: "tap-probe",
-  name: "keda-probe",
-  // ECR Public mirror of nginxinc/nginx-unprivileged: UID 101, listens on 8080, temp files in /tmp.
-  // Tag seen in several public Dockerfiles (code search); it is a minor tag, not a digest.
-  image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
-  minReplicaCount: 1,
-  maxReplicaCount: 3,
-  cpuUtilization: "70",
-  /** tap's custom CloudWatch namespace; with no datapoints the scaler returns minMetricValue. */
-  metricNamespace: "TAP/Probe",
-  metricName: "ProbeLoad",
-  dimensionName: "Environment",
-  targetMetricValue: "100",
-} as const;
 
 export interface KedaProbe {
   readonly namespace: k8s.core.v1.Namespace;

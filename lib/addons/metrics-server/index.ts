@@ -8,8 +8,8 @@
  * has no `containerSecurityContext`), `priorityClassName`, `nodeSelector`, `resources`,
  * `topologySpreadConstraints`, `image.{repository,tag}`, `serviceAccount.{create,name}`.
  */
-import { Values, deepMerge, deployHelmAddon } from "./helm-addon";
-import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "./types";
+import { Values, deepMerge, deployHelmAddon } from "../helm-addon";
+import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 
 export interface MetricsServerArgs {
   /** Pod replicas; default 2 (with a PDB of maxUnavailable 1, a drain is never blocked). */

@@ -1,0 +1,228 @@
+/**
+ * The capabilities tap can switch, as data: each one's config key, default, what it needs and what it
+ * conflicts with, and what it adds to the stack outputs. The config contract reads this file to
+ * validate `tap:addons` (it knows the names and the shape of their settings, not how they are
+ * built); lib/addons/registry.ts holds how each one is deployed, in the order computed here.
+ * Adding a capability: one entry here, one folder lib/addons/<name>/, one line in the registry.
+ */
+import { closestKey, show } from "./config-parse";
+
+export const CAPABILITY_NAMES = [
+  "calico",
+  "fluentBit",
+  "clusterAutoscaler",
+  "metricsServer",
+  "keda",
+  "appMesh",
+] as const;
+export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
+
+export interface Capability {
+  readonly name: CapabilityName;
+  /** Its switch: `tap:addons.<name>`, except App Mesh's, the specification's `tap:enableAppMesh`. */
+  readonly configKey: string;
+  /** One line for the plan and the README. */
+  readonly summary: string;
+  /** On in the specification's stack. */
+  readonly defaultOn: boolean;
+  /** Capabilities that must be on with it. */
+  readonly needs: readonly CapabilityName[];
+  /** Capabilities that must be off with it. */
+  readonly conflicts: readonly CapabilityName[];
+  /** What it adds to the stack outputs (output name, or `irsaRoleArns.<key>`); absent when off. */
+  readonly outputs: readonly string[];
+  /** Where it is built. */
+  readonly folder: string;
+}
+
+const addonKey = (name: CapabilityName) => `tap:addons.${name}`;
+
+export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
+  calico: {
+    name: "calico",
+    configKey: addonKey("calico"),
+    summary:
+      "Calico (Tigera operator) enforcing NetworkPolicy beside the VPC CNI, GlobalNetworkPolicies that log and deny IMDS",
+    defaultOn: true,
+    needs: [],
+    conflicts: [],
+    outputs: [],
+    folder: "lib/addons/calico/",
+  },
+  fluentBit: {
+    name: "fluentBit",
+    configKey: addonKey("fluentBit"),
+    summary: "Fluent Bit shipping container logs to a KMS-encrypted CloudWatch log group",
+    defaultOn: true,
+    needs: [],
+    conflicts: [],
+    outputs: ["applicationLogGroupName", "irsaRoleArns.fluentBit"],
+    folder: "lib/addons/fluent-bit/",
+  },
+  clusterAutoscaler: {
+    name: "clusterAutoscaler",
+    configKey: addonKey("clusterAutoscaler"),
+    summary:
+      "cluster-autoscaler resizing both node groups, spot first, write actions only on this cluster's groups",
+    defaultOn: true,
+    needs: [],
+    conflicts: [],
+    outputs: ["irsaRoleArns.clusterAutoscaler"],
+    folder: "lib/addons/cluster-autoscaler/",
+  },
+  metricsServer: {
+    name: "metricsServer",
+    configKey: addonKey("metricsServer"),
+    summary:
+      "metrics-server: the resource metrics API (CPU/memory) HPAs and KEDA's cpu triggers read",
+    defaultOn: true,
+    needs: [],
+    conflicts: [],
+    outputs: [],
+    folder: "lib/addons/metrics-server/",
+  },
+  keda: {
+    name: "keda",
+    configKey: addonKey("keda"),
+    summary:
+      "KEDA scaling the catalog's services on CPU and CloudWatch metrics (GetMetricData only), with a probe that proves it",
+    defaultOn: true,
+    // Every ScaledObject tap writes has a cpu trigger: KEDA reads it from the resource metrics API.
+    needs: ["metricsServer"],
+    conflicts: [],
+    outputs: ["irsaRoleArns.keda"],
+    folder: "lib/addons/keda/",
+  },
+  appMesh: {
+    name: "appMesh",
+    configKey: "tap:enableAppMesh",
+    summary:
+      "AWS App Mesh controller and the catalog's mesh (discontinued by AWS on 2026-09-30: the preflight refuses it)",
+    defaultOn: true,
+    needs: [],
+    conflicts: [],
+    outputs: ["appMeshName", "irsaRoleArns.appMeshController"],
+    folder: "lib/addons/app-mesh-controller/",
+  },
+};
+
+/** Which capabilities are on: every name, resolved (defaults applied). */
+export type EnabledCapabilities = Readonly<Record<CapabilityName, boolean>>;
+
+/** Every capability at its default: the specification's stack. */
+export const DEFAULT_CAPABILITIES: EnabledCapabilities = Object.fromEntries(
+  CAPABILITY_NAMES.map((n) => [n, CAPABILITIES[n].defaultOn]),
+) as Record<CapabilityName, boolean>;
+
+/** The keys a settings object may hold today (each capability's own settings come with it). */
+const SETTINGS_KEYS = ["enabled"] as const;
+
+/**
+ * `tap:addons` (a map: capability -> true/false or `{ enabled }`) and `tap:enableAppMesh`,
+ * resolved into one switch per capability; every problem goes to `fail(key, reason)`, named by its key.
+ */
+export function parseCapabilities(
+  raw: unknown,
+  appMesh: boolean,
+  fail: (key: string, reason: string) => void,
+): EnabledCapabilities {
+  const enabled: Record<CapabilityName, boolean> = { ...DEFAULT_CAPABILITIES, appMesh };
+  if (raw === undefined || raw === null) return checkRelations(enabled, fail);
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    fail(
+      "addons",
+      `tap:addons must be a map of capability -> true/false or { enabled: true/false } (got ${show(raw)})`,
+    );
+    return enabled;
+  }
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const path = `addons.${key}`;
+    if (key === "appMesh") {
+      fail(
+        path,
+        "tap:addons.appMesh is not a switch: App Mesh's is the specification's tap:enableAppMesh (pulumi config set tap:enableAppMesh false)",
+      );
+      continue;
+    }
+    if (!(CAPABILITY_NAMES as readonly string[]).includes(key)) {
+      const hint = closestKey(key, CAPABILITY_NAMES);
+      fail(
+        path,
+        `tap:addons.${key} is not a capability${hint ? ` (did you mean ${hint}?)` : ""}; ` +
+          `known: ${CAPABILITY_NAMES.filter((n) => n !== "appMesh").join(", ")}`,
+      );
+      continue;
+    }
+    const on = switchValue(value);
+    if (on === undefined) {
+      const bad =
+        value !== null && typeof value === "object" && !Array.isArray(value)
+          ? Object.keys(value).filter((k) => !(SETTINGS_KEYS as readonly string[]).includes(k))
+          : [];
+      fail(
+        path,
+        bad.length > 0
+          ? `tap:addons.${key} has unknown settings ${bad.join(", ")}; allowed: ${SETTINGS_KEYS.join(", ")}`
+          : `tap:addons.${key} must be true, false or { enabled: true/false } (got ${show(value)})`,
+      );
+      continue;
+    }
+    enabled[key as CapabilityName] = on;
+  }
+  return checkRelations(enabled, fail);
+}
+
+function switchValue(value: unknown): boolean | undefined {
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (!keys.every((k) => (SETTINGS_KEYS as readonly string[]).includes(k))) return undefined;
+    const e = (value as { enabled?: unknown }).enabled;
+    return e === undefined ? true : switchValue(e);
+  }
+  return undefined;
+}
+
+/** Needs and conflicts: each broken one is a problem naming both keys. */
+function checkRelations(
+  enabled: Record<CapabilityName, boolean>,
+  fail: (key: string, reason: string) => void,
+): EnabledCapabilities {
+  const reported = new Set<string>();
+  for (const name of CAPABILITY_NAMES) {
+    if (!enabled[name]) continue;
+    const c = CAPABILITIES[name];
+    for (const need of c.needs.filter((n) => !enabled[n])) {
+      fail(
+        keyOf(need),
+        `${c.configKey} is on and needs ${CAPABILITIES[need].configKey}, which is off: turn ${CAPABILITIES[need].configKey} on or ${c.configKey} off`,
+      );
+    }
+    for (const other of c.conflicts.filter((n) => enabled[n])) {
+      const pair = [name, other].sort().join("+");
+      if (reported.has(pair)) continue;
+      reported.add(pair);
+      fail(
+        keyOf(other),
+        `${c.configKey} and ${CAPABILITIES[other].configKey} cannot both be on: turn one off`,
+      );
+    }
+  }
+  return enabled;
+}
+
+/** The key `fail` is given: the part after `tap:`. */
+const keyOf = (name: CapabilityName) => CAPABILITIES[name].configKey.replace(/^tap:/, "");
+
+/** The enabled capabilities, each after the ones it needs (declaration order otherwise). */
+export function deploymentOrder(enabled: EnabledCapabilities): CapabilityName[] {
+  const order: CapabilityName[] = [];
+  const visit = (name: CapabilityName) => {
+    if (order.includes(name) || !enabled[name]) return;
+    for (const need of CAPABILITIES[name].needs) visit(need);
+    order.push(name);
+  };
+  for (const name of CAPABILITY_NAMES) visit(name);
+  return order;
+}
