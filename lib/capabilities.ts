@@ -14,6 +14,7 @@ export const CAPABILITY_NAMES = [
   "metricsServer",
   "keda",
   "appMesh",
+  "karpenter",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -33,6 +34,8 @@ export interface Capability {
   readonly outputs: readonly string[];
   /** Where it is built. */
   readonly folder: string;
+  /** Settings it takes besides `enabled` (name -> what it means and its default), if any. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 const addonKey = (name: CapabilityName) => `tap:addons.${name}`;
@@ -66,7 +69,7 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
       "cluster-autoscaler resizing both node groups, spot first, write actions only on this cluster's groups",
     defaultOn: true,
     needs: [],
-    conflicts: [],
+    conflicts: ["karpenter"],
     outputs: ["irsaRoleArns.clusterAutoscaler"],
     folder: "lib/addons/cluster-autoscaler/",
   },
@@ -104,6 +107,42 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     outputs: ["appMeshName", "irsaRoleArns.appMeshController"],
     folder: "lib/addons/app-mesh-controller/",
   },
+  karpenter: {
+    name: "karpenter",
+    configKey: addonKey("karpenter"),
+    summary:
+      "Karpenter instead of cluster-autoscaler: amd64 and arm64 (Graviton) NodePools split 70/30 spot/on-demand, Bottlerocket pinned, interruption queue; a small on-demand system group hosts the controllers",
+    defaultOn: false,
+    needs: [],
+    conflicts: ["clusterAutoscaler"],
+    outputs: ["irsaRoleArns.karpenter", "karpenterNodeRoleName", "karpenterInterruptionQueueName"],
+    folder: "lib/addons/karpenter/",
+    settings: {
+      architectures:
+        'the NodePool architectures, a non-empty subset of ["amd64", "arm64"] (default both)',
+      systemNodes:
+        "on-demand nodes of the managed system group Karpenter does not manage, 2-10 (default 2; max one more)",
+    },
+  },
+};
+
+export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
+export type KarpenterArchitecture = (typeof KARPENTER_ARCHITECTURES)[number];
+
+export interface KarpenterSettings {
+  /** One spot and one on-demand NodePool per architecture. */
+  readonly architectures: readonly KarpenterArchitecture[];
+  /** Size of the on-demand system managed node group (min = desired; max one more). */
+  readonly systemNodes: number;
+}
+
+/** Each capability's settings, resolved (defaults applied; read only when it is on). */
+export interface CapabilitySettings {
+  readonly karpenter: KarpenterSettings;
+}
+
+export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
+  karpenter: { architectures: ["amd64", "arm64"], systemNodes: 2 },
 };
 
 /** Which capabilities are on: every name, resolved (defaults applied). */
@@ -114,26 +153,37 @@ export const DEFAULT_CAPABILITIES: EnabledCapabilities = Object.fromEntries(
   CAPABILITY_NAMES.map((n) => [n, CAPABILITIES[n].defaultOn]),
 ) as Record<CapabilityName, boolean>;
 
-/** The keys a settings object may hold today (each capability's own settings come with it). */
-const SETTINGS_KEYS = ["enabled"] as const;
+/** The keys a settings object of `name` may hold: `enabled` and the capability's own. */
+const settingsKeys = (name: CapabilityName): string[] => [
+  "enabled",
+  ...Object.keys(CAPABILITIES[name].settings ?? {}),
+];
+
+export interface ParsedCapabilities {
+  readonly enabled: EnabledCapabilities;
+  readonly settings: CapabilitySettings;
+}
 
 /**
- * `tap:addons` (a map: capability -> true/false or `{ enabled }`) and `tap:enableAppMesh`,
- * resolved into one switch per capability; every problem goes to `fail(key, reason)`, named by its key.
+ * `tap:addons` (a map: capability -> true/false or `{ enabled, ...settings }`) and
+ * `tap:enableAppMesh`, resolved into one switch per capability and each one's settings; every
+ * problem goes to `fail(key, reason)`, named by its key.
  */
 export function parseCapabilities(
   raw: unknown,
   appMesh: boolean,
   fail: (key: string, reason: string) => void,
-): EnabledCapabilities {
+): ParsedCapabilities {
   const enabled: Record<CapabilityName, boolean> = { ...DEFAULT_CAPABILITIES, appMesh };
-  if (raw === undefined || raw === null) return checkRelations(enabled, fail);
+  let settings: CapabilitySettings = DEFAULT_CAPABILITY_SETTINGS;
+  const done = () => ({ enabled: checkRelations(enabled, fail), settings });
+  if (raw === undefined || raw === null) return done();
   if (typeof raw !== "object" || Array.isArray(raw)) {
     fail(
       "addons",
       `tap:addons must be a map of capability -> true/false or { enabled: true/false } (got ${show(raw)})`,
     );
-    return enabled;
+    return { enabled, settings };
   }
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const path = `addons.${key}`;
@@ -153,35 +203,73 @@ export function parseCapabilities(
       );
       continue;
     }
-    const on = switchValue(value);
-    if (on === undefined) {
-      const bad =
-        value !== null && typeof value === "object" && !Array.isArray(value)
-          ? Object.keys(value).filter((k) => !(SETTINGS_KEYS as readonly string[]).includes(k))
-          : [];
+    const name = key as CapabilityName;
+    const allowed = settingsKeys(name);
+    const isMap = value !== null && typeof value === "object" && !Array.isArray(value);
+    const bad = isMap ? Object.keys(value).filter((k) => !allowed.includes(k)) : [];
+    if (bad.length > 0) {
       fail(
         path,
-        bad.length > 0
-          ? `tap:addons.${key} has unknown settings ${bad.join(", ")}; allowed: ${SETTINGS_KEYS.join(", ")}`
-          : `tap:addons.${key} must be true, false or { enabled: true/false } (got ${show(value)})`,
+        `tap:addons.${key} has unknown settings ${bad.join(", ")}; allowed: ${allowed.join(", ")}`,
       );
       continue;
     }
-    enabled[key as CapabilityName] = on;
+    const on = switchValue(isMap ? ((value as { enabled?: unknown }).enabled ?? true) : value);
+    if (on === undefined) {
+      fail(
+        isMap ? `${path}.enabled` : path,
+        `tap:addons.${key}${isMap ? ".enabled" : ""} must be true, false or { enabled: true/false } (got ${show(isMap ? (value as { enabled?: unknown }).enabled : value)})`,
+      );
+      continue;
+    }
+    enabled[name] = on;
+    if (name === "karpenter" && isMap) {
+      settings = {
+        ...settings,
+        karpenter: parseKarpenterSettings(value as Record<string, unknown>, fail),
+      };
+    }
   }
-  return checkRelations(enabled, fail);
+  return done();
 }
 
 function switchValue(value: unknown): boolean | undefined {
   if (value === true || value === "true") return true;
   if (value === false || value === "false") return false;
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (!keys.every((k) => (SETTINGS_KEYS as readonly string[]).includes(k))) return undefined;
-    const e = (value as { enabled?: unknown }).enabled;
-    return e === undefined ? true : switchValue(e);
-  }
   return undefined;
+}
+
+function parseKarpenterSettings(
+  value: Record<string, unknown>,
+  fail: (key: string, reason: string) => void,
+): KarpenterSettings {
+  const d = DEFAULT_CAPABILITY_SETTINGS.karpenter;
+  let architectures = d.architectures;
+  if (value.architectures !== undefined) {
+    const a = value.architectures;
+    const ok =
+      Array.isArray(a) &&
+      a.length > 0 &&
+      a.every((x) => (KARPENTER_ARCHITECTURES as readonly unknown[]).includes(x)) &&
+      new Set(a).size === a.length;
+    if (ok) architectures = a as KarpenterArchitecture[];
+    else
+      fail(
+        "addons.karpenter.architectures",
+        `tap:addons.karpenter.architectures must be a non-empty list of distinct values from ${KARPENTER_ARCHITECTURES.join(", ")} (got ${show(a)})`,
+      );
+  }
+  let systemNodes = d.systemNodes;
+  if (value.systemNodes !== undefined) {
+    const n = typeof value.systemNodes === "string" ? Number(value.systemNodes) : value.systemNodes;
+    if (typeof n === "number" && Number.isInteger(n) && n >= 2 && n <= 10) systemNodes = n;
+    else
+      fail(
+        "addons.karpenter.systemNodes",
+        `tap:addons.karpenter.systemNodes must be an integer from 2 to 10: the controllers run two replicas on different nodes (got ${show(value.systemNodes)})`,
+      );
+  }
+  return { architectures, systemNodes };
 }
 
 /** Needs and conflicts: each broken one is a problem naming both keys. */

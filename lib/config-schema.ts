@@ -63,7 +63,7 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
   services:
     "The service catalog: one entry per microservice (workload, autoscaling, NetworkPolicies, IAM, mesh); see the README",
   addons:
-    "Capabilities on or off: a map of name -> true/false or { enabled }, e.g. { metricsServer: true }; {} keeps every default (README: Capabilities)",
+    "Capabilities on or off: a map of name -> true/false or { enabled, ...settings }, e.g. { karpenter: true, clusterAutoscaler: false }; {} keeps every default (README: Capabilities)",
 };
 
 function typeOf(value: unknown): Pick<PulumiConfigDeclaration, "type" | "items"> {

@@ -12,7 +12,7 @@ import {
   isSupportedKubernetesVersion,
 } from "./addons/versions";
 import * as pulumi from "@pulumi/pulumi";
-import { EnabledCapabilities, parseCapabilities } from "./capabilities";
+import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./capabilities";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -67,6 +67,8 @@ export interface TapConfig {
   readonly services: readonly ServiceSpec[];
   /** Which capabilities are on (lib/capabilities.ts): `tap:addons` and `tap:enableAppMesh`. */
   readonly addons: EnabledCapabilities;
+  /** Each capability's settings (from the same `tap:addons` map), defaults applied. */
+  readonly addonSettings: CapabilitySettings;
 }
 
 /** CloudWatch Logs' accepted retention values (PutRetentionPolicy). */
@@ -99,14 +101,15 @@ export const DEFAULTS = {
   services: DEFAULT_SERVICES,
   // No overrides: every capability at its default (lib/capabilities.ts), App Mesh by enableAppMesh.
   addons: {},
-} as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix">;
+} as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix" | "addonSettings">;
 
 /** Every key tap reads, in README order. */
 export const CONFIG_KEYS = [
   "environmentSuffix",
   ...(Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]),
 ] as const;
-export type ConfigKey = keyof TapConfig;
+/** The `tap:` keys (addonSettings is derived from tap:addons, not a key of its own). */
+export type ConfigKey = Exclude<keyof TapConfig, "addonSettings">;
 
 /** Raw input: values as Pulumi config gives them (strings) or as code passes them (typed). */
 export type TapConfigInput = { readonly [K in ConfigKey]?: unknown } & {
@@ -397,7 +400,25 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
   }
 
   const services = parseServiceCatalog(p.json("services"), fail);
-  const addons = parseCapabilities(p.json("addons"), appMesh, fail);
+  const { enabled: addons, settings: addonSettings } = parseCapabilities(
+    p.json("addons"),
+    appMesh,
+    fail,
+  );
+  if (addons.karpenter && os !== "Bottlerocket") {
+    fail(
+      "nodeOperatingSystem",
+      `tap:addons.karpenter is on and its EC2NodeClass boots Bottlerocket pinned by alias version (lib/addons/versions.ts); ` +
+        `tap:nodeOperatingSystem must be Bottlerocket with Karpenter (got "${os}")`,
+    );
+  }
+  const unsized = instanceTypes.filter((t) => vcpusOf(t) === undefined);
+  if (addons.karpenter && unsized.length > 0) {
+    fail(
+      "nodeInstanceTypes",
+      `tap:addons.karpenter is on and sizes its NodePools by the vCPUs of tap:nodeInstanceTypes: use sizes medium, large, xlarge or <n>xlarge (got ${show(unsized)})`,
+    );
+  }
   if (!addons.calico) {
     warnings.push(
       "tap:addons.calico is off: the NetworkPolicies tap writes (default-deny, the catalog's call graph) are not " +
@@ -436,6 +457,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       enableAppMesh: appMesh,
       services,
       addons,
+      addonSettings,
     },
     warnings,
   };
@@ -449,6 +471,19 @@ export function minorOf(version: string): number {
 export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
   const m = /^[a-z]+[0-9]+([a-z-]*)\./.exec(instanceType);
   return m && m[1].includes("g") ? "arm64" : "x86_64";
+}
+
+/**
+ * vCPUs of an EC2 instance size by its name (medium 1, large 2, xlarge 4, <n>xlarge 4n): true of
+ * the general-purpose, compute and memory families tap's node groups use; undefined otherwise
+ * (metal, nano-small, unknown).
+ */
+export function vcpusOf(instanceType: string): number | undefined {
+  const size = instanceType.split(".")[1] ?? "";
+  if (size === "medium") return 1;
+  if (size === "large") return 2;
+  const m = /^([0-9]*)xlarge$/.exec(size);
+  return m ? 4 * (m[1] === "" ? 1 : Number(m[1])) : undefined;
 }
 
 /** Picks the `tap:` keys out of Pulumi's flat config map (`pulumi.runtime.allConfig()`). */

@@ -67,7 +67,12 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
           type: awsxEc2.SubnetType.Private,
           name: "private",
           cidrMask: masks.private,
-          tags: mergeTags(tags, subnetDiscoveryTags("private", ctx.clusterName)),
+          tags: mergeTags(
+            tags,
+            subnetDiscoveryTags("private", ctx.clusterName),
+            // Karpenter launches its nodes into the subnets carrying this tag (private only).
+            config.addons.karpenter ? { "karpenter.sh/discovery": ctx.clusterName } : {},
+          ),
         },
         {
           type: awsxEc2.SubnetType.Public,

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeOperatingSystem, instanceArchitecture } from "./config";
+import { NodeOperatingSystem, TapConfig, instanceArchitecture } from "./config";
 import { TapContext } from "./context";
 import { mergeTags, nameTag } from "./naming";
 
@@ -82,6 +82,8 @@ export function blockDevicesFor(
 /** Role names of the two groups; the spot one is what cluster-autoscaler's priority expander prefers. */
 export const SPOT_NODE_GROUP_ROLE = "tap-spot";
 export const ON_DEMAND_NODE_GROUP_ROLE = "tap-ondemand";
+/** With Karpenter: the one on-demand group for the controllers, which Karpenter does not manage. */
+export const SYSTEM_NODE_GROUP_ROLE = "tap-system";
 
 /** Label key naming each node's capacity type (EKS also sets eks.amazonaws.com/capacityType). */
 export const CAPACITY_LABEL = "tap/capacity-type";
@@ -112,6 +114,44 @@ export const rollAThirdAtATime: pulumi.ResourceTransform = (args) =>
  */
 export function programOptions(): pulumi.ComponentResourceOptions {
   return { transforms: [rollAThirdAtATime] };
+}
+
+export interface NodeGroupPlan {
+  readonly capacityType: "SPOT" | "ON_DEMAND";
+  readonly role: string;
+  readonly label: string;
+  readonly sizes: Sizes;
+}
+
+/**
+ * The managed node groups: the 70/30 split's two groups, or with Karpenter one small on-demand
+ * system group (CoreDNS, the controllers, Karpenter itself); Karpenter's NodePools then carry the
+ * application capacity and its split (lib/addons/karpenter/node-pools.ts).
+ */
+export function nodeGroupPlan(
+  config: Pick<TapConfig, "addons" | "addonSettings">,
+  split: CapacitySplit,
+): NodeGroupPlan[] {
+  if (config.addons.karpenter) {
+    const n = config.addonSettings.karpenter.systemNodes;
+    return [
+      {
+        capacityType: "ON_DEMAND",
+        role: SYSTEM_NODE_GROUP_ROLE,
+        label: "on-demand",
+        sizes: { min: n, desired: n, max: n + 1 },
+      },
+    ];
+  }
+  return [
+    { capacityType: "SPOT", role: SPOT_NODE_GROUP_ROLE, label: "spot", sizes: split.spot },
+    {
+      capacityType: "ON_DEMAND",
+      role: ON_DEMAND_NODE_GROUP_ROLE,
+      label: "on-demand",
+      sizes: split.onDemand,
+    },
+  ];
 }
 
 export interface NodeGroupsArgs {
@@ -213,16 +253,7 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
     instanceArchitecture(config.nodeInstanceTypes[0]),
   );
 
-  const plan: { capacityType: "SPOT" | "ON_DEMAND"; role: string; label: string; sizes: Sizes }[] =
-    [
-      { capacityType: "SPOT", role: SPOT_NODE_GROUP_ROLE, label: "spot", sizes: split.spot },
-      {
-        capacityType: "ON_DEMAND",
-        role: "tap-ondemand",
-        label: "on-demand",
-        sizes: split.onDemand,
-      },
-    ];
+  const plan = nodeGroupPlan(config, split);
   const groups = plan
     .filter((g) => g.sizes.max > 0)
     .map((g): NodeGroup => {

@@ -68,6 +68,10 @@ export class TapStack extends pulumi.ComponentResource {
   /** Public services -> how to reach them today (no load balancer exists yet). */
   readonly publicServices: pulumi.Output<Record<string, string>>;
   readonly appMeshName: pulumi.Output<string | undefined>;
+  /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
+  readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
+  /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
+  readonly karpenterInterruptionQueueName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
@@ -112,6 +116,7 @@ export class TapStack extends pulumi.ComponentResource {
       cluster: cluster.cluster,
       oidcProviderArn: cluster.oidcProviderArn,
       oidcIssuer: cluster.oidcIssuer,
+      clusterSecurityGroupId: cluster.clusterSecurityGroupId,
       region,
       // Releases start once nodes exist: cluster DNS runs from then on (the CoreDNS EKS bootstraps,
       // lib/cluster.ts bootstrapSelfManagedAddons), so they do not wait for the add-on adopting it.
@@ -161,6 +166,8 @@ export class TapStack extends pulumi.ComponentResource {
     this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
     this.publicServices = pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
+    this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
+    this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
     this.registerOutputs(stackOutputs(this));
   }
@@ -195,6 +202,8 @@ export function stackOutputs(stack: TapStack) {
     serviceRoleArns: stack.serviceRoleArns,
     publicServices: stack.publicServices,
     appMeshName: stack.appMeshName,
+    karpenterNodeRoleName: stack.karpenterNodeRoleName,
+    karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };
 }
 export type StackOutputs = ReturnType<typeof stackOutputs>;

@@ -43,6 +43,8 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:servicediscovery/instance:Instance",
   "aws:s3/bucketPolicy:BucketPolicy",
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:sqs/queuePolicy:QueuePolicy",
 ];
 
 export function isTaggable(type: string): boolean {

@@ -91,6 +91,11 @@ export function imageTag(values: unknown): string {
     if (/operator|image/i.test(key) && str(obj(sub)?.version)) return String(obj(sub)?.version);
     if (/image/i.test(key) && str(obj(sub)?.tag)) return String(obj(sub)?.tag);
   }
+  // A component's image one level down (Karpenter's controller.image).
+  for (const sub of Object.values(v)) {
+    const nested = obj(obj(sub)?.image);
+    if (str(nested?.tag)) return String(nested?.tag);
+  }
   return "(chart default)";
 }
 
@@ -230,6 +235,17 @@ export interface PlanReport {
   /** The first `pulumi up`'s critical path (tools/critical-path.ts). */
   readonly firstUp: FirstUp;
   readonly nodeGroups: readonly NodeGroupPlan[];
+  /** The capabilities on (in deploy order) and those available but off, with their switch. */
+  readonly capabilities: {
+    readonly on: readonly string[];
+    readonly off: readonly {
+      readonly name: string;
+      readonly configKey: string;
+      readonly summary: string;
+      readonly needs: readonly string[];
+      readonly conflicts: readonly string[];
+    }[];
+  };
   readonly addons: readonly AddonPlan[];
   readonly irsaRoles: readonly IrsaRolePlan[];
   readonly services: ServiceGraph;
@@ -282,6 +298,17 @@ export function renderPlan(plan: PlanReport): string {
     .reduce((n, g) => n + g.desired, 0);
   const pct = total.desired > 0 ? Math.round((100 * spot) / total.desired) : 0;
   out.push(`  total: ${sizes(total)} (spot ${pct}% / on-demand ${100 - pct}% at desired)`);
+  out.push("", `capabilities on, in deploy order: ${plan.capabilities.on.join(", ")}`);
+  if (plan.capabilities.off.length > 0) {
+    out.push("available, off (turn one on: pulumi config set --path '<switch>' true):");
+    for (const c of plan.capabilities.off) {
+      const rel = [
+        c.needs.length > 0 ? `needs ${c.needs.join(", ")}` : "",
+        c.conflicts.length > 0 ? `conflicts with ${c.conflicts.join(", ")}` : "",
+      ].filter((x) => x !== "");
+      out.push(`  ${c.name} (${[c.configKey, ...rel].join("; ")}): ${c.summary}`);
+    }
+  }
   out.push("", "add-ons (chart@version, namespace, image tag):");
   for (const a of plan.addons)
     out.push(`  ${a.release}: ${a.chart}@${a.version} in ${a.namespace}, image ${a.imageTag}`);

@@ -13,6 +13,7 @@ import { TapConfig, TapConfigError, TapConfigInput, resolveConfig } from "../lib
 import { PreflightError, calendarClusterVersions, preflight } from "../lib/preflight";
 import { EKS_CALENDAR, phaseOn } from "../lib/support";
 import { TapStack } from "../lib/tap-stack";
+import { CAPABILITIES, CAPABILITY_NAMES, deploymentOrder } from "../lib/capabilities";
 import { policies } from "../policy/policies";
 import { RecordedResource, mockTap } from "./offline-mocks";
 import { ConfigFileError, loadStackConfig } from "./stack-config";
@@ -242,6 +243,16 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     },
     firstUp: firstUp(expanded),
     nodeGroups: nodeGroups(resources),
+    capabilities: {
+      on: deploymentOrder(config.addons),
+      off: CAPABILITY_NAMES.filter((n) => !config.addons[n]).map((n) => ({
+        name: n,
+        configKey: CAPABILITIES[n].configKey,
+        summary: CAPABILITIES[n].summary,
+        needs: CAPABILITIES[n].needs,
+        conflicts: CAPABILITIES[n].conflicts,
+      })),
+    },
     addons: addons(resources),
     irsaRoles: irsaRoles(resources),
     services: serviceGraph(resources),

@@ -33,6 +33,21 @@ export interface HelmAddonSpec {
   readonly timeoutSeconds?: number;
   /** Extra resources the release must wait for. */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /** Leave the chart's crds/ directory alone (another release owns those CRDs). */
+  readonly skipCrds?: boolean;
+}
+
+/**
+ * Where Helm fetches a pin from: a classic repository (`repositoryOpts.repo` + chart name), or an
+ * OCI registry (`oci://<registry>/<chart>` as the chart, no repository options).
+ */
+export function chartSource(pin: ChartPin): {
+  chart: string;
+  repositoryOpts?: { repo: string };
+} {
+  return pin.repo.startsWith("oci://")
+    ? { chart: `${pin.repo}/${pin.chart}` }
+    : { chart: pin.chart, repositoryOpts: { repo: pin.repo } };
 }
 
 export const DEFAULT_HELM_TIMEOUT_SECONDS = 600;
@@ -95,9 +110,8 @@ export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonRe
     ctx.name(spec.name),
     {
       name: spec.name,
-      chart: spec.pin.chart,
+      ...chartSource(spec.pin),
       version: spec.pin.version,
-      repositoryOpts: { repo: spec.pin.repo },
       namespace: spec.namespace,
       createNamespace: false,
       values,
@@ -105,6 +119,7 @@ export function deployHelmAddon(ctx: AddonContext, spec: HelmAddonSpec): AddonRe
       atomic: true,
       cleanupOnFail: true,
       maxHistory: 5,
+      ...(spec.skipCrds ? { skipCrds: true } : {}),
     },
     inCluster(ctx, waitFor),
   );

@@ -11,6 +11,7 @@ import { CalicoResult, deployCalico } from "./calico";
 import { deployClusterAutoscaler } from "./cluster-autoscaler";
 import { FluentBitResult, deployFluentBit } from "./fluent-bit";
 import { KEDA_PROBE_DEFAULTS, KedaProbe, KedaResult, deployKeda, kedaProbe } from "./keda";
+import { KarpenterResult, deployKarpenter } from "./karpenter";
 import { deployMetricsServer } from "./metrics-server";
 import { AddonContext, AddonResult } from "./types";
 
@@ -23,6 +24,7 @@ export interface PlatformAddons {
   readonly keda?: KedaResult;
   readonly kedaProbe?: KedaProbe;
   readonly appMeshController?: AppMeshControllerResult;
+  readonly karpenter?: KarpenterResult;
 }
 
 export interface InstallAddonsArgs {
@@ -44,6 +46,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   },
   // The controller; the mesh's own objects come from the service catalog (lib/services/mesh.ts).
   appMesh: (ctx) => ({ appMeshController: deployAppMeshController(ctx) }),
+  karpenter: (ctx) => ({ karpenter: deployKarpenter(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

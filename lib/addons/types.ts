@@ -19,6 +19,8 @@ export interface AddonContext extends TapContext {
    * deletes the cluster instead of waiting on each object's finalizers.
    */
   readonly cluster: pulumi.Resource;
+  /** The EKS-created cluster security group (the managed nodes' group; Karpenter's nodes join it). */
+  readonly clusterSecurityGroupId: pulumi.Input<string>;
   /** What every release waits for: the node groups (pods need nodes; DNS runs once they do). */
   readonly nodeGroups: readonly pulumi.Resource[];
 }

@@ -63,8 +63,8 @@ export interface ChartPin {
   readonly repo: string;
   /** Exact chart version (no ranges). */
   readonly version: string;
-  /** Image the release runs, pinned by tag (we set it explicitly in values). */
-  readonly image: { readonly repository: string; readonly tag: string };
+  /** Image the release runs, pinned by tag (we set it explicitly in values), and digest where known. */
+  readonly image: { readonly repository: string; readonly tag: string; readonly digest?: string };
   /** One line: where the compatibility fact comes from (repo@ref:path or doc URL). */
   readonly source: string;
 }
@@ -82,6 +82,18 @@ export interface AddonPins {
   readonly keda: ChartPin;
   /** appmesh-controller from https://aws.github.io/eks-charts (App Mesh is discontinued). */
   readonly appMeshController: ChartPin;
+  /** Karpenter's controller chart (OCI, public.ecr.aws/karpenter); its CRDs come from karpenterCrd. */
+  readonly karpenter: ChartPin;
+  /** karpenter-crd: the same version as the controller, installed first (CRDs upgrade with it). */
+  readonly karpenterCrd: ChartPin;
+  /** The EC2NodeClass AMI alias Karpenter's nodes boot (a pinned Bottlerocket release, never @latest). */
+  readonly karpenterAmiAlias: AmiAliasPin;
+}
+
+export interface AmiAliasPin {
+  /** `<family>@<version>`, e.g. bottlerocket@v1.64.0. */
+  readonly alias: string;
+  readonly source: string;
 }
 
 const AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler";
@@ -182,6 +194,55 @@ const KEDA_2_20 = keda(
   "kedacore/keda-docs@ff0a2df:content/docs/2.21/operate/cluster.md (2.20 tested 1.33-1.35); kedacore/charts release v2.20.2 (Chart v2.20.2 | App v2.20.2)",
 );
 
+// Karpenter: one release covers every supported minor. The compatibility matrix of 1.14.x reads
+// minK8sVersion 1.26, maxK8sVersion 1.36 (aws/karpenter-provider-aws@v1.14.1:
+// hack/docs/compatibilitymatrix_gen/compatibility.yaml; docs/upgrading/compatibility.md: 1.35 needs
+// >= 1.9). Published as OCI charts: the release script stamps version, appVersion and the image
+// (tag + digest) into the chart of the tag and pushes oci://public.ecr.aws/karpenter/{karpenter,
+// karpenter-crd} (hack/release/common.sh L80-L115 at v1.14.1); the stamped values are in the
+// "patch release v1.14.1" commit 1d927085d (charts/karpenter/values.yaml). facts/charts/karpenter.json.
+const KARPENTER_OCI = "oci://public.ecr.aws/karpenter";
+const KARPENTER_SOURCE =
+  "aws/karpenter-provider-aws@v1.14.1 (bde00654):charts/karpenter, stamped per hack/release/common.sh; image tag and digest: @1d927085d:charts/karpenter/values.yaml";
+const KARPENTER: ChartPin = {
+  chart: "karpenter",
+  repo: KARPENTER_OCI,
+  version: "1.14.1",
+  image: {
+    repository: "public.ecr.aws/karpenter/controller",
+    tag: "1.14.1",
+    digest: "sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23",
+  },
+  source: KARPENTER_SOURCE,
+};
+const KARPENTER_CRD: ChartPin = {
+  chart: "karpenter-crd",
+  repo: KARPENTER_OCI,
+  version: "1.14.1",
+  // The CRD chart runs no image; the controller's is named so every pin has the same shape.
+  image: KARPENTER.image,
+  source: "aws/karpenter-provider-aws@v1.14.1 (bde00654):charts/karpenter-crd (= pkg/apis/crds)",
+};
+
+// Bottlerocket for Karpenter's nodes, by alias version. Read 2026-12-03 from the Bottlerocket
+// tracking issues (the git snapshot here stops at v1.26, 2024): aws-k8s-1.35 variants were added in
+// v1.53.0 (bottlerocket-os/bottlerocket#4737), aws-k8s-1.30 dropped in July 2026 (#4880), aws-k8s-1.31
+// is kept until EKS ends its extended support (2026-11-26; #4706 shows the practice for 1.28), and
+// v1.64.0 was released on 2026-08-05 (#4895): it carries 1.31-1.36. aws-k8s-1.28 was removed in
+// v1.52.0 (#4706); v1.50.0 (released 2025-11-06, #4665) is the last pin that boots 1.28 nodes.
+const BOTTLEROCKET_1_64: AmiAliasPin = {
+  alias: "bottlerocket@v1.64.0",
+  source:
+    "bottlerocket-os/bottlerocket#4895 (v1.64.0 released 2026-08-05); #4737 (1.35 variants since v1.53.0); #4880 (1.30 dropped 2026-07)",
+};
+const BOTTLEROCKET_1_28: AmiAliasPin = {
+  alias: "bottlerocket@v1.50.0",
+  source:
+    "bottlerocket-os/bottlerocket#4665 (v1.50.0 released 2025-11-06); #4706 (aws-k8s-1.28 removed in v1.52.0)",
+};
+
+const KARPENTER_PINS = { karpenter: KARPENTER, karpenterCrd: KARPENTER_CRD };
+
 export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
   "1.28": {
     clusterAutoscaler: clusterAutoscaler(
@@ -206,6 +267,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
       "kedacore/keda-docs:content/docs/2.14/operate/cluster.md (2.14 tested 1.27-1.29); kedacore/charts@cbb9bb8:docs/index.yaml (2.14.3 -> app 2.14.1, the newest 2.14 chart)",
     ),
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_28,
   },
   "1.31": {
     clusterAutoscaler: clusterAutoscaler(
@@ -222,6 +285,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
       "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.18 tested 1.31-1.33); kedacore/charts@v2.18.3:keda/Chart.yaml (appVersion 2.18.3)",
     ),
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.32": {
     clusterAutoscaler: clusterAutoscaler(
@@ -238,6 +303,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
       "kedacore/keda-docs@d266750:content/docs/2.19/operate/cluster.md (2.19 tested 1.32-1.34); kedacore/charts@v2.19.0:keda/Chart.yaml (appVersion 2.19.0)",
     ),
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.33": {
     clusterAutoscaler: clusterAutoscaler(
@@ -250,6 +317,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     metricsServer: METRICS_SERVER_0_8,
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.34": {
     clusterAutoscaler: clusterAutoscaler(
@@ -262,6 +331,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     metricsServer: METRICS_SERVER_0_8,
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.35": {
     clusterAutoscaler: clusterAutoscaler(
@@ -274,6 +345,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     metricsServer: METRICS_SERVER_0_8,
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
+    ...KARPENTER_PINS,
+    karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
 };
 

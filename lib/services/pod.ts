@@ -50,6 +50,11 @@ export interface PodOptions {
   /** Whether the pod mounts its service-account token (IRSA role or mesh). */
   readonly automountServiceAccountToken: boolean;
   readonly mesh?: MeshBinding;
+  /**
+   * With Karpenter: the label whose values split its spot and on-demand NodePools 7:3 (or as
+   * tap:spotPercentage says). Replicas spread over it instead of preferring spot nodes.
+   */
+  readonly capacitySpreadLabel?: string;
 }
 
 /** The Deployment spec; no `replicas` (the HPA that KEDA creates owns it). */
@@ -83,23 +88,30 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
           seccompProfile: { type: "RuntimeDefault" },
         },
         terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
-        affinity: {
-          nodeAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-              {
-                weight: d.spotPreferenceWeight,
-                preference: {
-                  matchExpressions: [
-                    { key: CAPACITY_TYPE_LABEL, operator: "In", values: ["SPOT"] },
+        // Managed node groups: prefer the spot group. Karpenter: spread over its capacity domains,
+        // which is what makes the 70/30 split hold for each service (node-pools.ts).
+        ...(opts.capacitySpreadLabel
+          ? {}
+          : {
+              affinity: {
+                nodeAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                      weight: d.spotPreferenceWeight,
+                      preference: {
+                        matchExpressions: [
+                          { key: CAPACITY_TYPE_LABEL, operator: "In", values: ["SPOT"] },
+                        ],
+                      },
+                    },
                   ],
                 },
               },
-            ],
-          },
-        },
+            }),
         topologySpreadConstraints: [
           spread("topology.kubernetes.io/zone"),
           spread("kubernetes.io/hostname"),
+          ...(opts.capacitySpreadLabel ? [spread(opts.capacitySpreadLabel)] : []),
         ],
         containers: [
           {

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
+import { CAPACITY_SPREAD_LABEL } from "../addons/karpenter/node-pools";
 import { createWorkloadNamespace } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
 import { IRSA_ANNOTATION, createIrsaRole } from "../iam/irsa";
@@ -126,6 +127,7 @@ function deployService(
         environmentSuffix: ctx.config.environmentSuffix,
         automountServiceAccountToken: automount,
         mesh,
+        capacitySpreadLabel: ctx.config.addons.karpenter ? CAPACITY_SPREAD_LABEL : undefined,
       }),
     },
     // The mesh's injector must exist before the pods, or they start without their proxy.

@@ -41,6 +41,7 @@ export function testAddonContext(input: TapConfigInput = {}): AddonContext {
     oidcProviderArn: pulumi.output(OIDC_PROVIDER_ARN),
     oidcIssuer: pulumi.output(OIDC_ISSUER),
     region: pulumi.output(REGION),
+    clusterSecurityGroupId: pulumi.output("sg-0123456789abcdef0"),
     cluster: new ClusterStandIn(parent),
     nodeGroups: [nodeGroup],
   };
@@ -52,6 +53,7 @@ export interface SeenOptions {
   readonly name: string;
   readonly dependsOn: unknown[];
   readonly customTimeouts: unknown;
+  readonly deletedWith: unknown;
 }
 
 /**
@@ -75,6 +77,7 @@ export function recordingAddonContext(
             name: args.name,
             dependsOn: Array.isArray(deps) ? deps : deps ? [deps] : [],
             customTimeouts: args.opts.customTimeouts,
+            deletedWith: args.opts.deletedWith,
           });
           return undefined;
         },

@@ -22,7 +22,7 @@ const problems = (input: Record<string, unknown>): string[] => {
 };
 
 describe("tap:addons", () => {
-  it("defaults to the specification's six, App Mesh by tap:enableAppMesh", () => {
+  it("defaults to the specification's six, App Mesh by tap:enableAppMesh, Karpenter off", () => {
     expect(DEFAULT_CAPABILITIES).toEqual({
       calico: true,
       fluentBit: true,
@@ -30,6 +30,7 @@ describe("tap:addons", () => {
       metricsServer: true,
       keda: true,
       appMesh: true,
+      karpenter: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });
@@ -48,7 +49,31 @@ describe("tap:addons", () => {
       { metricsServr: false },
       /tap:addons\.metricsServr is not a capability \(did you mean metricsServer\?\)/,
     ],
-    [{ karpenter: true }, /tap:addons\.karpenter is not a capability; known: calico, fluentBit/],
+    [{ karpentr: true }, /tap:addons\.karpentr is not a capability \(did you mean karpenter\?\)/],
+    [
+      { karpenter: true },
+      /^tap:addons\.karpenter: tap:addons\.clusterAutoscaler and tap:addons\.karpenter cannot both be on: turn one off$/,
+    ],
+    [
+      { karpenter: { architectures: ["arm64", "riscv"] }, clusterAutoscaler: false },
+      /^tap:addons\.karpenter\.architectures: .*non-empty list of distinct values from amd64, arm64 \(got \["arm64","riscv"\]\)/,
+    ],
+    [
+      { karpenter: { architectures: [] }, clusterAutoscaler: false },
+      /^tap:addons\.karpenter\.architectures: /,
+    ],
+    [
+      { karpenter: { systemNodes: 1 }, clusterAutoscaler: false },
+      /^tap:addons\.karpenter\.systemNodes: .*integer from 2 to 10.*\(got 1\)/,
+    ],
+    [
+      { karpenter: { pools: 3 }, clusterAutoscaler: false },
+      /tap:addons\.karpenter has unknown settings pools; allowed: enabled, architectures, systemNodes/,
+    ],
+    [
+      { karpenter: { enabled: "maybe" }, clusterAutoscaler: false },
+      /^tap:addons\.karpenter\.enabled: tap:addons\.karpenter\.enabled must be true, false/,
+    ],
     [{ appMesh: true }, /App Mesh's is the specification's tap:enableAppMesh/],
     [
       { keda: "yes" },
@@ -78,7 +103,12 @@ describe("tap:addons", () => {
   });
 
   it("orders a capability after what it needs, and checks a declared conflict", () => {
-    expect(deploymentOrder(DEFAULT_CAPABILITIES)).toEqual([...CAPABILITY_NAMES]);
+    expect(deploymentOrder(DEFAULT_CAPABILITIES)).toEqual(
+      CAPABILITY_NAMES.filter((n) => n !== "karpenter"),
+    );
+    expect(
+      deploymentOrder({ ...DEFAULT_CAPABILITIES, clusterAutoscaler: false, karpenter: true }),
+    ).toEqual(["calico", "fluentBit", "metricsServer", "keda", "appMesh", "karpenter"]);
     const failures: string[] = [];
     // A conflict is data: declared on one side, reported once naming both switches.
     const saved = CAPABILITIES.fluentBit.conflicts;
@@ -91,6 +121,31 @@ describe("tap:addons", () => {
     expect(failures).toEqual([
       "addons.calico: tap:addons.fluentBit and tap:addons.calico cannot both be on: turn one off",
     ]);
+  });
+
+  it("takes Karpenter's settings, defaults applied, and keeps them apart from the switch", () => {
+    const resolved = (addons: unknown) =>
+      resolveConfig({ enableAppMesh: "false", addons }, ctx).config;
+    const on = resolved({
+      karpenter: { architectures: ["arm64"], systemNodes: "3" },
+      clusterAutoscaler: false,
+    });
+    expect(on.addons.karpenter).toBe(true);
+    expect(on.addonSettings.karpenter).toEqual({ architectures: ["arm64"], systemNodes: 3 });
+    expect(resolved({ karpenter: true, clusterAutoscaler: false }).addonSettings.karpenter).toEqual(
+      {
+        architectures: ["amd64", "arm64"],
+        systemNodes: 2,
+      },
+    );
+    expect(resolved({}).addons.karpenter).toBe(false);
+  });
+
+  it("conflicts are declared on both sides of the autoscalers", () => {
+    expect(CAPABILITIES.karpenter.conflicts).toContain("clusterAutoscaler");
+    expect(CAPABILITIES.clusterAutoscaler.conflicts).toContain("karpenter");
+    // Reported once, not twice.
+    expect(problems({ addons: { karpenter: true } })).toHaveLength(1);
   });
 
   it("every capability names its folder, and its needs are capabilities", () => {
@@ -121,6 +176,44 @@ describe("a capability off leaves no trace of it, the rest intact", () => {
     expect(missing.map((r) => r.name)).toEqual([]);
     const outputs = await valueOf(off.value.addons);
     expect(outputs).not.toContain(name);
+  });
+});
+
+describe("App Mesh and Karpenter: off leaves no trace, on replaces only what they replace", () => {
+  const text = (r: { type: string; name: string; inputs: unknown }) =>
+    `${r.type} ${r.name} ${JSON.stringify(r.inputs)}`;
+
+  it("appMesh (tap:enableAppMesh)", async () => {
+    const trace = /appmesh|app-mesh|-mesh-|cloudmap/i;
+    const on = await synthStack({ enableAppMesh: "true" });
+    const off = await synthStack({ enableAppMesh: "false" });
+    expect(on.resources.filter((r) => trace.test(text(r))).length).toBeGreaterThan(5);
+    expect(off.resources.filter((r) => trace.test(text(r))).map((r) => r.name)).toEqual([]);
+    // The rest is intact; the one other addition is the gateway's role, which exists only so its
+    // Envoy may read the mesh (a service without AWS permissions has no role otherwise).
+    const names = new Set(off.resources.map((r) => r.name));
+    expect(
+      on.resources.filter((r) => !trace.test(text(r)) && !names.has(r.name)).map((r) => r.name),
+    ).toEqual(["tap-svc-gateway-dev"]);
+  });
+
+  it("karpenter", async () => {
+    const trace = /karpenter/i;
+    const off = await synthStack({ enableAppMesh: "false", addons: { clusterAutoscaler: false } });
+    const on = await synthStack({
+      enableAppMesh: "false",
+      addons: { clusterAutoscaler: false, karpenter: true },
+    });
+    expect(off.resources.filter((r) => trace.test(text(r))).map((r) => r.name)).toEqual([]);
+    expect(on.resources.filter((r) => trace.test(text(r))).length).toBeGreaterThan(15);
+    // What Karpenter replaces: the two 70/30 groups become the system group.
+    const onNames = new Set(on.resources.map((r) => r.name));
+    const gone = off.resources.filter((r) => !onNames.has(r.name)).map((r) => r.name);
+    expect(gone.filter((n) => !/^tap-(spot|ondemand)-dev/.test(n))).toEqual([]);
+    expect(gone.length).toBeGreaterThan(0);
+    expect(await valueOf(on.value.addons)).toContain("karpenter");
+    expect(await valueOf(off.value.karpenterNodeRoleName)).toBeUndefined();
+    expect(await valueOf(on.value.karpenterNodeRoleName)).toBeDefined();
   });
 });
 

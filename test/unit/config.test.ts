@@ -1,5 +1,5 @@
 import { readFileSync } from "fs";
-import { DEFAULT_CAPABILITIES } from "../../lib/capabilities";
+import { DEFAULT_CAPABILITIES, DEFAULT_CAPABILITY_SETTINGS } from "../../lib/capabilities";
 import { join } from "path";
 import {
   CONFIG_KEYS,
@@ -31,7 +31,12 @@ describe("resolveConfig defaults", () => {
   it("resolves an empty config to the documented defaults, the suffix from the stack name", () => {
     const { config } = resolveConfig({}, ctx);
     // `addons: {}` (no overrides) resolves to every capability at its default.
-    expect(config).toEqual({ environmentSuffix: "dev", ...DEFAULTS, addons: DEFAULT_CAPABILITIES });
+    expect(config).toEqual({
+      environmentSuffix: "dev",
+      ...DEFAULTS,
+      addons: DEFAULT_CAPABILITIES,
+      addonSettings: DEFAULT_CAPABILITY_SETTINGS,
+    });
   });
 
   it("takes the suffix from ENVIRONMENT_SUFFIX before the stack name, and tap:environmentSuffix before both", () => {
@@ -324,7 +329,10 @@ describe("values as Pulumi passes them", () => {
 describe("the README's configuration table", () => {
   const whole = readFileSync(join(__dirname, "../../README.md"), "utf8");
   const start = whole.indexOf("\n## Configuration");
-  const readme = whole.slice(start, whole.indexOf("\n## ", start + 1));
+  const section = whole.slice(start, whole.indexOf("\n## ", start + 1));
+  // The key table only (the section also holds the capability settings and example stacks tables).
+  const tableStart = section.indexOf("\n| key ");
+  const readme = section.slice(tableStart, section.indexOf("\n\n", tableStart + 1));
   const rows = new Map<string, string>();
   for (const m of readme.matchAll(/^\|\s*`([a-zA-Z]+)`\s*\|[^|]+\|\s*([^|]+?)\s*\|/gm))
     rows.set(m[1], m[2].trim());

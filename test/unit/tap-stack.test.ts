@@ -94,6 +94,8 @@ describe("TapStack", () => {
         "publicServices",
         "appMeshName",
         "addons",
+        "karpenterNodeRoleName",
+        "karpenterInterruptionQueueName",
       ].sort(),
     );
     await expect(pulumi.isSecret(outputs.kubeconfig)).resolves.toBe(true);

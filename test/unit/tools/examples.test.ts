@@ -1,0 +1,71 @@
+/**
+ * Every example stack in the repository (each Pulumi.<name>.yaml) plans offline, as
+ * `npm run plan -- --stack <name>` would: the ones that deploy today pass the preflight with no
+ * mandatory violation; the specification's own stack is stopped by the preflight, naming the keys.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { buildPlan } from "../../../tools/plan";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const DATE = "2026-12-03";
+const stacks = fs
+  .readdirSync(ROOT)
+  .filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f))
+  .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""))
+  .sort();
+
+/** What each example is for; a stack file without an entry here fails the test. */
+const EXPECTED: Record<string, { deploys: boolean; capabilities?: string[] }> = {
+  dev: { deploys: true },
+  try: { deploys: true },
+  karpenter: { deploys: true },
+  spec: { deploys: false },
+};
+
+const plan = (stack: string) =>
+  buildPlan({ stack, overrides: [], date: DATE }, { cwd: ROOT, env: {} });
+
+describe("the example stacks", () => {
+  it("are the ones this test knows", () => {
+    expect(stacks).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(stacks.filter((s) => EXPECTED[s]?.deploys))(
+    "%s plans: preflight passes, no mandatory violation",
+    async (stack) => {
+      const p = await plan(stack);
+      expect(p.preflight.problems).toEqual([]);
+      expect(p.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+      expect(p.resources.total).toBeGreaterThan(100);
+    },
+  );
+
+  it("karpenter: Karpenter instead of cluster-autoscaler, x86 and Graviton pools, one system group", async () => {
+    const p = await plan("karpenter");
+    expect(p.capabilities.on).toContain("karpenter");
+    expect(p.capabilities.on).not.toContain("clusterAutoscaler");
+    expect(p.nodeGroups.map((g) => `${g.name} ${g.capacityType}`)).toEqual([
+      "tap-system-karp ON_DEMAND",
+    ]);
+    expect(p.addons.map((a) => a.release).sort()).toEqual(
+      ["calico", "fluent-bit", "karpenter", "karpenter-crd", "keda", "metrics-server"].sort(),
+    );
+    expect(p.capabilities.off.map((c) => c.name)).toEqual(["clusterAutoscaler", "appMesh"]);
+  });
+
+  it("spec: the specification's stack is stopped by the preflight, naming what to set", async () => {
+    const p = await plan("spec");
+    const problems = p.preflight.problems.join("\n");
+    expect(problems).toMatch(/pulumi config set tap:kubernetesVersion 1\.35/);
+    expect(problems).toMatch(/pulumi config set tap:enableAppMesh false/);
+    expect(p.capabilities.on).toEqual([
+      "calico",
+      "fluentBit",
+      "clusterAutoscaler",
+      "metricsServer",
+      "keda",
+      "appMesh",
+    ]);
+  });
+});
