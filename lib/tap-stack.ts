@@ -128,8 +128,12 @@ export class TapStack extends pulumi.ComponentResource {
       keda: addons.keda,
       meshController: addons.appMeshController,
       vpcId: network.vpcId,
-      // Service namespaces wait for the policy engine, so their policies are enforced from the start.
-      dependsOn: addons.calico ? [addons.calico.release] : [],
+      // Service namespaces wait for the policy engine, so their policies are enforced from the start,
+      // and with Karpenter for its NodePools, so the services' pods have somewhere to run.
+      dependsOn: [
+        ...(addons.calico ? [addons.calico.release] : []),
+        ...(addons.karpenter?.nodePools ?? []),
+      ],
     });
     const services = Object.entries(catalog.workloads.services);
 

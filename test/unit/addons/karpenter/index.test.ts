@@ -408,6 +408,19 @@ describe("Karpenter in the stack", () => {
     ).not.toContain("cluster-autoscaler");
   });
 
+  it("creates the catalog's namespaces after the NodePools, so its pods have capacity", () => {
+    const pools = cr("NodePool").map((p) => p.urn);
+    const namespaces = resources.filter(
+      (r) =>
+        r.type === "kubernetes:core/v1:Namespace" &&
+        ["gateway", "payments", "ledger"].includes(
+          String((r.inputs.metadata as { name: string }).name),
+        ),
+    );
+    expect(namespaces.length).toBe(3);
+    for (const ns of namespaces) expect(ns.dependencies).toEqual(expect.arrayContaining(pools));
+  });
+
   it("spreads the catalog's replicas over the capacity domains instead of preferring spot", () => {
     const deployments = resources.filter(
       (r) => r.type === "kubernetes:apps/v1:Deployment" && /^svc-/.test(r.name),

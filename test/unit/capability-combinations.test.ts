@@ -1,0 +1,91 @@
+/**
+ * Every combination of the capability switches (2^7, App Mesh by tap:enableAppMesh) is either a
+ * config error whose every problem names a `tap:addons.*` key (before anything exists), or a stack
+ * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
+ * trace of a capability that is off. The valid combinations are synthesized one by one.
+ */
+import {
+  CAPABILITIES,
+  CAPABILITY_NAMES,
+  CapabilityName,
+  deploymentOrder,
+} from "../../lib/capabilities";
+import { TapConfigError, resolveConfig } from "../../lib/config";
+import { TapStack } from "../../lib/tap-stack";
+import { policies } from "../../policy/policies";
+import { runPolicies } from "../../tools/policy-runner";
+import { mockTap, valueOf } from "../helpers/mocks";
+
+const ctx = { stackName: "dev", env: {} };
+type Combo = Record<CapabilityName, boolean>;
+const combos: Combo[] = Array.from(
+  { length: 2 ** CAPABILITY_NAMES.length },
+  (_, i) =>
+    Object.fromEntries(CAPABILITY_NAMES.map((n, bit) => [n, ((i >> bit) & 1) === 1])) as Combo,
+);
+const inputOf = (c: Combo) => ({
+  kubernetesVersion: "1.35",
+  enableAppMesh: String(c.appMesh),
+  addons: Object.fromEntries(CAPABILITY_NAMES.filter((n) => n !== "appMesh").map((n) => [n, c[n]])),
+});
+const label = (c: Combo) => CAPABILITY_NAMES.filter((n) => c[n]).join("+") || "(none)";
+
+/** What makes a combination invalid, from the registry's own data and the catalog rule. */
+function expectedInvalid(c: Combo): boolean {
+  for (const n of CAPABILITY_NAMES) {
+    if (!c[n]) continue;
+    if (CAPABILITIES[n].needs.some((m) => !c[m])) return true;
+    if (CAPABILITIES[n].conflicts.some((m) => c[m])) return true;
+  }
+  return !c.keda; // the default catalog scales every service with KEDA
+}
+
+const resolved = combos.map((c) => {
+  try {
+    return { c, config: resolveConfig(inputOf(c), ctx).config, problems: [] as string[] };
+  } catch (e) {
+    if (!(e instanceof TapConfigError)) throw e;
+    return { c, config: undefined, problems: e.problems.map((p) => p.propertyPath) };
+  }
+});
+
+describe("every combination of capability switches", () => {
+  it("is valid exactly when its needs and conflicts hold (and KEDA serves the catalog)", () => {
+    const wrong = resolved
+      .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
+      .map((r) => label(r.c));
+    expect(wrong).toEqual([]);
+    expect(resolved.filter((r) => r.config).length).toBe(24);
+  });
+
+  it("names only tap:addons keys when it is not", () => {
+    for (const r of resolved.filter((x) => x.config === undefined)) {
+      expect(r.problems.length).toBeGreaterThan(0);
+      for (const p of r.problems) expect(p).toMatch(/^tap:addons\.\w+/);
+    }
+  });
+
+  const valid = resolved
+    .filter((r) => r.config !== undefined)
+    .map((r) => [label(r.c), r.c] as const);
+  it.each(valid)("%s synthesizes clean, with those capabilities and no others", async (_, c) => {
+    const { resources, value } = await mockTap(
+      () => new TapStack("tap", { config: inputOf(c), context: { stackName: "dev" } }),
+    );
+    expect(await valueOf(value.addons)).toEqual(deploymentOrder(c));
+    const releases = resources
+      .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+      .map((r) => String(r.inputs.name));
+    const expectRelease = (name: string, on: boolean) =>
+      on ? expect(releases).toContain(name) : expect(releases).not.toContain(name);
+    expectRelease("calico", c.calico);
+    expectRelease("fluent-bit", c.fluentBit);
+    expectRelease("cluster-autoscaler", c.clusterAutoscaler);
+    expectRelease("karpenter", c.karpenter);
+    expectRelease("appmesh-controller", c.appMesh);
+    const violations = await runPolicies(policies, resources, {
+      config: { "eks-supported-version": { asOf: "2026-12-03" } },
+    });
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+  });
+});
