@@ -90,3 +90,48 @@ export const helmReleasePinned: ResourceValidationPolicy = {
     }
   }),
 };
+
+export const EC2_NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+
+/**
+ * Karpenter's nodes get the managed groups' hardening (security checklist rules 16-17: IMDSv2 with
+ * hop limit 1, encrypted volumes) and a pinned image (rule 22): an alias of `@latest` would
+ * change every node's AMI when the family publishes one, untested.
+ */
+export const karpenterNodeClassHardened: ResourceValidationPolicy = {
+  name: "karpenter-node-class-hardened",
+  description:
+    "Every Karpenter EC2NodeClass requires IMDSv2 with hop limit 1, encrypts every volume and pins its AMI alias to a version (never @latest).",
+  enforcementLevel: "mandatory",
+  validateResource: onTypes([EC2_NODE_CLASS_TYPE], (props, args, report) => {
+    const spec = (props.spec ?? {}) as Record<string, unknown>;
+    const md = (spec.metadataOptions ?? {}) as Record<string, unknown>;
+    if (md.httpTokens !== "required" || num(md.httpPutResponseHopLimit) !== 1) {
+      report(
+        `${who(args)} allows IMDSv1 or a hop limit above 1 (httpTokens ${String(md.httpTokens)}, hop limit ${String(md.httpPutResponseHopLimit)}): pods could borrow the node role. Fix: metadataOptions { httpTokens: required, httpPutResponseHopLimit: 1 }.`,
+      );
+    }
+    const devices = Array.isArray(spec.blockDeviceMappings)
+      ? (spec.blockDeviceMappings as Record<string, unknown>[])
+      : [];
+    const plain = devices.filter(
+      (d) => ((d.ebs ?? {}) as Record<string, unknown>).encrypted !== true,
+    );
+    if (devices.length === 0 || plain.length > 0) {
+      report(
+        `${who(args)} has ${devices.length === 0 ? "no blockDeviceMappings (the AMI's defaults decide encryption)" : `unencrypted volumes (${plain.map((d) => str(d.deviceName) ?? "?").join(", ")})`}. Fix: list every volume with ebs.encrypted: true.`,
+      );
+    }
+    const terms = Array.isArray(spec.amiSelectorTerms)
+      ? (spec.amiSelectorTerms as Record<string, unknown>[])
+      : [];
+    const unpinned = terms
+      .map((t) => str(t.alias))
+      .filter((a): a is string => a !== undefined && !/@v[0-9]/.test(a));
+    if (unpinned.length > 0) {
+      report(
+        `${who(args)} selects its AMI by an unpinned alias (${unpinned.join(", ")}). Fix: pin the version (e.g. bottlerocket@v1.64.0) in lib/addons/versions.ts.`,
+      );
+    }
+  }),
+};

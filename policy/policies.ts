@@ -28,7 +28,11 @@ import {
   noDeletionProtection,
   requiredTags,
 } from "./governance-policies";
-import { helmReleasePinned, namespacePodSecurity } from "./k8s-policies";
+import {
+  helmReleasePinned,
+  karpenterNodeClassHardened,
+  namespacePodSecurity,
+} from "./k8s-policies";
 import {
   defaultSecurityGroupEmpty,
   nameEnvironmentSuffix,
@@ -58,6 +62,7 @@ export const policies: Policies = [
   workloadNamespaceDefaultDeny,
   namespacePodSecurity,
   helmReleasePinned,
+  karpenterNodeClassHardened,
   requiredTags,
   nameEnvironmentSuffix,
   noDeletionProtection,

@@ -86,9 +86,57 @@ export interface Row {
 }
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+
+/** A Karpenter EC2NodeClass as tap writes it (lib/addons/karpenter/node-pools.ts), patched. */
+const nodeClass = (patch: (spec: Inputs) => void): PolicyInput => {
+  const spec: Inputs = {
+    role: "tap-karpenter-node-dev",
+    amiSelectorTerms: [{ alias: "bottlerocket@v1.64.0" }],
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+    blockDeviceMappings: [
+      { deviceName: "/dev/xvda", ebs: { volumeSize: "4Gi", encrypted: true } },
+      { deviceName: "/dev/xvdb", ebs: { volumeSize: "50Gi", encrypted: true } },
+    ],
+  };
+  patch(spec);
+  return {
+    type: "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+    name: "tap-karpenter-nodeclass-dev",
+    inputs: {
+      apiVersion: "karpenter.k8s.aws/v1",
+      kind: "EC2NodeClass",
+      metadata: { name: "tap" },
+      spec,
+    },
+  };
+};
 export const EKS = "eks:index:Cluster";
 export const NS = "kubernetes:core/v1:Namespace";
 export const ROWS: Row[] = [
+  {
+    what: "EC2NodeClass with IMDSv1 allowed",
+    policy: "karpenter-node-class-hardened",
+    resource: "tap-karpenter-nodeclass-dev",
+    build: add(
+      nodeClass(
+        (s) => (s.metadataOptions = { httpTokens: "optional", httpPutResponseHopLimit: 2 }),
+      ),
+    ),
+  },
+  {
+    what: "EC2NodeClass with an unencrypted volume",
+    policy: "karpenter-node-class-hardened",
+    resource: "tap-karpenter-nodeclass-dev",
+    build: add(
+      nodeClass((s) => ((s.blockDeviceMappings as Inputs[])[1].ebs = { volumeSize: "50Gi" })),
+    ),
+  },
+  {
+    what: "EC2NodeClass on bottlerocket@latest",
+    policy: "karpenter-node-class-hardened",
+    resource: "tap-karpenter-nodeclass-dev",
+    build: add(nodeClass((s) => (s.amiSelectorTerms = [{ alias: "bottlerocket@latest" }]))),
+  },
   {
     what: "pulumi-eks cluster without a secrets key",
     policy: "eks-secrets-encryption",

@@ -1,8 +1,13 @@
 /**
  * Re-derives facts/crds/** from upstream git snapshots. Run by hand (never in CI), after fetching
- * the three repositories into bare git dirs (the `fetch` tool puts them under /work/.mirror):
+ * the repositories into bare git dirs (the `fetch` tool puts them under /work/.mirror):
  *
  *   node tools/transpile.js && node dist/tools/upstream/crds/extract.js [--mirror /work/.mirror]
+ *     [--only <chart>[,<chart>...]]
+ *
+ * `--only` (repeatable, comma-separated) re-derives the releases of those charts only
+ * (tigera-operator, keda, appmesh-controller, karpenter-crd) and leaves the other directories as
+ * they are, so only the mirrors of those charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
  * openAPIV3Schema reduced to what validation needs (descriptions, examples and defaults dropped,
@@ -13,6 +18,7 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 
@@ -387,27 +393,112 @@ function appMeshRelease(repo: Repo, version: string, commit: string): void {
   });
 }
 
-function main(): void {
-  const i = process.argv.indexOf("--mirror");
-  const mirror = i > 0 ? process.argv[i + 1] : "/work/.mirror";
-  const repo = (slug: string) => new Repo(slug, path.join(mirror, slug.replace("/", "+"), "repo"));
-
-  const calico = repo("projectcalico/calico");
-  for (const tag of ["v3.28.5", "v3.30.4", "v3.30.7", "v3.31.4", "v3.31.7"])
-    calicoRelease(calico, tag);
-
-  const keda = repo("kedacore/charts");
-  for (const tag of ["v2.14.2", "v2.14.3", "v2.18.3", "v2.19.0", "v2.20.2"]) kedaRelease(keda, tag);
-
-  // The last commit that set stable/appmesh-controller/Chart.yaml to each version
-  // (git log -- stable/appmesh-controller/Chart.yaml).
-  const eksCharts = repo("aws/eks-charts");
-  appMeshRelease(eksCharts, "1.13.1", "59a2aaf97bccbfb66408c5bbfd7d8ac7fc89bb51");
-  appMeshRelease(eksCharts, "1.13.3", "f8c200d795220a5b1a7b0593bc8dc076095406fa");
-
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "prettier"), ["--write", OUT], {
-    stdio: "inherit",
+/**
+ * Karpenter's karpenter-crd chart: its templates/*.yaml are pkg/apis/crds/*.yaml plus three Helm
+ * lines adding `.Values.additionalAnnotations` to the CRD's metadata.annotations (nothing in the
+ * schema), so the schemas are read from pkg/apis/crds (plain YAML, the files controller-gen writes;
+ * the chart's copies are asserted to equal them minus those lines). The chart's Chart.yaml at the
+ * tag still says the previous version: the release pipeline stamps the version when it pushes
+ * oci://public.ecr.aws/karpenter/karpenter-crd (hack/release/common.sh), so the tag is the version.
+ */
+function karpenterRelease(repo: Repo, tag: string): void {
+  const version = tag.replace(/^v/, "");
+  // facts/crds/karpenter/: the directory is named for the project; index.json `chart` names the
+  // chart (the test maps a Helm release to its facts by that field, not by the directory).
+  const dir = path.join(OUT, "karpenter", version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const names = ["karpenter.sh_nodepools", "karpenter.k8s.aws_ec2nodeclasses"];
+  const helmLines = [
+    "    {{- with .Values.additionalAnnotations }}",
+    "      {{- toYaml . | nindent 4 }}",
+    "    {{- end }}",
+  ];
+  for (const name of names) {
+    const plain = repo.show(tag, `pkg/apis/crds/${name}.yaml`).text;
+    const chartLines = repo
+      .show(tag, `charts/karpenter-crd/templates/${name}.yaml`)
+      .text.split("\n");
+    const at = chartLines.indexOf(helmLines[0]);
+    const stripped =
+      at >= 0 && helmLines.every((l, k) => chartLines[at + k] === l)
+        ? [...chartLines.slice(0, at), ...chartLines.slice(at + helmLines.length)].join("\n")
+        : undefined;
+    if (stripped !== plain) {
+      throw new Error(
+        `${tag}: charts/karpenter-crd/templates/${name}.yaml is not pkg/apis/crds/${name}.yaml plus the additionalAnnotations lines`,
+      );
+    }
+  }
+  const entries = extractCrds(
+    dir,
+    names.map((name) => ({ repo, ref: tag, file: `pkg/apis/crds/${name}.yaml` })),
+  );
+  writeJson(path.join(dir, "index.json"), {
+    chart: "karpenter-crd",
+    version,
+    commit: repo.rev(tag),
+    chartSource: `${repo.slug}@${tag}:charts/karpenter-crd/templates/{${names.join(",")}}.yaml = pkg/apis/crds/<same>.yaml except the 3 Helm lines adding .Values.additionalAnnotations to metadata.annotations (asserted by the extraction)`,
+    crds: entries,
   });
+}
+
+/** The chart releases recorded, by chart name (what --only takes), with their facts directory. */
+const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo) => void }> = {
+  "tigera-operator": {
+    dir: "tigera-operator",
+    run: (repo) => {
+      const calico = repo("projectcalico/calico");
+      for (const tag of ["v3.28.5", "v3.30.4", "v3.30.7", "v3.31.4", "v3.31.7"])
+        calicoRelease(calico, tag);
+    },
+  },
+  keda: {
+    dir: "keda",
+    run: (repo) => {
+      const keda = repo("kedacore/charts");
+      for (const tag of ["v2.14.2", "v2.14.3", "v2.18.3", "v2.19.0", "v2.20.2"])
+        kedaRelease(keda, tag);
+    },
+  },
+  "appmesh-controller": {
+    dir: "appmesh-controller",
+    run: (repo) => {
+      // The last commit that set stable/appmesh-controller/Chart.yaml to each version
+      // (git log -- stable/appmesh-controller/Chart.yaml).
+      const eksCharts = repo("aws/eks-charts");
+      appMeshRelease(eksCharts, "1.13.1", "59a2aaf97bccbfb66408c5bbfd7d8ac7fc89bb51");
+      appMeshRelease(eksCharts, "1.13.3", "f8c200d795220a5b1a7b0593bc8dc076095406fa");
+    },
+  },
+  "karpenter-crd": {
+    dir: "karpenter",
+    run: (repo) => karpenterRelease(repo("aws/karpenter-provider-aws"), "v1.14.1"),
+  },
+};
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const valuesOf = (flag: string) =>
+    argv.flatMap((a, k) => (a === flag && argv[k + 1] ? argv[k + 1].split(",") : []));
+  const mirror = valuesOf("--mirror")[0] ?? "/work/.mirror";
+  const only = valuesOf("--only").filter((c) => c !== "");
+  const unknown = only.filter((c) => !(c in RELEASES));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--only: unknown chart ${unknown.join(", ")} (known: ${Object.keys(RELEASES).join(", ")})`,
+    );
+  }
+  const repo = (slug: string) => new Repo(slug, path.join(mirror, slug.replace("/", "+"), "repo"));
+  const charts = only.length > 0 ? only : Object.keys(RELEASES);
+  for (const chart of charts) RELEASES[chart].run(repo);
+  // With --only, prettier formats the rewritten charts' directories only. .prettierignore lists
+  // facts/ (hand edits are not reformatted), so it is bypassed here: the output is formatted.
+  const targets = only.length > 0 ? charts.map((c) => path.join(OUT, RELEASES[c].dir)) : [OUT];
+  execFileSync(
+    path.join(ROOT, "node_modules", ".bin", "prettier"),
+    ["--ignore-path", os.devNull, "--write", ...targets],
+    { stdio: "inherit" },
+  );
 }
 
 main();
