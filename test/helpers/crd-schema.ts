@@ -10,9 +10,14 @@
  *   `properties` entry, `additionalProperties` schema or x-kubernetes-preserve-unknown-fields
  *   keeps. At the root (and in x-kubernetes-embedded-resource objects) apiVersion, kind and
  *   metadata are always kept; metadata's content (ObjectMeta) is not checked here.
- * - x-kubernetes-validations (CEL): rules in the small subset below (literals, self.field, has(),
- *   size(), !, &&, ||, ?:, comparisons, arithmetic, in) are evaluated; any other rule, and every
- *   transition rule (oldSelf: update only), is NOT evaluated and is returned in `unevaluated`.
+ * - x-kubernetes-validations (CEL): rules in the subset below are evaluated: literals and lists,
+ *   self.field, x[i], m[key], has(), size() (also as a method), int(), string(), !, &&, || (both
+ *   commutative over errors, as in CEL), ?:, comparisons, arithmetic, `in` (list item or map key),
+ *   the macros all / exists / exists_one / filter / map (over a list's items or a map's keys),
+ *   startsWith / endsWith / contains / matches (RE2 search) / find (Kubernetes' regex library:
+ *   the first match or "") / split (cel-go strings). Any other rule, a regex JavaScript does not
+ *   read as RE2 does, and every transition rule (oldSelf: update only) is NOT evaluated and is
+ *   returned in `unevaluated` with the reason (see whyNotEvaluable).
  * - `format` is not checked.
  */
 
@@ -81,11 +86,30 @@ export interface CrdFact {
   }[];
 }
 
+export interface UnevaluatedRule {
+  /** Where the value is, like .spec.template.spec.nodeClassRef ("." is the root). */
+  readonly path: string;
+  /** The rule's place in the schema, as recorded in celRules (.spec.requirements[*].key, .spec.tags.*). */
+  readonly schemaPath: string;
+  readonly rule: string;
+  /** Why it is outside the evaluated subset. */
+  readonly why: string;
+}
+
+/** A CEL rule that was evaluated on a value (whatever the outcome). */
+export interface EvaluatedRule {
+  readonly path: string;
+  readonly schemaPath: string;
+  readonly rule: string;
+}
+
 export interface ValidationResult {
   /** "<path>: <what is wrong>", path like .spec.egress[0].action ("." is the root). */
   readonly errors: string[];
-  /** "<path>: <rule>" for every CEL rule met on the way that was not evaluated. */
-  readonly unevaluated: string[];
+  /** Every CEL rule evaluated on the way (passed or failed). */
+  readonly evaluated: EvaluatedRule[];
+  /** Every CEL rule met on the way that was not evaluated. */
+  readonly unevaluated: UnevaluatedRule[];
 }
 
 type Obj = Record<string, unknown>;
@@ -95,7 +119,8 @@ const ROOT_FIELDS = ["apiVersion", "kind", "metadata"];
 
 interface Walk {
   readonly errors: string[];
-  readonly unevaluated: string[];
+  readonly evaluated: EvaluatedRule[];
+  readonly unevaluated: UnevaluatedRule[];
   /** False inside anyOf/oneOf/allOf/not branches: they validate values, they prune nothing. */
   readonly pruning: boolean;
 }
@@ -130,7 +155,15 @@ function compilePattern(pattern: string): RegExp | undefined {
   }
 }
 
-function walk(value: unknown, s: StructuralSchema, at: string, w: Walk, root: boolean): void {
+/** `at`: the value's path; `sp`: the schema's path (as the extraction records celRules paths). */
+function walk(
+  value: unknown,
+  s: StructuralSchema,
+  at: string,
+  sp: string,
+  w: Walk,
+  root: boolean,
+): void {
   const here = at || ".";
   const err = (msg: string) => w.errors.push(`${here}: ${msg}`);
   if (value === null) {
@@ -182,7 +215,9 @@ function walk(value: unknown, s: StructuralSchema, at: string, w: Walk, root: bo
       });
     }
     if (s.items)
-      value.forEach((item, i) => walk(item, s.items as StructuralSchema, `${at}[${i}]`, w, false));
+      value.forEach((item, i) =>
+        walk(item, s.items as StructuralSchema, `${at}[${i}]`, `${sp}[*]`, w, false),
+      );
   }
 
   if (isObject(value)) {
@@ -202,9 +237,9 @@ function walk(value: unknown, s: StructuralSchema, at: string, w: Walk, root: bo
         continue;
       }
       const prop = s.properties?.[key];
-      if (prop) walk(child, prop, path, w, false);
+      if (prop) walk(child, prop, path, `${sp}.${key}`, w, false);
       else if (isObject(s.additionalProperties))
-        walk(child, s.additionalProperties, path, w, false);
+        walk(child, s.additionalProperties, path, `${sp}.*`, w, false);
       else if (
         w.pruning &&
         s.additionalProperties !== true &&
@@ -216,22 +251,37 @@ function walk(value: unknown, s: StructuralSchema, at: string, w: Walk, root: bo
     }
   }
 
-  const branch = (b: StructuralSchema) => {
-    const sub: Walk = { errors: [], unevaluated: w.unevaluated, pruning: false };
-    walk(value, b, at, sub, root);
+  const branch = (b: StructuralSchema, bp: string) => {
+    const sub: Walk = {
+      errors: [],
+      evaluated: w.evaluated,
+      unevaluated: w.unevaluated,
+      pruning: false,
+    };
+    walk(value, b, at, bp, sub, root);
     return sub.errors;
   };
-  for (const b of s.allOf ?? []) w.errors.push(...branch(b));
-  if (s.anyOf && !s.anyOf.some((b) => branch(b).length === 0)) err("matches none of anyOf");
-  if (s.oneOf && s.oneOf.filter((b) => branch(b).length === 0).length !== 1) {
+  (s.allOf ?? []).forEach((b, i) => w.errors.push(...branch(b, `${sp}.allOf[${i}]`)));
+  if (s.anyOf && !s.anyOf.some((b, i) => branch(b, `${sp}.anyOf[${i}]`).length === 0)) {
+    err("matches none of anyOf");
+  }
+  if (
+    s.oneOf &&
+    s.oneOf.filter((b, i) => branch(b, `${sp}.oneOf[${i}]`).length === 0).length !== 1
+  ) {
     err("does not match exactly one of oneOf");
   }
-  if (s.not && branch(s.not).length === 0) err("matches the schema under not");
+  if (s.not && branch(s.not, `${sp}.not`).length === 0) err("matches the schema under not");
 
   for (const rule of s["x-kubernetes-validations"] ?? []) {
     const outcome = evaluateRule(rule.rule, value);
-    if (outcome === "unsupported") w.unevaluated.push(`${here}: ${rule.rule}`);
-    else if (outcome !== true) {
+    if (outcome === "unsupported") {
+      const why = outsideSubset(rule.rule) ?? "met a construct outside the subset at run time";
+      w.unevaluated.push({ path: here, schemaPath: sp || ".", rule: rule.rule, why });
+      continue;
+    }
+    w.evaluated.push({ path: here, schemaPath: sp || ".", rule: rule.rule });
+    if (outcome !== true) {
       err(
         `${rule.message ?? `failed rule ${rule.rule}`}${outcome === false ? "" : ` (${outcome})`}`,
       );
@@ -243,11 +293,11 @@ function walk(value: unknown, s: StructuralSchema, at: string, w: Walk, root: bo
 export function validateSchema(
   value: unknown,
   schema: StructuralSchema,
-  opts: { root?: boolean; path?: string } = {},
+  opts: { root?: boolean; path?: string; schemaPath?: string } = {},
 ): ValidationResult {
-  const w: Walk = { errors: [], unevaluated: [], pruning: true };
-  walk(value, schema, opts.path ?? "", w, opts.root ?? false);
-  return { errors: w.errors, unevaluated: w.unevaluated };
+  const w: Walk = { errors: [], evaluated: [], unevaluated: [], pruning: true };
+  walk(value, schema, opts.path ?? "", opts.schemaPath ?? "", w, opts.root ?? false);
+  return { errors: w.errors, evaluated: w.evaluated, unevaluated: w.unevaluated };
 }
 
 /** The schema of `apiVersion` (group/version) in a recorded CRD; throws when not served. */
@@ -277,11 +327,28 @@ export function validateCustomResource(
   return result;
 }
 
-// ---- A CEL subset: enough for field presence / comparison rules. -------------------------------
+// ---- A CEL subset: presence, comparison, strings, regexes and the list/map macros. ---------------
 
 type Token = { kind: "num" | "str" | "id" | "op"; text: string; value?: number | string };
 
 class Unsupported extends Error {}
+
+/** CEL string escapes (\n, \t, \\, \', \", \xHH, \uHHHH...); raw strings are not in the subset. */
+function unescape(body: string): string {
+  return body.replace(/\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)/g, (_, e: string) => {
+    if (e.length > 1) return String.fromCharCode(parseInt(e.slice(1), 16));
+    const simple: Record<string, string> = {
+      n: "\n",
+      t: "\t",
+      r: "\r",
+      "\\": "\\",
+      "'": "'",
+      '"': '"',
+    };
+    if (e in simple) return simple[e];
+    throw new Unsupported(`string escape \\${e}`);
+  });
+}
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -296,7 +363,7 @@ function tokenize(src: string): Token[] {
     i = re.lastIndex;
     if (m[1] !== undefined) out.push({ kind: "num", text: m[1], value: Number(m[1]) });
     else if (m[2] !== undefined || m[3] !== undefined) {
-      out.push({ kind: "str", text: m[0], value: JSON.parse(`"${m[2] ?? m[3]}"`) as string });
+      out.push({ kind: "str", text: m[0], value: unescape(m[2] ?? m[3]) });
     } else if (m[4] !== undefined) out.push({ kind: "id", text: m[4] });
     else out.push({ kind: "op", text: m[5] });
   }
@@ -407,47 +474,61 @@ function parse(src: string): Node {
 
 class CelError extends Error {}
 
-function evalNode(n: Node, self: unknown): unknown {
-  const ev = (x: Node) => evalNode(x, self);
+/** Macros: target.<macro>(var, body); over a list its items, over a map its keys (as CEL). */
+const MACROS = ["all", "exists", "exists_one", "filter", "map"];
+/** Global functions and methods of the subset (besides the macros and has()). */
+const FUNCTIONS = ["size", "int", "string"];
+const METHODS = ["size", "startsWith", "endsWith", "contains", "matches", "find", "split"];
+
+type Env = ReadonlyMap<string, unknown>;
+
+/** RE2 as far as JavaScript's RegExp agrees; an RE2-only construct is outside the subset. */
+function regex(pattern: unknown): RegExp {
+  if (typeof pattern !== "string") throw new CelError("regex is not a string");
+  if (/\(\?[a-zA-Z]|\\[pPzAQE]|\[\[:/.test(pattern)) throw new Unsupported(`RE2 syntax ${pattern}`);
+  try {
+    return new RegExp(pattern, "u");
+  } catch {
+    throw new Unsupported(`regex ${pattern}`);
+  }
+}
+
+/** Value or CEL error (CEL's && / || / all / exists absorb an error when the other side decides). */
+function attempt(f: () => unknown): { v: unknown } | { e: CelError } {
+  try {
+    return { v: f() };
+  } catch (e) {
+    if (e instanceof CelError) return { e };
+    throw e;
+  }
+}
+
+function evalNode(n: Node, env: Env): unknown {
+  const ev = (x: Node) => evalNode(x, env);
   switch (n.t) {
     case "lit":
       return n.v;
     case "id":
-      if (n.name === "self") return self;
+      if (env.has(n.name)) return env.get(n.name);
       throw new Unsupported(`identifier ${n.name}`);
     case "sel": {
       const o = ev(n.obj);
-      if (!isObject(o) || !(n.field in o)) throw new CelError(`no such key: ${n.field}`);
+      if (!isObject(o)) throw new CelError(`field selection .${n.field} on a non-map`);
+      if (!(n.field in o)) throw new CelError(`no such key: ${n.field}`);
       return o[n.field];
     }
     case "idx": {
       const o = ev(n.obj);
       const i = ev(n.index);
-      if (Array.isArray(o) && typeof i === "number" && i in o) return o[i];
+      if (Array.isArray(o) && Number.isInteger(i)) {
+        if ((i as number) >= 0 && (i as number) < o.length) return o[i as number];
+        throw new CelError(`index out of range: ${show(i)}`);
+      }
       if (isObject(o) && typeof i === "string" && i in o) return o[i];
       throw new CelError(`no such key: ${show(i)}`);
     }
-    case "call": {
-      if (n.fn === "has" && !n.target && n.args.length === 1 && n.args[0].t === "sel") {
-        const o = ev(n.args[0].obj);
-        return isObject(o) && n.args[0].field in o;
-      }
-      const target = n.target ? ev(n.target) : undefined;
-      const a = n.args.map(ev);
-      const sizeOf = (v: unknown) => {
-        if (typeof v === "string") return [...v].length;
-        if (Array.isArray(v)) return v.length;
-        if (isObject(v)) return Object.keys(v).length;
-        throw new CelError("size() of a scalar");
-      };
-      if (n.fn === "size") return sizeOf(n.target ? target : a[0]);
-      if (typeof target === "string" && typeof a[0] === "string") {
-        if (n.fn === "startsWith") return target.startsWith(a[0]);
-        if (n.fn === "endsWith") return target.endsWith(a[0]);
-        if (n.fn === "contains") return target.includes(a[0]);
-      }
-      throw new Unsupported(`function ${n.fn}`);
-    }
+    case "call":
+      return evalCall(n, env);
     case "un": {
       const v = ev(n.arg);
       if (n.op === "!" && typeof v === "boolean") return !v;
@@ -463,12 +544,15 @@ function evalNode(n: Node, self: unknown): unknown {
       return n.items.map(ev);
     case "bin": {
       if (n.op === "&&" || n.op === "||") {
-        const l = ev(n.l);
-        if (typeof l !== "boolean") throw new CelError(`bad operand for ${n.op}`);
-        if (n.op === "&&" ? !l : l) return l;
-        const r = ev(n.r);
-        if (typeof r !== "boolean") throw new CelError(`bad operand for ${n.op}`);
-        return r;
+        // CEL's logical operators are commutative: a deciding side wins over an error on the other.
+        const decides = n.op === "||";
+        const sides = [attempt(() => ev(n.l)), attempt(() => ev(n.r))];
+        for (const s of sides) {
+          if ("v" in s && typeof s.v !== "boolean") throw new CelError(`bad operand for ${n.op}`);
+          if ("v" in s && s.v === decides) return decides;
+        }
+        for (const s of sides) if ("e" in s) throw s.e;
+        return !decides;
       }
       const l = ev(n.l);
       const r = ev(n.r);
@@ -482,6 +566,7 @@ function evalNode(n: Node, self: unknown): unknown {
       const bothNum = typeof l === "number" && typeof r === "number";
       const bothStr = typeof l === "string" && typeof r === "string";
       if (n.op === "+" && bothStr) return l + r;
+      if (n.op === "+" && Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
       if (!bothNum && !(bothStr && ["<", "<=", ">", ">="].includes(n.op))) {
         throw new CelError(`bad operands for ${n.op}`);
       }
@@ -513,14 +598,170 @@ function evalNode(n: Node, self: unknown): unknown {
   }
 }
 
+function sizeOf(v: unknown): number {
+  if (typeof v === "string") return [...v].length;
+  if (Array.isArray(v)) return v.length;
+  if (isObject(v)) return Object.keys(v).length;
+  throw new CelError("size() of a scalar");
+}
+
+function evalCall(n: Extract<Node, { t: "call" }>, env: Env): unknown {
+  const ev = (x: Node) => evalNode(x, env);
+  if (n.fn === "has" && !n.target && n.args.length === 1 && n.args[0].t === "sel") {
+    const o = ev(n.args[0].obj);
+    if (!isObject(o)) throw new CelError(`has() of a field of a non-map`);
+    return n.args[0].field in o;
+  }
+  if (n.target && MACROS.includes(n.fn)) {
+    const [v, body] = n.args;
+    if (n.args.length !== 2 || v.t !== "id") throw new Unsupported(`${n.fn} form`);
+    const range = ev(n.target);
+    let elems: unknown[];
+    if (Array.isArray(range)) elems = range;
+    else if (isObject(range)) elems = Object.keys(range);
+    else throw new CelError(`${n.fn}() over a scalar`);
+    const each = (x: unknown) => attempt(() => evalNode(body, new Map([...env, [v.name, x]])));
+    const bool = (r: { v: unknown }) => {
+      if (typeof r.v !== "boolean") throw new CelError(`${n.fn}() predicate is not a bool`);
+      return r.v;
+    };
+    const strict = (r: { v: unknown } | { e: CelError }) => {
+      if ("e" in r) throw r.e;
+      return r;
+    };
+    if (n.fn === "map") return elems.map((x) => strict(each(x)).v);
+    if (n.fn === "filter") return elems.filter((x) => bool(strict(each(x))));
+    if (n.fn === "exists_one") return elems.filter((x) => bool(strict(each(x)))).length === 1;
+    // all: false if any is false, else the first error, else true; exists: the dual.
+    const decides = n.fn === "exists";
+    const results = elems.map(each);
+    for (const r of results) if ("v" in r && bool(r) === decides) return decides;
+    for (const r of results) if ("e" in r) throw r.e;
+    return !decides;
+  }
+  const target = n.target ? ev(n.target) : undefined;
+  const a = n.args.map(ev);
+  if (!n.target) {
+    if (n.fn === "size" && a.length === 1) return sizeOf(a[0]);
+    if (n.fn === "int" && a.length === 1) {
+      const x = a[0];
+      if (typeof x === "number") {
+        if (!Number.isFinite(x)) throw new CelError("int() of a non-finite number");
+        return Math.trunc(x);
+      }
+      if (typeof x === "string" && /^[+-]?\d+$/.test(x)) return Number(x);
+      throw new CelError(`int() cannot convert ${show(x)}`);
+    }
+    if (n.fn === "string" && a.length === 1) {
+      const x = a[0];
+      if (typeof x === "string" || typeof x === "number" || typeof x === "boolean")
+        return String(x);
+      throw new CelError(`string() cannot convert ${show(x)}`);
+    }
+    throw new Unsupported(`function ${n.fn}`);
+  }
+  if (n.fn === "size" && a.length === 0) return sizeOf(target);
+  if (typeof target === "string") {
+    const s0 = a[0];
+    const str = (x: unknown) => {
+      if (typeof x !== "string") throw new CelError(`${n.fn}() argument is not a string`);
+      return x;
+    };
+    switch (n.fn) {
+      case "startsWith":
+        return target.startsWith(str(s0));
+      case "endsWith":
+        return target.endsWith(str(s0));
+      case "contains":
+        return target.includes(str(s0));
+      // CEL matches(): RE2 search anywhere in the string (anchors only when the pattern has them).
+      case "matches":
+        return regex(s0).test(target);
+      // Kubernetes' regex library: the first match, or "" when none.
+      case "find":
+        return regex(s0).exec(target)?.[0] ?? "";
+      // cel-go's strings extension: split(sep) and split(sep, n) (n < 0: all; 0: none).
+      case "split": {
+        const sep = str(s0);
+        const limit = a.length > 1 ? a[1] : -1;
+        if (typeof limit !== "number") throw new CelError("split() limit is not an int");
+        if (limit === 0) return [];
+        const parts = target.split(sep);
+        if (limit < 0 || parts.length <= limit) return parts;
+        return [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(sep)];
+      }
+    }
+  }
+  if (METHODS.includes(n.fn)) throw new CelError(`${n.fn}() on ${show(target)}`);
+  throw new Unsupported(`method ${n.fn}`);
+}
+
+/** Why a rule is outside the subset, or undefined when it is inside. */
+function outsideSubset(rule: string): string | undefined {
+  if (/\boldSelf\b/.test(rule)) return "transition rule (oldSelf)";
+  let tree: Node;
+  try {
+    tree = parse(rule);
+  } catch (e) {
+    if (e instanceof Unsupported) return `does not parse in the subset: ${e.message}`;
+    throw e;
+  }
+  const why = (n: Node, bound: ReadonlySet<string>): string | undefined => {
+    const all = (...xs: Node[]) => xs.map((x) => why(x, bound)).find((w) => w !== undefined);
+    switch (n.t) {
+      case "lit":
+        return undefined;
+      case "id":
+        return bound.has(n.name) ? undefined : `identifier ${n.name}`;
+      case "sel":
+        return why(n.obj, bound);
+      case "idx":
+        return all(n.obj, n.index);
+      case "call": {
+        if (n.fn === "has" && !n.target) {
+          return n.args.length === 1 && n.args[0].t === "sel" ? all(n.args[0].obj) : "has() form";
+        }
+        if (n.target && MACROS.includes(n.fn)) {
+          const [v, body] = n.args;
+          if (n.args.length !== 2 || v.t !== "id") return `${n.fn}() form`;
+          return all(n.target) ?? why(body, new Set([...bound, v.name]));
+        }
+        if (n.target ? !METHODS.includes(n.fn) : !FUNCTIONS.includes(n.fn)) {
+          return `function ${n.fn}`;
+        }
+        for (const arg of n.args) {
+          // A literal regex must be one JavaScript reads as RE2 does.
+          if (["matches", "find"].includes(n.fn) && arg.t === "lit") {
+            try {
+              regex(arg.v);
+            } catch (e) {
+              if (e instanceof Unsupported) return e.message;
+            }
+          }
+        }
+        return all(...(n.target ? [n.target] : []), ...n.args);
+      }
+      case "un":
+        return why(n.arg, bound);
+      case "bin":
+        return all(n.l, n.r);
+      case "cond":
+        return all(n.c, n.a, n.b);
+      case "list":
+        return all(...n.items);
+    }
+  };
+  return why(tree, new Set(["self"]));
+}
+
 /**
  * Evaluates a CEL rule against `self`: true / false, an error message (the rule errored, which the
  * API server also rejects), or "unsupported" (outside the subset, or a transition rule).
  */
 export function evaluateRule(rule: string, self: unknown): boolean | string | "unsupported" {
-  if (/\boldSelf\b/.test(rule)) return "unsupported";
+  if (outsideSubset(rule) !== undefined) return "unsupported";
   try {
-    const v = evalNode(parse(rule), self);
+    const v = evalNode(parse(rule), new Map([["self", self]]));
     return typeof v === "boolean" ? v : `rule returned ${show(v)}, not a bool`;
   } catch (e) {
     if (e instanceof Unsupported) return "unsupported";
@@ -529,39 +770,12 @@ export function evaluateRule(rule: string, self: unknown): boolean | string | "u
   }
 }
 
-/** True when `rule` is inside the evaluated CEL subset (parses and names no unsupported function). */
+/** True when `rule` is inside the evaluated CEL subset (parses, only known functions, no oldSelf). */
 export function isEvaluableRule(rule: string): boolean {
-  if (/\boldSelf\b/.test(rule)) return false;
-  try {
-    const check = (n: Node): boolean => {
-      switch (n.t) {
-        case "lit":
-          return true;
-        case "id":
-          return n.name === "self";
-        case "sel":
-          return check(n.obj);
-        case "idx":
-          return check(n.obj) && check(n.index);
-        case "call":
-          return (
-            ["has", "size", "startsWith", "endsWith", "contains"].includes(n.fn) &&
-            (!n.target || check(n.target)) &&
-            n.args.every(check)
-          );
-        case "un":
-          return check(n.arg);
-        case "bin":
-          return check(n.l) && check(n.r);
-        case "cond":
-          return check(n.c) && check(n.a) && check(n.b);
-        case "list":
-          return n.items.every(check);
-      }
-    };
-    return check(parse(rule));
-  } catch (e) {
-    if (e instanceof Unsupported) return false;
-    throw e;
-  }
+  return outsideSubset(rule) === undefined;
+}
+
+/** Why `rule` is not evaluated here (undefined when it is). */
+export function whyNotEvaluable(rule: string): string | undefined {
+  return outsideSubset(rule);
 }

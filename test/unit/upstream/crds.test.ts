@@ -4,7 +4,10 @@
  * pinned chart versions ship (facts/crds/**, re-derived by tools/upstream/crds/extract.ts). The API
  * server prunes unknown fields silently and Pulumi mocks accept anything, so an unknown field is an
  * error here. Generic: it validates whatever tap synthesizes, at every supported Kubernetes minor,
- * with App Mesh on and the default service catalog.
+ * once with App Mesh on and the default service catalog, once with Karpenter on (its NodePools and
+ * EC2NodeClass against karpenter-crd's CRDs, CEL rules included). A Helm release maps to its facts
+ * by chart name: the basename of the release's chart (`oci://public.ecr.aws/karpenter/karpenter-crd`
+ * -> `karpenter-crd`) is the `chart` field of a facts/crds/<dir>/<version>/index.json.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -14,19 +17,60 @@ import { RecordedResource, mockTap, ofType } from "../../helpers/mocks";
 import {
   CrdFact,
   StructuralSchema,
+  UnevaluatedRule,
   evaluateRule,
   isEvaluableRule,
   validateCustomResource,
   validateSchema,
+  whyNotEvaluable,
 } from "../../helpers/crd-schema";
 
 const FACTS = path.resolve(__dirname, "..", "..", "..", "facts", "crds");
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-/** Charts whose CRDs tap's custom resources use. */
-const CRD_CHARTS = ["tigera-operator", "keda", "appmesh-controller"] as const;
-type CrdChart = (typeof CRD_CHARTS)[number];
-/** CEL rules of recorded CRDs outside crd-schema.ts's subset ("<crd> <path>: <rule>"); none today. */
-const NOT_EVALUATED: readonly string[] = [];
+
+/**
+ * CEL rules of recorded CRDs outside crd-schema.ts's subset, each with the reason: "<crd> <schema
+ * path>: <rule>" exactly as celRules records it. The test fails on any other rule outside the
+ * subset, and on any rule met on tap's objects that was not evaluated and is not listed here.
+ */
+const NOT_EVALUATED: readonly { readonly rule: string; readonly reason: string }[] = [
+  {
+    rule: "nodepools.karpenter.sh .spec.template.spec.nodeClassRef: self.group == oldSelf.group",
+    reason: "transition rule (oldSelf): the API server runs it on update only; these are creates",
+  },
+  {
+    rule: "nodepools.karpenter.sh .spec.template.spec.nodeClassRef: self.kind == oldSelf.kind",
+    reason: "transition rule (oldSelf): the API server runs it on update only; these are creates",
+  },
+  {
+    rule: "nodepools.karpenter.sh .spec: has(self.replicas) == has(oldSelf.replicas)",
+    reason: "transition rule (oldSelf): the API server runs it on update only; these are creates",
+  },
+];
+
+/** The chart name a Helm release's `chart` input names (an OCI reference's last segment). */
+const chartName = (chart: unknown): string => path.posix.basename(String(chart));
+
+/** facts/crds/<dir>/<version>/index.json by the chart its `chart` field names. */
+function factDirs(): Map<string, { dir: string; versions: string[] }> {
+  const out = new Map<string, { dir: string; versions: string[] }>();
+  for (const dir of fs.readdirSync(FACTS).sort()) {
+    if (!fs.statSync(path.join(FACTS, dir)).isDirectory()) continue;
+    for (const version of fs.readdirSync(path.join(FACTS, dir)).sort()) {
+      const file = path.join(FACTS, dir, version, "index.json");
+      const { chart } = JSON.parse(fs.readFileSync(file, "utf8")) as { chart: string };
+      const known = out.get(chart);
+      if (known && known.dir !== dir) {
+        throw new Error(`chart ${chart} is recorded in facts/crds/${known.dir} and /${dir}`);
+      }
+      out.set(chart, { dir, versions: [...(known?.versions ?? []), version] });
+    }
+  }
+  return out;
+}
+const FACT_DIRS = factDirs();
+/** Charts whose CRDs are recorded (tigera-operator, keda, appmesh-controller, karpenter-crd). */
+const CRD_CHARTS = [...FACT_DIRS.keys()];
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -40,7 +84,7 @@ interface ValuesToSpec {
 }
 
 interface ReleaseIndex {
-  readonly chart: CrdChart;
+  readonly chart: string;
   readonly version: string;
   readonly crds: readonly { apiVersions: readonly string[]; kind: string; file: string }[];
   readonly apiVersionAliases?: Record<string, { validateAs: string; source: string }>;
@@ -60,14 +104,18 @@ interface CrdRelease {
 const REDERIVE = "node tools/transpile.js && node dist/tools/upstream/crds/extract.js";
 
 function loadRelease(chart: string, version: string): CrdRelease {
-  const dir = path.join(FACTS, chart, version);
+  const rel = `${FACT_DIRS.get(chart)?.dir ?? chart}/${version}`;
+  const dir = path.join(FACTS, rel);
   if (!fs.existsSync(path.join(dir, "index.json"))) {
     throw new Error(
-      `no recorded CRD schemas for ${chart} ${version} (facts/crds/${chart}/${version}); add it to tools/upstream/crds/extract.ts and run: ${REDERIVE}`,
+      `no recorded CRD schemas for ${chart} ${version} (facts/crds/${rel}); add it to tools/upstream/crds/extract.ts and run: ${REDERIVE}`,
     );
   }
   const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as unknown;
   const index = read("index.json") as ReleaseIndex;
+  if (index.chart !== chart || index.version !== version) {
+    throw new Error(`facts/crds/${rel}/index.json records ${index.chart} ${index.version}`);
+  }
   const byType = new Map<string, CrdFact>();
   const crds: CrdFact[] = [];
   for (const entry of index.crds) {
@@ -93,8 +141,7 @@ function crdOf(byType: Map<string, CrdFact>, apiVersion: string, kind: string): 
   return crd;
 }
 
-const recordedVersions = (chart: string): string[] =>
-  fs.existsSync(path.join(FACTS, chart)) ? fs.readdirSync(path.join(FACTS, chart)).sort() : [];
+const recordedVersions = (chart: string): string[] => FACT_DIRS.get(chart)?.versions ?? [];
 
 /** The newest recorded release of the same major.minor as `version` (the likely bump). */
 function newestPatch(chart: string, version: string): string {
@@ -156,19 +203,23 @@ interface Checked {
   readonly what: string;
   readonly apiVersion: string;
   readonly kind: string;
+  /** The CRD it was validated against (absent when none is recorded: then `errors` says so). */
+  readonly crd?: string;
   readonly errors: string[];
-  readonly unevaluated: string[];
+  /** "<crd> <schema path>: <rule>" of the CEL rules evaluated on it (and passed or not). */
+  readonly evaluated: string[];
+  readonly unevaluated: UnevaluatedRule[];
 }
 
 /** Validates tap's CRs and the chart-rendered CRs against the given release per chart. */
 function checkAll(
   resources: readonly RecordedResource[],
-  releaseFor: (chart: CrdChart, pinned: string) => string,
+  releaseFor: (chart: string, pinned: string) => string,
 ): Checked[] {
-  const releases = new Map<CrdChart, CrdRelease>();
-  const groupOwner = new Map<string, CrdChart>();
+  const releases = new Map<string, CrdRelease>();
+  const groupOwner = new Map<string, string>();
   for (const chart of CRD_CHARTS) {
-    const r = ofType(resources, RELEASE).find((x) => x.inputs.chart === chart);
+    const r = ofType(resources, RELEASE).find((x) => chartName(x.inputs.chart) === chart);
     if (!r) continue;
     const rel = loadRelease(chart, releaseFor(chart, String(r.inputs.version)));
     releases.set(chart, rel);
@@ -190,13 +241,22 @@ function checkAll(
         apiVersion,
         kind,
         errors: [`no recorded schema: ${why}`],
+        evaluated: [],
         unevaluated: [],
       });
       return;
     }
     const schemaVersion = rel?.aliases.get(apiVersion) ?? apiVersion;
-    const { errors, unevaluated } = validateCustomResource(obj, crd, schemaVersion);
-    checked.push({ what, apiVersion, kind, errors, unevaluated });
+    const { errors, evaluated, unevaluated } = validateCustomResource(obj, crd, schemaVersion);
+    checked.push({
+      what,
+      apiVersion,
+      kind,
+      crd: crd.name,
+      errors,
+      evaluated: evaluated.map((e) => `${crd.name} ${e.schemaPath}: ${e.rule}`),
+      unevaluated,
+    });
   };
   for (const r of resources) {
     const t = customType(r.type);
@@ -204,7 +264,7 @@ function checkAll(
   }
   const calico = releases.get("tigera-operator");
   const calicoRelease = ofType(resources, RELEASE).find(
-    (x) => x.inputs.chart === "tigera-operator",
+    (x) => chartName(x.inputs.chart) === "tigera-operator",
   );
   if (calico && calicoRelease) {
     for (const cr of renderChartCrs(calico.index, (calicoRelease.inputs.values ?? {}) as Obj)) {
@@ -217,6 +277,14 @@ function checkAll(
 
 const problems = (checked: readonly Checked[]) =>
   checked.flatMap((c) => c.errors.map((e) => `${c.what}: ${e}`));
+
+/** Rules met on tap's objects that were not evaluated and are not in NOT_EVALUATED. */
+const unlisted = (checked: readonly Checked[]) =>
+  checked.flatMap((c) =>
+    c.unevaluated
+      .filter((u) => !NOT_EVALUATED.some((n) => n.rule === `${c.crd} ${u.schemaPath}: ${u.rule}`))
+      .map((u) => `${c.what} ${u.path}: ${u.rule} (${u.why})`),
+  );
 
 /** Every kind tap is expected to produce today (guards against a vacuous pass). */
 const EXPECTED_KINDS = [
@@ -231,19 +299,22 @@ const EXPECTED_KINDS = [
   "appmesh.k8s.aws/v1beta2 VirtualRouter",
   "appmesh.k8s.aws/v1beta2 VirtualService",
 ];
+/** With Karpenter on (App Mesh off): its kinds, and Calico's and KEDA's still there. */
+const KARPENTER_EXPECTED_KINDS = [
+  "karpenter.sh/v1 NodePool",
+  "karpenter.k8s.aws/v1 EC2NodeClass",
+  ...EXPECTED_KINDS.filter((k) => !k.startsWith("appmesh.")),
+];
+const KARPENTER_CONFIG = { addons: { karpenter: true, clusterAutoscaler: false } };
+const KARPENTER_CR = /^kubernetes:karpenter\.(sh|k8s\.aws)\/v1:(NodePool|EC2NodeClass)$/;
+
+const synth = async (config: Obj) =>
+  (await mockTap(() => new TapStack("tap", { config, context: { stackName: "dev" } }))).resources;
 
 describe.each(SUPPORTED_KUBERNETES_VERSIONS)("custom resources on Kubernetes %s", (version) => {
   let resources: readonly RecordedResource[];
   beforeAll(async () => {
-    resources = (
-      await mockTap(
-        () =>
-          new TapStack("tap", {
-            config: { kubernetesVersion: version, enableAppMesh: true },
-            context: { stackName: "dev" },
-          }),
-      )
-    ).resources;
+    resources = await synth({ kubernetesVersion: version, enableAppMesh: true });
   });
 
   it("match the CRD schemas of the pinned chart versions (unknown fields are errors)", () => {
@@ -269,10 +340,141 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)("custom resources on Kubernetes %s"
   });
 });
 
+describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
+  "custom resources with Karpenter on, Kubernetes %s",
+  (version) => {
+    let resources: readonly RecordedResource[];
+    let checked: Checked[];
+    beforeAll(async () => {
+      resources = await synth({
+        kubernetesVersion: version,
+        enableAppMesh: false,
+        ...KARPENTER_CONFIG,
+      });
+      checked = checkAll(resources, (_chart, pinned) => pinned);
+    });
+
+    it("are validated against karpenter-crd at the pinned version, named by the OCI chart", () => {
+      const crd = ofType(resources, RELEASE).find(
+        (r) => chartName(r.inputs.chart) === "karpenter-crd",
+      );
+      expect(crd?.inputs.chart).toBe(
+        `${VERSION_PINS[version].karpenterCrd.repo}/${VERSION_PINS[version].karpenterCrd.chart}`,
+      );
+      expect(crd?.inputs.version).toBe(VERSION_PINS[version].karpenterCrd.version);
+      const karpenter = checked.filter((c) => KARPENTER_CR.test(c.what.split(" ")[0]));
+      expect(karpenter.map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`).sort()).toEqual([
+        "karpenter.k8s.aws/v1 EC2NodeClass -> ec2nodeclasses.karpenter.k8s.aws",
+        ...Array(4).fill("karpenter.sh/v1 NodePool -> nodepools.karpenter.sh"),
+      ]);
+    });
+
+    it("match the CRD schemas of the pinned chart versions (unknown fields, CEL rules)", () => {
+      expect(checked.map((c) => `${c.apiVersion} ${c.kind}`)).toEqual(
+        expect.arrayContaining(KARPENTER_EXPECTED_KINDS),
+      );
+      expect(problems(checked)).toEqual([]);
+      expect(unlisted(checked)).toEqual([]);
+    });
+
+    it("have Karpenter's CEL rules evaluated, not skipped (every rule met is evaluated or listed)", () => {
+      const evaluated = new Set(checked.flatMap((c) => c.evaluated));
+      const rel = loadRelease("karpenter-crd", VERSION_PINS[version].karpenterCrd.version);
+      // The rules on the fields tap sets, each of which must have been evaluated on its objects.
+      const onTapFields = [
+        "nodepools.karpenter.sh .spec.template.spec.requirements: self.all(x, (x.operator == 'Gt' || x.operator == 'Lt' || x.operator == 'Gte' || x.operator == 'Lte') ? (x.values.size() == 1 && int(x.values[0]) >= 0) : true)",
+        "nodepools.karpenter.sh .spec.template.spec.requirements: self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)",
+        'nodepools.karpenter.sh .spec.template.spec.requirements[*].key: self in ["karpenter.sh/capacity-type", "karpenter.sh/nodepool"] || !self.find("^([^/]+)").endsWith("karpenter.sh")',
+        'nodepools.karpenter.sh .spec.template.metadata.labels: self.all(x, x != "kubernetes.io/hostname")',
+        "nodepools.karpenter.sh .spec.disruption.budgets: self.all(x, has(x.schedule) == has(x.duration))",
+        "nodepools.karpenter.sh .spec: !has(self.replicas) || !has(self.weight)",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.amiSelectorTerms[*].alias: self.matches('^[a-zA-Z0-9]+@.+$')",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.amiSelectorTerms[*].alias: self.split('@')[0] in ['al2','al2023','bottlerocket','windows2019','windows2022','windows2025']",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.amiSelectorTerms: !(self.exists(x, has(x.alias)) && self.size() != 1)",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.blockDeviceMappings: self.filter(x, has(x.rootVolume)?x.rootVolume==true:false).size() <= 1",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.subnetSelectorTerms[*].tags: self.all(k, k != '' && self[k] != '')",
+        "ec2nodeclasses.karpenter.k8s.aws .spec.tags: self.all(k, !k.startsWith('kubernetes.io/cluster') )",
+        "ec2nodeclasses.karpenter.k8s.aws .spec: (has(self.role) && !has(self.instanceProfile)) || (!has(self.role) && has(self.instanceProfile))",
+      ];
+      const recorded = rel.crds.flatMap((c) =>
+        c.celRules.map((r) => `${c.name} ${r.path}: ${r.rule}`),
+      );
+      expect(onTapFields.filter((r) => !recorded.includes(r))).toEqual([]);
+      expect(onTapFields.filter((r) => !evaluated.has(r))).toEqual([]);
+      // What was not evaluated is exactly the listed transition rules on the fields tap sets.
+      expect(
+        [
+          ...new Set(
+            checked.flatMap((c) => c.unevaluated.map((u) => `${c.crd} ${u.schemaPath}: ${u.rule}`)),
+          ),
+        ].sort(),
+      ).toEqual(NOT_EVALUATED.map((n) => n.rule).sort());
+    });
+
+    it("fail on a NodePool or EC2NodeClass of tap's changed to break a field check or a CEL rule", () => {
+      const rel = loadRelease("karpenter-crd", VERSION_PINS[version].karpenterCrd.version);
+      const cr = (kind: string) => {
+        const r = resources.find((x) => KARPENTER_CR.test(x.type) && x.inputs.kind === kind);
+        return JSON.parse(JSON.stringify(r?.inputs)) as Obj & { spec: Obj };
+      };
+      const errorsOf = (obj: Obj) =>
+        validateCustomResource(obj, crdOf(rel.byType, String(obj.apiVersion), String(obj.kind)))
+          .errors;
+      const pool = cr("NodePool");
+      expect(errorsOf(pool)).toEqual([]);
+      const template = pool.spec.template as {
+        metadata: { labels: Obj };
+        spec: { requirements: Obj[] };
+      };
+      template.spec.requirements.push(
+        // Gt with two values; a restricted key (exactly); a key of a restricted domain.
+        { key: "karpenter.k8s.aws/instance-cpu", operator: "Gt", values: ["2", "4"] },
+        { key: "karpenter.sh/nodepool", operator: "In", values: ["x"] },
+        { key: "node.karpenter.sh/pool", operator: "Exists" },
+      );
+      // karpenter.k8s.aws/instance-family is one of the allowed well-known labels; this one is not.
+      template.metadata.labels["karpenter.k8s.aws/instance-family"] = "m5";
+      template.metadata.labels["karpenter.k8s.aws/team"] = "a";
+      // A static pool (replicas) may not have a weight nor a cpu limit.
+      pool.spec.replicas = 2;
+      const n = template.spec.requirements.length;
+      expect(errorsOf(pool)).toEqual([
+        `.spec.template.metadata.labels: label domain "karpenter.k8s.aws" is restricted`,
+        `.spec.template.spec.requirements[${n - 2}].key: label "karpenter.sh/nodepool" is restricted`,
+        `.spec.template.spec.requirements[${n - 1}].key: label domain "karpenter.sh" is restricted`,
+        ".spec.template.spec.requirements: requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value",
+        ".spec: only 'limits.nodes' is supported on static NodePools",
+        ".spec: 'weight' is not supported on static NodePools",
+      ]);
+
+      const nodeClass = cr("EC2NodeClass");
+      expect(errorsOf(nodeClass)).toEqual([]);
+      nodeClass.spec.amiSelectorTerms = [{ alias: "windows2022@v20250101" }, { id: "ami-1" }];
+      nodeClass.spec.instanceProfile = "tap";
+      nodeClass.spec.tags = { "kubernetes.io/cluster/tap": "owned" };
+      (nodeClass.spec.metadataOptions as Obj).httpTokenz = "required";
+      expect(errorsOf(nodeClass)).toEqual([
+        ".spec.amiSelectorTerms[0].alias: windows families may only specify version 'latest'",
+        ".spec.amiSelectorTerms: 'alias' is mutually exclusive, cannot be set with a combination of other amiSelectorTerms",
+        ".spec.metadataOptions.httpTokenz: unknown field (the API server prunes it)",
+        ".spec.tags: tag contains a restricted tag matching kubernetes.io/cluster/",
+        ".spec: must specify exactly one of ['role', 'instanceProfile']",
+      ]);
+    });
+  },
+);
+
 describe("recorded CRD facts (facts/crds)", () => {
   const all = CRD_CHARTS.flatMap((chart) =>
     recordedVersions(chart).map((v) => ({ chart, v, rel: loadRelease(chart, v) })),
   );
+
+  it("are found by the chart their index.json names (karpenter-crd in facts/crds/karpenter)", () => {
+    expect([...CRD_CHARTS].sort()).toEqual(
+      ["appmesh-controller", "karpenter-crd", "keda", "tigera-operator"].sort(),
+    );
+    expect(FACT_DIRS.get("karpenter-crd")).toEqual({ dir: "karpenter", versions: ["1.14.1"] });
+  });
 
   it("cover every chart version the pin table uses", () => {
     const pinned = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) => {
@@ -281,6 +483,7 @@ describe("recorded CRD facts (facts/crds)", () => {
         `tigera-operator ${p.calico.version}`,
         `keda ${p.keda.version}`,
         `appmesh-controller ${p.appMeshController.version}`,
+        `${p.karpenterCrd.chart} ${p.karpenterCrd.version}`,
       ];
     });
     const recorded = all.map((x) => `${x.chart} ${x.v}`);
@@ -302,7 +505,38 @@ describe("recorded CRD facts (facts/crds)", () => {
           .map((r) => `${c.name} ${r.path}: ${r.rule}`),
       ),
     );
-    expect([...new Set(outside)].sort()).toEqual([...NOT_EVALUATED].sort());
+    expect([...new Set(outside)].sort()).toEqual(NOT_EVALUATED.map((n) => n.rule).sort());
+    // Each listed reason starts with the evaluator's own (whyNotEvaluable), so none is stale.
+    const ruleOf = (n: { rule: string }) => n.rule.slice(n.rule.indexOf(": ") + 2);
+    expect(
+      NOT_EVALUATED.filter((n) => !n.reason.startsWith(whyNotEvaluable(ruleOf(n)) ?? "\0")),
+    ).toEqual([]);
+  });
+
+  it("flag a custom resource whose group or kind no installed chart records", () => {
+    const cr = (type: string, apiVersion: string, kind: string): RecordedResource =>
+      ({
+        type,
+        name: "x",
+        inputs: { apiVersion, kind, metadata: { name: "x" }, spec: {} },
+      }) as never;
+    // Without the karpenter-crd release its kinds have no schema; an unknown group never has one.
+    const pool = cr("kubernetes:karpenter.sh/v1:NodePool", "karpenter.sh/v1", "NodePool");
+    const thing = cr("kubernetes:example.io/v1:Thing", "example.io/v1", "Thing");
+    expect(problems(checkAll([pool, thing], (_chart, pinned) => pinned))).toEqual([
+      "kubernetes:karpenter.sh/v1:NodePool x: no recorded schema: no chart tap installs records CRDs of group karpenter.sh",
+      "kubernetes:example.io/v1:Thing x: no recorded schema: no chart tap installs records CRDs of group example.io",
+    ]);
+    // With the release installed, a kind of its groups that the release does not record.
+    const release = {
+      type: RELEASE,
+      name: "karpenter-crd",
+      inputs: { chart: "oci://public.ecr.aws/karpenter/karpenter-crd", version: "1.14.1" },
+    } as never as RecordedResource;
+    const claim = cr("kubernetes:karpenter.sh/v1:NodeClaim", "karpenter.sh/v1", "NodeClaim");
+    expect(problems(checkAll([release, claim], (_chart, pinned) => pinned))).toEqual([
+      "kubernetes:karpenter.sh/v1:NodeClaim x: no recorded schema: karpenter-crd 1.14.1 records no CRD for karpenter.sh/v1 NodeClaim",
+    ]);
   });
 });
 
@@ -396,10 +630,51 @@ describe("the structural-schema validator", () => {
     expect(evaluateRule(rule, { minReplicaCount: 5, maxReplicaCount: 4 })).toBe(false);
     expect(evaluateRule(rule, { minReplicaCount: 101 })).toBe(false);
     expect(evaluateRule(rule, {})).toBe(true);
-    expect(evaluateRule("self.all(x, x > 0)", [1])).toBe("unsupported");
     expect(evaluateRule("self == oldSelf", 1)).toBe("unsupported");
     expect(evaluateRule("size(self.a) > 1 && self.b in ['x', 'y']", { a: "ab", b: "y" })).toBe(
       true,
     );
+  });
+
+  it("evaluates macros, regexes, split, int() and CEL's error semantics (Karpenter's rules)", () => {
+    // all / exists / exists_one / filter / map over a list's items and a map's keys.
+    expect(evaluateRule("self.all(x, x > 0)", [1, 2])).toBe(true);
+    expect(evaluateRule("self.all(x, x > 0)", [1, 0])).toBe(false);
+    expect(evaluateRule("self.all(k, k != '' && self[k] != '')", { a: "b" })).toBe(true);
+    expect(evaluateRule("self.all(k, k != '' && self[k] != '')", { a: "" })).toBe(false);
+    expect(evaluateRule("self.exists(x, has(x.alias))", [{ id: "a" }, { alias: "b" }])).toBe(true);
+    expect(evaluateRule("self.exists_one(x, x == 1)", [1, 1])).toBe(false);
+    expect(evaluateRule("self.filter(x, x > 1).size() == 2", [1, 2, 3])).toBe(true);
+    expect(evaluateRule("self.map(x, x * 2) == [2, 4]", [1, 2])).toBe(true);
+    expect(evaluateRule("self.all(e, e in ['a', 'b'])", { a: "1", c: "2" })).toBe(false);
+    // matches is an RE2 search; find returns the first match or ""; split as cel-go's strings.
+    expect(evaluateRule("self.matches('^[a-z]+@.+$')", "bottlerocket@v1.64.0")).toBe(true);
+    expect(evaluateRule("self.matches('@')", "a@b")).toBe(true);
+    expect(evaluateRule("self.matches('^[a-z]+@.+$')", "bottlerocket")).toBe(false);
+    expect(evaluateRule('self.find("^([^/]+)") == "karpenter.sh"', "karpenter.sh/x")).toBe(true);
+    expect(evaluateRule("self.find('[0-9]+') == ''", "abc")).toBe(true);
+    expect(evaluateRule("self.split('@')[1] == 'latest'", "windows2022@latest")).toBe(true);
+    expect(evaluateRule("self.split('@', 1) == ['a@b@c']", "a@b@c")).toBe(true);
+    // int() of a string: base-10 only; anything else is an error, which the API server rejects.
+    expect(evaluateRule("int(self[0]) >= 0", ["4"])).toBe(true);
+    expect(evaluateRule("int(self[0]) >= 0", ["-1"])).toBe(false);
+    expect(evaluateRule("int(self[0]) >= 0", ["four"])).toBe(
+      'rule errored: int() cannot convert "four"',
+    );
+    expect(evaluateRule("self.size() == 1 && int(self[0]) >= 0", [])).toBe(false);
+    // && and || are commutative over errors: the deciding side wins, else the error stands.
+    expect(evaluateRule("self.a == 1 || true", {})).toBe(true);
+    expect(evaluateRule("self.a == 1 && false", {})).toBe(false);
+    expect(evaluateRule("self.a == 1 || false", {})).toBe("rule errored: no such key: a");
+    expect(evaluateRule("self.all(x, x.a == 1)", [{ a: 2 }, {}])).toBe(false);
+    expect(evaluateRule("self.all(x, x.a == 1)", [{ a: 1 }, {}])).toBe(
+      "rule errored: no such key: a",
+    );
+    // Outside the subset: transition rules, unknown functions, RE2-only regex syntax.
+    expect(evaluateRule("self.all(x, x == oldSelf)", [1])).toBe("unsupported");
+    expect(evaluateRule("quantity(self).isGreaterThan(quantity('1'))", "2")).toBe("unsupported");
+    expect(evaluateRule("self.matches('(?i)^a')", "A")).toBe("unsupported");
+    expect(whyNotEvaluable("duration(self) > duration('1s')")).toBe("function duration");
+    expect(whyNotEvaluable("self.all(x, y > 0)")).toBe("identifier y");
   });
 });

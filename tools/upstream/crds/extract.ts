@@ -433,10 +433,23 @@ function karpenterRelease(repo: Repo, tag: string): void {
     dir,
     names.map((name) => ({ repo, ref: tag, file: `pkg/apis/crds/${name}.yaml` })),
   );
+  const chartFile = "charts/karpenter-crd/Chart.yaml";
+  const chart = parseAllDocuments(repo.show(tag, chartFile).text)[0].toJSON() as JsonObject;
+  const release = "hack/release/common.sh";
+  const script = repo.show(tag, release).text.split("\n");
+  const lineOf = (needle: string) => {
+    const n = script.findIndex((l) => l.includes(needle)) + 1;
+    if (n === 0) throw new Error(`${tag}:${release} has no ${needle}`);
+    return n;
+  };
+  const publish = lineOf('publishHelmChart "${oci_repo}" "karpenter-crd"');
+  const stamp = lineOf('yq e -i ".version = \\"${version}\\""');
   writeJson(path.join(dir, "index.json"), {
     chart: "karpenter-crd",
     version,
     commit: repo.rev(tag),
+    chartYamlVersionAtTag: chart.version,
+    versionStamp: `${repo.slug}@${tag}:${release}:${publish} publishes karpenter-crd with the release version, stamped into Chart.yaml at line ${stamp} (Chart.yaml in git keeps ${chart.version})`,
     chartSource: `${repo.slug}@${tag}:charts/karpenter-crd/templates/{${names.join(",")}}.yaml = pkg/apis/crds/<same>.yaml except the 3 Helm lines adding .Values.additionalAnnotations to metadata.annotations (asserted by the extraction)`,
     crds: entries,
   });
