@@ -199,11 +199,13 @@ const KEDA_2_20 = keda(
 // hack/docs/compatibilitymatrix_gen/compatibility.yaml; docs/upgrading/compatibility.md: 1.35 needs
 // >= 1.9). Published as OCI charts: the release script stamps version, appVersion and the image
 // (tag + digest) into the chart of the tag and pushes oci://public.ecr.aws/karpenter/{karpenter,
-// karpenter-crd} (hack/release/common.sh L80-L115 at v1.14.1); the stamped values are in the
-// "patch release v1.14.1" commit 1d927085d (charts/karpenter/values.yaml). facts/charts/karpenter.json.
+// karpenter-crd} (hack/release/common.sh L80-L115 at v1.14.1); the stamped files are committed by
+// hack/release/stable-pr.sh as "Stable Release updates Release v1.14.1." (c88abbbad, branch
+// release-v1.14.1, parent = the tag). main's "docs: update for patch release v1.14.1" (1d927085d)
+// bumped the tag by hand and kept v1.14.0's digest: not the source. facts/charts/karpenter.json.
 const KARPENTER_OCI = "oci://public.ecr.aws/karpenter";
 const KARPENTER_SOURCE =
-  "aws/karpenter-provider-aws@v1.14.1 (bde00654):charts/karpenter, stamped per hack/release/common.sh; image tag and digest: @1d927085d:charts/karpenter/values.yaml";
+  "aws/karpenter-provider-aws@v1.14.1 (bde00654):charts/karpenter, stamped per hack/release/common.sh; image tag and digest: @c88abbbad (release-v1.14.1):charts/karpenter/values.yaml";
 const KARPENTER: ChartPin = {
   chart: "karpenter",
   repo: KARPENTER_OCI,
@@ -211,7 +213,7 @@ const KARPENTER: ChartPin = {
   image: {
     repository: "public.ecr.aws/karpenter/controller",
     tag: "1.14.1",
-    digest: "sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23",
+    digest: "sha256:445baefaaa689029cc12ac1f659b916b0b82fb14308ce536f8521fcf079116fa",
   },
   source: KARPENTER_SOURCE,
 };

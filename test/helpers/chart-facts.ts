@@ -31,6 +31,8 @@ export interface ImageRef {
   readonly ref: string;
   readonly repository: string;
   readonly tag: string;
+  /** `sha256:...` when the reference pins a digest (`repo:tag@sha256:...`). */
+  readonly digest?: string;
 }
 
 export interface Crd {
@@ -56,9 +58,16 @@ export interface ChartVersionFacts {
   readonly valuesRead: { readonly [leafPath: string]: boolean };
   /** For each read path: the kinds of the rendered objects its change altered. */
   readonly valuesReadInto?: { readonly [leafPath: string]: readonly string[] };
-  /** Image defaults of values.yaml by path: `repository`/`tag` (tigera: registry/image + version). */
+  /**
+   * Image defaults of values.yaml by path: `repository`/`tag` (tigera: registry/image + version),
+   * and `digest` where the chart declares one (karpenter's `controller.image.digest`).
+   */
   readonly valuesImages: {
-    readonly [path: string]: { readonly repository?: string; readonly tag?: string };
+    readonly [path: string]: {
+      readonly repository?: string;
+      readonly tag?: string;
+      readonly digest?: string;
+    };
   };
   /** Leaf paths of the chart's values.yaml whose change alters the rendered output. */
   readonly defaultLeavesRead?: readonly string[];
@@ -126,36 +135,82 @@ export function leafPaths(values: Values, prefix: readonly string[] = []): Leaf[
   });
 }
 
+/** Options of a synthesized tap besides the Kubernetes minor and App Mesh. */
+export interface SynthesizeOptions {
+  /**
+   * Karpenter as the autoscaler: `tap:addons` `{ karpenter: true, clusterAutoscaler: false }`
+   * (they conflict). Only with App Mesh off.
+   */
+  readonly karpenter?: boolean;
+}
+
+/** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
+export interface TapVariant {
+  readonly enableAppMesh: boolean;
+  readonly karpenter: boolean;
+}
+export const TAP_VARIANTS: readonly TapVariant[] = [
+  { enableAppMesh: true, karpenter: false },
+  { enableAppMesh: false, karpenter: false },
+  { enableAppMesh: false, karpenter: true },
+];
+export const describeVariant = (v: TapVariant): string =>
+  `enableAppMesh=${v.enableAppMesh}${v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : ""}`;
+
+/**
+ * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
+ * (tap's OCI pins, lib/addons/helm-addon.ts chartSource) is chart `<name>` of repo
+ * `oci://<registry>/<path>`; otherwise `chart` with `repositoryOpts.repo`.
+ */
+export function chartAndRepo(chart: string, repo: string): { chart: string; repo: string } {
+  if (!chart.startsWith("oci://")) return { chart, repo };
+  const slash = chart.lastIndexOf("/");
+  return { chart: chart.slice(slash + 1), repo: chart.slice(0, slash) };
+}
+
 /** Synthesizes the whole TapStack under mocks and returns its Helm releases. */
 export async function synthesizeReleases(
   kubernetesVersion: string,
   enableAppMesh: boolean,
+  options: SynthesizeOptions = {},
 ): Promise<TapRelease[]> {
+  if (options.karpenter && enableAppMesh) {
+    throw new Error("synthesizeReleases: the Karpenter variant is synthesized with App Mesh off");
+  }
+  const config = options.karpenter
+    ? {
+        kubernetesVersion,
+        enableAppMesh,
+        addons: { karpenter: true, clusterAutoscaler: false },
+      }
+    : { kubernetesVersion, enableAppMesh };
   const { resources } = await mockTap(
-    () =>
-      new TapStack("tap", {
-        config: { kubernetesVersion, enableAppMesh },
-        context: { stackName: "dev" },
-      }),
+    () => new TapStack("tap", { config, context: { stackName: "dev" } }),
   );
   return resources
     .filter((r) => r.type === RELEASE_TYPE)
     .map((r) => ({
       name: String(r.inputs.name ?? r.name),
-      chart: String(r.inputs.chart),
+      ...chartAndRepo(
+        String(r.inputs.chart),
+        String((r.inputs.repositoryOpts as { repo?: unknown } | undefined)?.repo ?? ""),
+      ),
       version: String(r.inputs.version),
-      repo: String((r.inputs.repositoryOpts as { repo?: unknown } | undefined)?.repo ?? ""),
       namespace: String(r.inputs.namespace ?? "default"),
       values: (r.inputs.values ?? {}) as Values,
     }));
 }
 
-/** Image overrides tap sets: every object in the values with a string `tag` (and maybe `repository`). */
+/**
+ * Image overrides tap sets: every object in the values with a string `tag` (and maybe
+ * `repository`, `digest`).
+ */
 export interface ImageOverride {
   readonly path: string;
   readonly repository?: string;
   readonly registry?: string;
   readonly tag: string;
+  readonly digest?: string;
 }
 
 export function imageOverrides(values: Values, prefix: readonly string[] = []): ImageOverride[] {
@@ -173,6 +228,7 @@ export function imageOverrides(values: Values, prefix: readonly string[] = []): 
       path: formatPath(prefix),
       repository: typeof here.repository === "string" ? here.repository : undefined,
       tag: typeof here.tag === "string" ? here.tag : "",
+      ...(typeof here.digest === "string" ? { digest: here.digest } : {}),
     });
   }
   for (const [key, value] of Object.entries(values)) {
@@ -257,8 +313,9 @@ export function checkRelease(
 
 /**
  * Why an image override does not fit the chart, or undefined when it does. The repository must be
- * the chart's default at that values path or one the chart renders by default; the tag must be the
- * chart's default there, a tag it renders for that repository, or its appVersion (with
+ * the chart's default at that values path or one the chart renders by default; a digest must be
+ * the chart's default there or one it renders for that repository; the tag must be the chart's
+ * default there, a tag it renders for that repository, or its appVersion (with
  * "same-minor-as-appVersion": any tag of the appVersion's minor).
  */
 export function checkImage(
@@ -281,11 +338,25 @@ export function checkImage(
       `nor an image it renders (${renderedRepos.join(", ")})`
     );
   }
-  if (!img.tag) return undefined;
   const repo = img.repository ?? declared?.repository;
-  const renderedTags = vf.defaultImages
-    .filter((r) => repo === undefined || r.repository === repo || r.repository.endsWith(`/${repo}`))
-    .map((r) => r.tag);
+  const renderedOfRepo = vf.defaultImages.filter(
+    (r) => repo === undefined || r.repository === repo || r.repository.endsWith(`/${repo}`),
+  );
+  if (img.digest) {
+    // A digest pins the image whatever the tag says: it must be the one the chart ships.
+    const digests = [
+      declared?.digest,
+      ...renderedOfRepo.map((r) => r.digest ?? r.ref.split("@")[1]),
+    ].filter((d): d is string => typeof d === "string" && d !== "");
+    if (!digests.includes(img.digest)) {
+      return (
+        `digest ${img.digest} is not one the chart ships for ${repo ?? "that repository"} ` +
+        `(${[...new Set(digests)].join(", ") || "none"}): a digest pins the image whatever the tag says`
+      );
+    }
+  }
+  if (!img.tag) return undefined;
+  const renderedTags = renderedOfRepo.map((r) => r.tag);
   const allowed = [declared?.tag, ...renderedTags, vf.appVersion].filter(
     (t): t is string => typeof t === "string" && t !== "",
   );

@@ -5,10 +5,10 @@
  *   HELM=/root/.cache/tap-tools/helm node tools/upstream/run.js derive-chart-facts.ts [chart...]
  *
  * For every chart tap pins it records: the published versions (the Helm repository index as kept
- * in git), and for each version tap pins, will pin (EXTRA_VERSIONS) or could move to (the newest
- * of each line tap uses): source, appVersion, rendered images, CRDs, and which of tap's value
- * leaves the templates read (render with tap's values, re-render with one leaf changed: a read
- * leaf changes the output).
+ * in git; for OCI charts without an index, the release tags that hold the chart), and for each
+ * version tap pins, will pin (EXTRA_VERSIONS) or could move to (the newest of each line tap uses):
+ * source, appVersion, rendered images, CRDs, and which of tap's value leaves the templates read
+ * (render with tap's values, re-render with one leaf changed: a read leaf changes the output).
  */
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
@@ -55,12 +55,45 @@ interface IndexSource {
 interface CalicoSource {
   readonly kind: "calico-tags";
 }
+/**
+ * OCI charts (no Helm index anywhere): every release tag `vX.Y.Z` (>= `minVersion`) of
+ * `ownerRepo` whose tree has `<chartPath>/Chart.yaml`. The release workflow runs on exactly such
+ * tags (`.github/workflows/release.yaml`); `-rc.N` prereleases and other tags are not listed.
+ */
+interface ReleaseTagsSource {
+  readonly kind: "release-tags";
+  readonly chartPath: string;
+  readonly minVersion: string;
+  /** The file that stamps and packages the chart of a tag (cited in the published source). */
+  readonly packagedBy: string;
+}
+
+/**
+ * What a release script writes into the tag's chart before `helm package` (karpenter: hack/release
+ * /common.sh yq-sets Chart.yaml version/appVersion = the tag without `v`, and the controller image
+ * in values.yaml). The values come from the commit the script leaves (hack/release/stable-pr.sh:
+ * a child of the tag commit with that subject, on branch `release-<tag>`): the files it commits are
+ * the ones it packaged.
+ */
+interface ReleaseStamp {
+  /** Subject of the release script's commit for a tag. */
+  readonly commitSubject: (tag: string) => string;
+  /** values.yaml leaves the script sets (read from its commit), e.g. controller.image.digest. */
+  readonly valuesPaths?: readonly (readonly string[])[];
+  /** Files of the chart directory the script may change (any other change is an error). */
+  readonly files: readonly string[];
+  /**
+   * Where else the repository records the stamped values (karpenter: main's "docs: update for
+   * patch release" commits): each is compared with the release commit and a mismatch noted.
+   */
+  readonly crossCheckRef?: string;
+}
 
 interface ChartSpec {
   readonly chart: string;
   readonly repo: string;
   readonly ownerRepo: string;
-  readonly published: IndexSource | CalicoSource;
+  readonly published: IndexSource | CalicoSource | ReleaseTagsSource;
   /**
    * Where the chart of a version is: the packaged .tgz the index names (kept in git), else a
    * directory at a git ref (the first path that exists), else `unpublished` (a branch whose
@@ -72,6 +105,8 @@ interface ChartSpec {
   readonly unpublishedAt?: { ref: string; path: string };
   /** The Chart.yaml in git carries a placeholder version (tigera-operator: set when packaged). */
   readonly placeholderVersion?: boolean;
+  /** The release script stamps the chart of the tag before packaging it (karpenter). */
+  readonly stamp?: ReleaseStamp;
   /** The line a version belongs to (newest-per-line is reported per line). */
   readonly line: Line;
   /** Lines tap should have besides those of its pins (newest-per-line reports them too). */
@@ -185,6 +220,41 @@ const SPECS: readonly ChartSpec[] = [
       ),
     imageTagRule: "exact",
   },
+  ...(["karpenter", "karpenter-crd"] as const).map(
+    (chart): ChartSpec => ({
+      chart,
+      repo: "oci://public.ecr.aws/karpenter",
+      ownerRepo: "aws/karpenter-provider-aws",
+      // Published only as OCI artifacts (public.ecr.aws/karpenter/<chart>:<version>): no index.
+      published: {
+        kind: "release-tags",
+        chartPath: `charts/${chart}`,
+        minVersion: "1.0.0",
+        packagedBy: "hack/release/common.sh",
+      },
+      dirAt: (v) => ({ ref: `v${v}`, paths: [`charts/${chart}`] }),
+      stamp: {
+        commitSubject: (tag) => `Stable Release updates Release ${tag}.`,
+        valuesPaths:
+          chart === "karpenter"
+            ? [
+                ["controller", "image", "repository"],
+                ["controller", "image", "tag"],
+                ["controller", "image", "digest"],
+              ]
+            : [],
+        files: ["Chart.yaml", "Chart.lock", "values.yaml", "README.md"],
+        ...(chart === "karpenter" ? { crossCheckRef: "main" } : {}),
+      },
+      line: (v) => minor(v.version),
+      wantedLines: (published, pinned) =>
+        newerLines(
+          published.map((v) => minor(v.version)),
+          pinned,
+        ),
+      imageTagRule: "exact",
+    }),
+  ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +337,34 @@ function publishedOf(spec: ChartSpec): Published {
       versions: entries
         .map((e) => ({ version: String(e.version), appVersion: String(e.appVersion ?? "") }))
         .sort((a, b) => semverCmp(b.version, a.version)),
+      digests,
+      files,
+    };
+  }
+  if (spec.published.kind === "release-tags") {
+    const p = spec.published;
+    const versions: PublishedVersion[] = [];
+    for (const tag of git(spec.ownerRepo, ["tag", "--list", "v*"]).split("\n")) {
+      // Only vX.Y.Z: the release workflow's stable trigger (no -rc.N, no *-hash-fix-backport).
+      if (!/^v\d+\.\d+\.\d+$/.test(tag) || semverCmp(tag, p.minVersion) < 0) continue;
+      try {
+        gitQuiet(spec.ownerRepo, ["cat-file", "-e", `${tag}:${p.chartPath}/Chart.yaml`]);
+      } catch {
+        continue;
+      }
+      // Chart.yaml at the tag holds the previous release's version: the release script stamps
+      // version = appVersion = the tag without "v" (yq), then `helm package --version`.
+      versions.push({ version: tag.slice(1), appVersion: tag.slice(1) });
+    }
+    versions.sort((a, b) => semverCmp(b.version, a.version));
+    const newest = versions[0] ? revParse(spec.ownerRepo, `v${versions[0].version}`) : "";
+    return {
+      source:
+        `${spec.ownerRepo}@<tag>:${p.chartPath} for every tag vX.Y.Z >= v${p.minVersion} that has it ` +
+        `(the release workflow's trigger; -rc and other tags skipped), packaged as version = ` +
+        `appVersion = the tag without v by ${spec.ownerRepo}@${newest}:${p.packagedBy} ` +
+        `(newest tag v${versions[0]?.version ?? "?"})`,
+      versions,
       digests,
       files,
     };
@@ -403,7 +501,9 @@ function extractChart(spec: ChartSpec, version: string, published: Published): E
       const chartYaml = YAML.parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")) as {
         version: string;
       };
-      if (spec.placeholderVersion) {
+      if (spec.stamp) {
+        notes.push(...stampChart(spec, spec.stamp, version, at.ref, commit, p, dir));
+      } else if (spec.placeholderVersion) {
         notes.push(
           `Chart.yaml version in git is the placeholder ${chartYaml.version}; the tag ${at.ref} is the chart version`,
         );
@@ -451,6 +551,195 @@ function extractChart(spec: ChartSpec, version: string, published: Published): E
     }
   }
   throw new Error(`${spec.chart}@${version}: no package in the index and no source found`);
+}
+
+/** Reads a leaf of a YAML document (undefined when absent). */
+function getIn(doc: unknown, keys: readonly string[]): unknown {
+  let here = doc;
+  for (const k of keys) {
+    if (typeof here !== "object" || here === null) return undefined;
+    here = (here as Record<string, unknown>)[k];
+  }
+  return here;
+}
+
+/**
+ * Applies a release script's stamps to the chart extracted from the tag: Chart.yaml version and
+ * appVersion = the version; the values.yaml leaves it sets, as its commit (the child of the tag
+ * commit with its subject) holds them. Checks that this commit changed nothing else of the chart
+ * and that the stamped files now equal its own. Returns notes saying where each stamp comes from.
+ */
+function stampChart(
+  spec: ChartSpec,
+  stamp: ReleaseStamp,
+  version: string,
+  tag: string,
+  tagCommit: string,
+  chartPath: string,
+  dir: string,
+): string[] {
+  const notes: string[] = [];
+  const subject = stamp.commitSubject(tag);
+  const candidates = git(spec.ownerRepo, [
+    "log",
+    "--all",
+    "--fixed-strings",
+    `--grep=${subject}`,
+    "--format=%H %P%x09%s",
+  ])
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [ids, s] = l.split("\t");
+      const [id, ...parents] = ids.split(" ");
+      return { id, parents, subject: s };
+    })
+    .filter((c) => c.subject === subject && c.parents.length === 1 && c.parents[0] === tagCommit);
+  if (candidates.length !== 1) {
+    throw new Error(
+      `${spec.chart}@${version}: expected one commit "${subject}" on top of ${tag} (${tagCommit}), found ${candidates.length}`,
+    );
+  }
+  const release = candidates[0].id;
+  const branches = git(spec.ownerRepo, [
+    "for-each-ref",
+    "--contains",
+    release,
+    "--format=%(refname:short)",
+  ])
+    .split("\n")
+    .filter(Boolean);
+  const changed = git(spec.ownerRepo, ["diff", "--name-only", tagCommit, release, "--", chartPath])
+    .split("\n")
+    .filter(Boolean)
+    .map((f) => path.posix.relative(chartPath, f));
+  const unexpected = changed.filter((f) => !stamp.files.includes(f));
+  if (unexpected.length) {
+    throw new Error(
+      `${spec.chart}@${version}: the release commit ${release} changes ${unexpected.join(", ")} of ${chartPath}, not only the stamped files`,
+    );
+  }
+
+  // Chart.yaml: yq sets appVersion and version (publishHelmChart), helm package --version again.
+  const chartFile = path.join(dir, "Chart.yaml");
+  const chartDoc = YAML.parseDocument(fs.readFileSync(chartFile, "utf8"));
+  const before = `${String(chartDoc.get("version"))}/${String(chartDoc.get("appVersion"))}`;
+  chartDoc.set("version", version);
+  chartDoc.set("appVersion", version);
+  fs.writeFileSync(chartFile, String(chartDoc));
+  notes.push(
+    `Chart.yaml at ${tag} says version/appVersion ${before}; stamped ${version}/${version} as the ` +
+      `release script does (yq, then helm package --version ${version})`,
+  );
+
+  const valuesFile = path.join(dir, "values.yaml");
+  const paths = stamp.valuesPaths ?? [];
+  const releaseValues = YAML.parse(
+    git(spec.ownerRepo, ["show", `${release}:${chartPath}/values.yaml`]),
+  ) as unknown;
+  if (paths.length) {
+    const valuesDoc = YAML.parseDocument(fs.readFileSync(valuesFile, "utf8"));
+    const set: string[] = [];
+    for (const keys of paths) {
+      const value = getIn(releaseValues, keys);
+      if (typeof value !== "string" || value === "") {
+        throw new Error(`${spec.chart}@${version}: ${release} has no ${keys.join(".")}`);
+      }
+      const old = getIn(valuesDoc.toJS(), keys);
+      valuesDoc.setIn([...keys], value);
+      set.push(`${keys.join(".")}=${value}${old !== value ? ` (at ${tag}: ${String(old)})` : ""}`);
+    }
+    fs.writeFileSync(valuesFile, String(valuesDoc));
+    notes.push(
+      `values.yaml stamped from the release script's commit ${spec.ownerRepo}@${release}:${chartPath}/values.yaml ` +
+        `("${subject}", parent ${tag}; branch ${branches.join(", ") || "none"}): ${set.join(", ")}`,
+    );
+    const tagTag = getIn(releaseValues, paths.find((k) => k[k.length - 1] === "tag") ?? []);
+    if (tagTag !== undefined && String(tagTag) !== version) {
+      throw new Error(`${spec.chart}@${version}: ${release} stamps image tag ${String(tagTag)}`);
+    }
+  }
+  // The stamped files must now be the release commit's (what it packaged).
+  for (const f of ["Chart.yaml", "values.yaml"]) {
+    const mine = YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) as unknown;
+    const theirs = YAML.parse(
+      git(spec.ownerRepo, ["show", `${release}:${chartPath}/${f}`]),
+    ) as unknown;
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+      throw new Error(
+        `${spec.chart}@${version}: stamped ${f} differs from ${release}:${chartPath}/${f}`,
+      );
+    }
+  }
+  notes.push(
+    `the stamped Chart.yaml and values.yaml equal ${release}'s; the rest of ${chartPath} is the tag's`,
+  );
+
+  if (stamp.crossCheckRef && paths.length) {
+    notes.push(
+      ...crossCheckStamp(spec, stamp.crossCheckRef, version, chartPath, paths, releaseValues),
+    );
+  }
+  return notes;
+}
+
+/**
+ * Compares the stamped values with the first commit of `ref` whose values.yaml names this version's
+ * image tag (karpenter's main gets them by a hand-made "docs: update for patch release" commit for
+ * patch releases, whose release PR is not merged). A mismatch is noted with the release whose
+ * stamp that commit carries.
+ */
+function crossCheckStamp(
+  spec: ChartSpec,
+  ref: string,
+  version: string,
+  chartPath: string,
+  paths: readonly (readonly string[])[],
+  releaseValues: unknown,
+): string[] {
+  const file = `${chartPath}/values.yaml`;
+  const tagKeys = paths.find((k) => k[k.length - 1] === "tag");
+  if (!tagKeys) return [];
+  const commits = git(spec.ownerRepo, ["log", "--reverse", "--format=%H%x09%s", ref, "--", file])
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t"));
+  // Old values.yaml revisions may hold several documents: the first is the values.
+  const show = (c: string): unknown =>
+    YAML.parseAllDocuments(git(spec.ownerRepo, ["show", `${c}:${file}`]))[0]?.toJS() as unknown;
+  const hit = commits.find(([c]) => String(getIn(show(c), tagKeys)) === version);
+  if (!hit) return [`${ref} never names image tag ${version} in ${file}`];
+  const [commit, subject] = hit;
+  const theirs = show(commit);
+  const differ = paths.filter((k) => getIn(theirs, k) !== getIn(releaseValues, k));
+  if (differ.length === 0) {
+    return [`${spec.ownerRepo}@${commit}:${file} ("${subject}", ${ref}) names the same image`];
+  }
+  // Whose stamp does it carry? The release-script commit that first set that value.
+  const out: string[] = [];
+  for (const k of differ) {
+    const value = String(getIn(theirs, k));
+    const stamped = git(spec.ownerRepo, [
+      "log",
+      "--all",
+      "--reverse",
+      "--fixed-strings",
+      "--grep=Stable Release updates Release",
+      "--format=%H%x09%s",
+      "--",
+      file,
+    ])
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t"))
+      .find(([c]) => String(getIn(show(c), k)) === value);
+    out.push(
+      `MISMATCH: ${spec.ownerRepo}@${commit}:${file} ("${subject}", ${ref}) names ${k.join(".")}=${value}, ` +
+        `not the packaged ${String(getIn(releaseValues, k))}` +
+        (stamped ? `; ${value} is the stamp of ${stamped[0]} ("${stamped[1]}")` : ""),
+    );
+  }
+  return out;
 }
 
 interface RenderInput {
@@ -554,9 +843,10 @@ export function splitImage(ref: string): ImageRef {
   const noDigest = at >= 0 ? ref.slice(0, at) : ref;
   const colon = noDigest.lastIndexOf(":");
   const slash = noDigest.lastIndexOf("/");
+  const digest = at >= 0 ? { digest: ref.slice(at + 1) } : {};
   return colon > slash
-    ? { ref, repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) }
-    : { ref, repository: noDigest, tag: "" };
+    ? { ref, repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1), ...digest }
+    : { ref, repository: noDigest, tag: "", ...digest };
 }
 
 function crdsOf(docs: readonly Record<string, unknown>[]): Crd[] {
@@ -804,12 +1094,12 @@ async function deriveVersion(
   return facts;
 }
 
-/** `values` without tap's image overrides (repository/tag/registry/image/version of image objects). */
+/** `values` without tap's image overrides (repository/tag/digest/registry/image/version of image objects). */
 function stripImageOverrides(values: Values): Values {
   let out = values;
   for (const o of imageOverrides(values)) {
     const keys = o.path === "" ? [] : pathKeys(values, o.path);
-    for (const k of ["repository", "tag", "registry", "image", "version"]) {
+    for (const k of ["repository", "tag", "digest", "registry", "image", "version"]) {
       out = setAt(out, [...keys, k], undefined, true);
     }
   }
@@ -835,11 +1125,12 @@ function pathKeys(values: Values, p: string): string[] {
 const defaultLeavesReadCache = new Map<string, string[]>();
 const leafPathOf = (keys: readonly string[]): string => leafPaths(setAt({}, keys, 0))[0].path;
 
-/** Image defaults in values.yaml: objects with `repository`/`tag` (or registry/image/version). */
-function valuesImagesOf(chartDir: string): Record<string, { repository?: string; tag?: string }> {
+/** Image defaults in values.yaml: objects with `repository`/`tag` (or registry/image/version), and `digest`. */
+type ValuesImage = { repository?: string; tag?: string; digest?: string };
+function valuesImagesOf(chartDir: string): Record<string, ValuesImage> {
   const v = (YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8")) ??
     {}) as Values;
-  const out: Record<string, { repository?: string; tag?: string }> = {};
+  const out: Record<string, ValuesImage> = {};
   const walk = (o: Values, keys: string[]): void => {
     const r = o as Record<string, unknown>;
     if (typeof r.image === "string" && "version" in r) {
@@ -851,6 +1142,7 @@ function valuesImagesOf(chartDir: string): Record<string, { repository?: string;
       out[leafPathOf(keys.length ? keys : ["(root)"])] = {
         ...(r.repository !== undefined ? { repository: String(r.repository ?? "") } : {}),
         ...(r.tag !== undefined ? { tag: String(r.tag ?? "") } : {}),
+        ...(typeof r.digest === "string" && r.digest !== "" ? { digest: r.digest } : {}),
       };
     }
     for (const [k, x] of Object.entries(r)) {

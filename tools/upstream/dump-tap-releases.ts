@@ -1,22 +1,25 @@
 /**
  * Prints tap's Helm releases (chart, version, resolved values) for every supported Kubernetes
- * minor, App Mesh on and off, as JSON on stdout: `node tools/upstream/run.js dump-tap-releases.ts`.
+ * minor and every variant the chart facts cover (App Mesh on, App Mesh off, Karpenter instead of
+ * cluster-autoscaler: test/helpers/chart-facts.ts TAP_VARIANTS) as JSON on stdout:
+ * `node tools/upstream/run.js dump-tap-releases.ts`.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../lib/addons/versions";
-import { TapRelease, synthesizeReleases } from "../../test/helpers/chart-facts";
+import { TAP_VARIANTS, TapRelease, synthesizeReleases } from "../../test/helpers/chart-facts";
 
 export interface TapReleaseSet {
   readonly kubernetesVersion: string;
   readonly enableAppMesh: boolean;
+  readonly karpenter: boolean;
   readonly releases: readonly TapRelease[];
 }
 
 export async function dumpTapReleases(): Promise<TapReleaseSet[]> {
   const out: TapReleaseSet[] = [];
   for (const kubernetesVersion of SUPPORTED_KUBERNETES_VERSIONS) {
-    for (const enableAppMesh of [true, false]) {
-      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh);
-      out.push({ kubernetesVersion, enableAppMesh, releases });
+    for (const { enableAppMesh, karpenter } of TAP_VARIANTS) {
+      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh, { karpenter });
+      out.push({ kubernetesVersion, enableAppMesh, karpenter, releases });
     }
   }
   return out;

@@ -1,17 +1,22 @@
 /**
  * tap's Helm releases against recorded upstream facts (facts/charts/*.json, derived offline by
  * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
- * Kubernetes minor, App Mesh on and off, each release pins a published chart version, sets only
- * value paths that chart version reads, and overrides images only with ones it renders (or its
- * appVersion). No helm, no network.
+ * Kubernetes minor and every variant (App Mesh on, App Mesh off, Karpenter instead of
+ * cluster-autoscaler), each release pins a published chart version, sets only value paths that
+ * chart version reads, and overrides images only with ones it renders (or its appVersion; a digest
+ * only with the one it ships). No helm, no network.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../lib/addons/versions";
 import {
   ChartFactsFile,
   ChartVersionFacts,
   ReleaseProblems,
+  TAP_VARIANTS,
   TapRelease,
+  TapVariant,
+  chartAndRepo,
   checkImage,
+  describeVariant,
   imageOverrides,
   leafPaths,
   loadChartFacts,
@@ -28,8 +33,19 @@ const INTENTIONAL_IMAGE_TAGS: Readonly<Record<string, string>> = {
 };
 
 const matrix = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) =>
-  [true, false].map((appMesh) => [k, appMesh] as const),
+  TAP_VARIANTS.map((variant) => [k, describeVariant(variant), variant] as const),
 );
+
+/** The charts a variant installs: Karpenter replaces cluster-autoscaler; App Mesh only when on. */
+const expectedCharts = (v: TapVariant): string[] =>
+  [
+    "aws-for-fluent-bit",
+    "keda",
+    "metrics-server",
+    "tigera-operator",
+    ...(v.karpenter ? ["karpenter", "karpenter-crd"] : ["cluster-autoscaler"]),
+    ...(v.enableAppMesh ? ["appmesh-controller"] : []),
+  ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
 const factsOf = (chart: string): ChartFactsFile | undefined => {
@@ -48,12 +64,14 @@ function withoutIntentional(release: TapRelease, problems: ReleaseProblems): Rel
   return { ...problems, images };
 }
 
-describe.each(matrix)("tap's Helm releases on Kubernetes %s (App Mesh %s)", (k8s, appMesh) => {
+describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, variant) => {
   let problems: { release: TapRelease; problems: ReleaseProblems }[];
   let releases: TapRelease[];
   beforeAll(async () => {
-    releases = await synthesizeReleases(k8s, appMesh);
-    const context = `Kubernetes ${k8s}, enableAppMesh=${appMesh}`;
+    releases = await synthesizeReleases(k8s, variant.enableAppMesh, {
+      karpenter: variant.karpenter,
+    });
+    const context = `Kubernetes ${k8s}, ${label}`;
     problems = releases.map((release) => ({
       release,
       problems: withoutIntentional(
@@ -63,18 +81,18 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (App Mesh %s)", (k8s
     }));
   });
 
-  it("synthesizes the add-on releases (App Mesh controller only when enabled)", () => {
+  it("synthesizes the add-on releases (App Mesh controller only when enabled, Karpenter or cluster-autoscaler)", () => {
     const charts = releases.map((r) => r.chart).sort();
-    expect(charts).toEqual(
-      [
-        "aws-for-fluent-bit",
-        "cluster-autoscaler",
-        "keda",
-        "metrics-server",
-        "tigera-operator",
-        ...(appMesh ? ["appmesh-controller"] : []),
-      ].sort(),
-    );
+    expect(charts).toEqual(expectedCharts(variant));
+  });
+
+  it("names each chart as its repository does (OCI: chart name, repo oci://<registry>/<path>)", () => {
+    for (const r of releases) {
+      expect({ chart: r.chart, repo: r.repo }).toEqual({
+        chart: expect.stringMatching(/^[a-z0-9-]+$/),
+        repo: factsOf(r.chart)?.repo ?? expect.any(String),
+      });
+    }
   });
 
   it("has recorded facts for every chart@version it installs", () => {
@@ -99,10 +117,14 @@ describe("the recorded chart facts", () => {
     "aws-for-fluent-bit",
     "appmesh-controller",
     "cluster-autoscaler",
+    "karpenter",
+    "karpenter-crd",
     "keda",
     "metrics-server",
     "tigera-operator",
   ];
+  /** Charts tap installs with no values at all: their facts are the CRDs they render. */
+  const VALUELESS = new Set(["karpenter-crd"]);
 
   it.each(charts)("%s: cites its published index and a source for every version", (chart) => {
     const facts = factsOf(chart);
@@ -116,8 +138,37 @@ describe("the recorded chart facts", () => {
         source: expect.stringMatching(/^[\w-]+\/[\w.-]+@\S+:\S+/),
       });
       expect(vf.appVersion).not.toBe("");
-      expect(Object.keys(vf.valuesRead).length).toBeGreaterThan(0);
+      if (VALUELESS.has(chart)) expect(vf.crds.length).toBeGreaterThan(0);
+      else expect(Object.keys(vf.valuesRead).length).toBeGreaterThan(0);
     }
+  });
+
+  it("karpenter, karpenter-crd: published as OCI charts whose tag's Chart.yaml is stamped at packaging", () => {
+    for (const chart of ["karpenter", "karpenter-crd"]) {
+      const f = factsOf(chart) as ChartFactsFile;
+      expect(f.repo).toBe("oci://public.ecr.aws/karpenter");
+      expect(f.published.versions.every((v) => /^\d+\.\d+\.\d+$/.test(v.version))).toBe(true);
+      expect(f.published.versions.every((v) => v.appVersion === v.version)).toBe(true);
+      for (const [version, vf] of Object.entries(f.versions)) {
+        expect({ ref: vf.ref, appVersion: vf.appVersion }).toEqual({
+          ref: `v${version}`,
+          appVersion: version,
+        });
+        expect(vf.source).toMatch(
+          new RegExp(`^aws/karpenter-provider-aws@[0-9a-f]{40}:charts/${chart}$`),
+        );
+      }
+    }
+    // The controller chart renders the image the release script stamped (tag + digest).
+    const k = (factsOf("karpenter") as ChartFactsFile).versions["1.14.1"];
+    expect(k.valuesImages["controller.image"]).toEqual({
+      repository: "public.ecr.aws/karpenter/controller",
+      tag: "1.14.1",
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    expect(k.defaultImages.map((i) => i.ref)).toEqual([
+      `public.ecr.aws/karpenter/controller:1.14.1@${k.valuesImages["controller.image"].digest}`,
+    ]);
   });
 });
 
@@ -239,6 +290,40 @@ describe("the checks report what is wrong", () => {
     expect(checkImage({ ...img, tag: "v1.32.0" }, vf, "same-minor-as-appVersion")).toMatch(
       /nor of minor 1\.31/,
     );
+  });
+
+  it("reports a digest the chart does not ship, whatever the tag", () => {
+    const shipped = "sha256:" + "a".repeat(64);
+    const withDigest: ChartVersionFacts = {
+      ...vf,
+      defaultImages: [
+        {
+          ref: `registry.example/demo:v1.31.0@${shipped}`,
+          repository: "registry.example/demo",
+          tag: "v1.31.0",
+          digest: shipped,
+        },
+      ],
+      valuesImages: {
+        image: { repository: "registry.example/demo", tag: "v1.31.0", digest: shipped },
+      },
+    };
+    const img = { path: "image", repository: "registry.example/demo", tag: "v1.31.0" };
+    expect(checkImage({ ...img, digest: shipped }, withDigest, "exact")).toBeUndefined();
+    expect(checkImage({ ...img, digest: "sha256:" + "b".repeat(64) }, withDigest, "exact")).toMatch(
+      /digest sha256:b+ is not one the chart ships for registry\.example\/demo \(sha256:a+\)/,
+    );
+  });
+
+  it("splits an OCI chart reference into chart and repository", () => {
+    expect(chartAndRepo("oci://public.ecr.aws/karpenter/karpenter", "")).toEqual({
+      chart: "karpenter",
+      repo: "oci://public.ecr.aws/karpenter",
+    });
+    expect(chartAndRepo("keda", "https://kedacore.github.io/charts")).toEqual({
+      chart: "keda",
+      repo: "https://kedacore.github.io/charts",
+    });
   });
 
   it("finds image overrides, including tigera-operator's registry/image/version split", () => {
