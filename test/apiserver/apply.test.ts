@@ -75,6 +75,15 @@ const CONFIGS: readonly Config[] = [
     label: "the server's minor with App Mesh off (PodSecurity restricted enforced)",
     config: (minor) => ({ kubernetesVersion: minor, enableAppMesh: false }),
   },
+  {
+    label:
+      "Karpenter instead of cluster-autoscaler (its NodePools and EC2NodeClass, CEL rules and all)",
+    config: (minor) => ({
+      kubernetesVersion: minor,
+      enableAppMesh: false,
+      addons: { karpenter: true, clusterAutoscaler: false },
+    }),
+  },
 ];
 
 function suite(kubeconfig: string): void {

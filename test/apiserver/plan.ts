@@ -12,8 +12,17 @@ const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null &
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const FACTS = path.resolve(__dirname, "..", "..", "facts", "crds");
-/** Charts that install CRDs tap's custom resources use (the directories of facts/crds). */
-export const CRD_CHARTS = ["tigera-operator", "keda", "appmesh-controller"] as const;
+/** Charts that install CRDs tap's custom resources use, and their directory under facts/crds. */
+export const CRD_CHARTS = [
+  "tigera-operator",
+  "keda",
+  "appmesh-controller",
+  "karpenter-crd",
+] as const;
+const FACTS_DIR_OF: Readonly<Record<string, string>> = { "karpenter-crd": "karpenter" };
+
+/** A release's chart name: an OCI reference's last segment (oci://public.ecr.aws/karpenter/karpenter-crd). */
+export const chartName = (chart: string): string => chart.split("/").pop() ?? chart;
 
 /**
  * Kubernetes object types tap may create that this API server cannot serve, each with why; the
@@ -128,13 +137,14 @@ export function crdsFor(resources: readonly RecordedResource[]): CrdSet {
   const missing: string[] = [];
   const aliases = new Map<string, { apiVersion: string; source: string }>();
   for (const r of resources.filter((x) => x.type === RELEASE_TYPE)) {
-    const chart = String(r.inputs.chart);
+    const chart = chartName(String(r.inputs.chart));
     const version = String(r.inputs.version);
     if (!(CRD_CHARTS as readonly string[]).includes(chart)) continue;
-    const dir = path.join(FACTS, chart, version);
+    const factsDir = FACTS_DIR_OF[chart] ?? chart;
+    const dir = path.join(FACTS, factsDir, version);
     if (!fs.existsSync(path.join(dir, "index.json"))) {
       missing.push(
-        `${chart} ${version} (no facts/crds/${chart}/${version}; see facts/crds/README.md)`,
+        `${chart} ${version} (no facts/crds/${factsDir}/${version}; see facts/crds/README.md)`,
       );
       continue;
     }
