@@ -25,6 +25,7 @@ export const UNDECLARED_KEYS: { readonly [K in ConfigKey]?: string } = {
   environmentSuffix: "computed: ENVIRONMENT_SUFFIX, else the stack name",
   // Pulumi declares string, integer, boolean and array types; an object default is not one of them.
   addons: "a map (capability -> switch); absent means every capability at its default",
+  tenants: "a list of objects (Pulumi has no such type); absent means no tenants",
 };
 
 /**
@@ -62,6 +63,8 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
     "Build the AWS App Mesh service mesh (discontinued 2026-09-30: the preflight refuses it; the program's own default is the specification's true)",
   services:
     "The service catalog: one entry per microservice (workload, autoscaling, NetworkPolicies, IAM, mesh); see the README",
+  tenants:
+    "Tenants: namespaces with quotas, namespace-scoped EKS access for their people, per-tenant S3 access; see the README",
   addons:
     "Capabilities on or off: a map of name -> true/false or { enabled, ...settings }, e.g. { karpenter: true, clusterAutoscaler: false }; {} keeps every default (README: Capabilities)",
 };

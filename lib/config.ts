@@ -13,6 +13,7 @@ import {
 } from "./addons/versions";
 import * as pulumi from "@pulumi/pulumi";
 import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./capabilities";
+import { TenantSpec, checkTenants, parseTenants } from "./tenants/types";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -67,6 +68,8 @@ export interface TapConfig {
   readonly services: readonly ServiceSpec[];
   /** Which capabilities are on (lib/capabilities.ts): `tap:addons` and `tap:enableAppMesh`. */
   readonly addons: EnabledCapabilities;
+  /** Tenants (lib/tenants): namespaces with quotas, namespace-scoped access, per-tenant S3. */
+  readonly tenants: readonly TenantSpec[];
   /** Each capability's settings (from the same `tap:addons` map), defaults applied. */
   readonly addonSettings: CapabilitySettings;
 }
@@ -101,6 +104,8 @@ export const DEFAULTS = {
   services: DEFAULT_SERVICES,
   // No overrides: every capability at its default (lib/capabilities.ts), App Mesh by enableAppMesh.
   addons: {},
+  // No tenants: every service in a namespace of its own, access only through tap:clusterAdminArns.
+  tenants: [],
 } as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix" | "addonSettings">;
 
 /** Every key tap reads, in README order. */
@@ -405,6 +410,8 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
     appMesh,
     fail,
   );
+  const tenants = parseTenants(p.json("tenants"), fail);
+  checkTenants(tenants, services, admins, appMesh, fail);
   if (addons.karpenter && os !== "Bottlerocket") {
     fail(
       "nodeOperatingSystem",
@@ -458,6 +465,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       services,
       addons,
       addonSettings,
+      tenants,
     },
     warnings,
   };

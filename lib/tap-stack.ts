@@ -21,6 +21,7 @@ import { AddonContext } from "./addons/types";
 import { deploymentOrder } from "./capabilities";
 import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
+import { deployTenants } from "./tenants";
 import { publicAccess } from "./services/network";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
@@ -68,6 +69,12 @@ export class TapStack extends pulumi.ComponentResource {
   /** Public services -> how to reach them today (no load balancer exists yet). */
   readonly publicServices: pulumi.Output<Record<string, string>>;
   readonly appMeshName: pulumi.Output<string | undefined>;
+  /** The tenants' namespaces (tap:tenants); empty without tenants. */
+  readonly tenantNamespaces: pulumi.Output<string[]>;
+  /** Tenant -> the IRSA role of its workloads (service account `workloads`), for tenants with S3. */
+  readonly tenantRoleArns: pulumi.Output<Record<string, string>>;
+  /** The tenants' S3 bucket; undefined when no tenant asks for S3. */
+  readonly tenantBucketName: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -123,17 +130,20 @@ export class TapStack extends pulumi.ComponentResource {
       nodeGroups: nodes.groups.map((g) => g.group),
     };
     const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
+    // Namespaces wait for the policy engine, so their policies are enforced from the start, and
+    // with Karpenter for its NodePools, so the services' pods have somewhere to run.
+    const namespaceDeps = [
+      ...(addons.calico ? [addons.calico.release] : []),
+      ...(addons.karpenter?.nodePools ?? []),
+    ];
+    const tenants = deployTenants(addonCtx, { kmsKeyArn: kms.arn, dependsOn: namespaceDeps });
     const catalog = deployServiceCatalog(addonCtx, {
       services: config.services,
       keda: addons.keda,
       meshController: addons.appMeshController,
       vpcId: network.vpcId,
-      // Service namespaces wait for the policy engine, so their policies are enforced from the start,
-      // and with Karpenter for its NodePools, so the services' pods have somewhere to run.
-      dependsOn: [
-        ...(addons.calico ? [addons.calico.release] : []),
-        ...(addons.karpenter?.nodePools ?? []),
-      ],
+      dependsOn: namespaceDeps,
+      tenantNamespaces: tenants.namespaces,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -159,9 +169,15 @@ export class TapStack extends pulumi.ComponentResource {
     this.irsaRoleArns = pulumi.output(roleArns);
     this.applicationLogGroupName = pulumi.output(addons.fluentBit?.logGroups.application.name);
     this.namespaces = pulumi.output([
-      ...addonNamespaces(addons),
-      ...services.map(([, s]) => s.namespace),
+      ...new Set([
+        ...addonNamespaces(addons),
+        ...tenants.namespaces.keys(),
+        ...services.map(([, s]) => s.namespace),
+      ]),
     ]);
+    this.tenantNamespaces = pulumi.output([...tenants.namespaces.keys()]);
+    this.tenantRoleArns = pulumi.output(tenants.roleArns);
+    this.tenantBucketName = pulumi.output(tenants.bucketName);
     this.addons = pulumi.output(deploymentOrder(config.addons));
     this.serviceNames = pulumi.output(services.map(([name]) => name));
     this.serviceEndpoints = pulumi.output(
@@ -206,6 +222,9 @@ export function stackOutputs(stack: TapStack) {
     serviceRoleArns: stack.serviceRoleArns,
     publicServices: stack.publicServices,
     appMeshName: stack.appMeshName,
+    tenantNamespaces: stack.tenantNamespaces,
+    tenantRoleArns: stack.tenantRoleArns,
+    tenantBucketName: stack.tenantBucketName,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -164,7 +164,8 @@ export function serviceGraph(resources: readonly RecordedResource[]): ServiceGra
     const spec = obj(p.spec) ?? {};
     if (
       r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
-      meta.name === "allow-from-callers"
+      // `allow-from-callers`, or `<service>-allow-from-callers` in a tenant's shared namespace.
+      /(^|-)allow-from-callers$/.test(str(meta.name) ?? "")
     ) {
       const callee =
         str(obj(obj(spec.podSelector)?.matchLabels)?.[NAME_LABEL]) ?? str(meta.namespace) ?? r.name;

@@ -44,8 +44,8 @@ export interface IrsaRoleArgs {
   readonly oidcIssuer: pulumi.Input<string>;
   readonly namespace: string;
   readonly serviceAccount: string;
-  /** Builds the permissions policy for the account/region the stack runs in. */
-  readonly policy: (scope: AwsScope) => PolicyDocument;
+  /** Builds the permissions policy for the account/region the stack runs in (it may wait on other outputs). */
+  readonly policy: (scope: AwsScope) => pulumi.Input<PolicyDocument>;
   readonly description: string;
 }
 
@@ -89,7 +89,9 @@ export function createIrsaRole(ctx: TapContext, role: string, args: IrsaRoleArgs
     ctx.name(`${role}-policy`),
     {
       role: iamRole.id,
-      policy: awsScope(ctx.parent).apply((scope) => JSON.stringify(args.policy(scope))),
+      policy: awsScope(ctx.parent).apply((scope) =>
+        pulumi.output(args.policy(scope)).apply((doc) => JSON.stringify(doc)),
+      ),
     },
     opts,
   );

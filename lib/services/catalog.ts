@@ -120,6 +120,7 @@ const FIELDS = [
   "resources",
   "awsPermissions",
   "publishesMetrics",
+  "tenant",
 ] as const;
 
 const HEALTH_PATH_RE = /^\/[^\s?#]*$/;
@@ -234,8 +235,11 @@ function parseEntry(
       ? undefined
       : parseMetric(r, obj.cloudwatchMetric, `${at}.cloudwatchMetric`);
 
+  const tenant = obj.tenant === undefined ? undefined : r.string(obj.tenant, `${at}.tenant`);
+
   return {
     name: name ?? "",
+    ...(tenant !== undefined ? { tenant } : {}),
     image: image ?? "",
     port: r.int(obj.port, `${at}.port`, d.port, 1, 65535),
     healthPath: healthPath ?? d.healthPath,

@@ -4,6 +4,7 @@
  * mesh's per-service objects once their namespaces exist. With the mesh off nothing App Mesh is
  * created and the workloads carry no mesh reference.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppMeshControllerResult } from "../addons/app-mesh-controller";
 import { KedaResult } from "../addons/keda";
@@ -22,6 +23,8 @@ export interface ServiceCatalogArgs {
   readonly vpcId: pulumi.Input<string>;
   /** What every service namespace waits for (the Calico release: policies enforced from the start). */
   readonly dependsOn: pulumi.Resource[];
+  /** The tenants' namespaces, by tenant name (a tenant's services run there). */
+  readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
 }
 
 export interface ServiceCatalog {
@@ -33,7 +36,11 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
   const controller = args.meshController;
   if (!controller) {
     return {
-      workloads: deployServices(ctx, args.services, { keda: args.keda, dependsOn: args.dependsOn }),
+      workloads: deployServices(ctx, args.services, {
+        keda: args.keda,
+        dependsOn: args.dependsOn,
+        tenantNamespaces: args.tenantNamespaces,
+      }),
     };
   }
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;
@@ -44,6 +51,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     // Pods wait for their virtual nodes too: the injector configures Envoy from them.
     mesh: { ...mesh.binding, dependsOn: [...mesh.binding.dependsOn, ...mesh.objects] },
     dependsOn: args.dependsOn,
+    tenantNamespaces: args.tenantNamespaces,
   });
   handOver(Object.values(workloads.services).map((s) => s.namespaceResource));
   return { workloads, mesh: { ...mesh, controller } };

@@ -137,7 +137,10 @@ export function virtualNodeSpec(ctx: AddonContext, s: ServiceSpec): Record<strin
       awsCloudMap: { namespaceName: cloudMapNamespaceName(ctx), serviceName: s.name },
     },
     backends: s.calls.map((callee) => ({
-      virtualService: { virtualServiceRef: { name: callee, namespace: serviceNamespace(callee) } },
+      // A callee's own namespace: App Mesh and tenant services exclude each other (lib/config.ts).
+      virtualService: {
+        virtualServiceRef: { name: callee, namespace: serviceNamespace({ name: callee }) },
+      },
     })),
     logging: { accessLog: { file: { path: d.accessLogPath } } },
   };
@@ -173,7 +176,7 @@ export function virtualRouterSpec(ctx: AddonContext, s: ServiceSpec): Record<str
 /** VirtualService spec: named after the service's DNS name, provided by its router. */
 export function virtualServiceSpec(s: ServiceSpec): Record<string, unknown> {
   return {
-    awsName: serviceHost(s.name),
+    awsName: serviceHost(s),
     provider: { virtualRouter: { virtualRouterRef: { name: `${s.name}-router` } } },
   };
 }
@@ -244,7 +247,7 @@ export function createMesh(
   const objects: k8s.apiextensions.CustomResource[] = [meshCr];
   const namespaced = [meshCr];
   for (const s of services) {
-    const ns = serviceNamespace(s.name);
+    const ns = serviceNamespace(s);
     // The node waits for the Cloud Map namespace, so on destroy it is deleted first and the
     // controller removes its Cloud Map service before the namespace goes.
     const node = cr(`mesh-vn-${s.name}`, "VirtualNode", ns, s.name, virtualNodeSpec(ctx, s), [

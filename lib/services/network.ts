@@ -47,15 +47,21 @@ export function callGraphEdges(services: readonly ServiceSpec[]): CallEdge[] {
   return edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 }
 
-/** The pods of service `name`, seen from any namespace. */
-export function servicePeer(name: string): NetworkPolicyPeer {
+/** The pods of `service`, seen from any namespace (its own or its tenant's). */
+export function servicePeer(service: Pick<ServiceSpec, "name" | "tenant">): NetworkPolicyPeer {
   return {
     namespaceSelector: {
-      matchLabels: { "kubernetes.io/metadata.name": serviceNamespace(name) },
+      matchLabels: { "kubernetes.io/metadata.name": serviceNamespace(service) },
     },
-    podSelector: { matchLabels: serviceSelector(name) },
+    podSelector: { matchLabels: serviceSelector(service.name) },
   };
 }
+
+const lookup = (services: readonly ServiceSpec[], name: string): ServiceSpec => {
+  const found = services.find((s) => s.name === name);
+  if (!found) throw new Error(`unknown service "${name}"`);
+  return found;
+};
 
 const tcp = (port: number) => [{ protocol: "TCP", port }];
 
@@ -67,7 +73,7 @@ export function ingressPolicySpec(
 ): NetworkPolicySpec | undefined {
   const ingress: IngressRule[] = callGraphEdges(services)
     .filter((e) => e.to === service.name)
-    .map((e) => ({ from: [servicePeer(e.from)], ports: tcp(e.port) }));
+    .map((e) => ({ from: [servicePeer(lookup(services, e.from))], ports: tcp(e.port) }));
   if (service.public)
     ingress.push({ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(service.port) });
   if (ingress.length === 0) return undefined;
@@ -85,7 +91,7 @@ export function egressPolicySpec(
 ): NetworkPolicySpec | undefined {
   const egress: EgressRule[] = callGraphEdges(services)
     .filter((e) => e.from === service.name)
-    .map((e) => ({ to: [servicePeer(e.to)], ports: tcp(e.port) }));
+    .map((e) => ({ to: [servicePeer(lookup(services, e.to))], ports: tcp(e.port) }));
   return egress.length === 0 ? undefined : egressSpec(service.name, egress);
 }
 
@@ -137,7 +143,7 @@ export function publicAccess(services: readonly ServiceSpec[]): Record<string, s
       .map((s) => [
         s.name,
         `not reachable from outside the cluster: a ClusterIP Service, no load balancer yet; ` +
-          `try it with: kubectl -n ${serviceNamespace(s.name)} port-forward svc/${s.name} ${s.port}`,
+          `try it with: kubectl -n ${serviceNamespace(s)} port-forward svc/${s.name} ${s.port}`,
       ]),
   );
 }

@@ -32,6 +32,8 @@ export interface ResourceQuantities {
 export interface ServiceSpec {
   /** DNS label; also the service's namespace. */
   readonly name: string;
+  /** The tenant (tap:tenants) the service belongs to: it runs in that tenant's namespace. */
+  readonly tenant?: string;
   /** Public image pinned by tag or digest (never `latest`). */
   readonly image: string;
   /** Port the container serves HTTP on (also the Service port). */
@@ -67,14 +69,17 @@ export function serviceSelector(name: string): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "tap" };
 }
 
-/** The namespace a service runs in: its own, for segmentation. */
-export function serviceNamespace(name: string): string {
-  return name;
+/**
+ * The namespace a service runs in: its tenant's (tap:tenants) when it names one, else its own, for
+ * segmentation.
+ */
+export function serviceNamespace(service: Pick<ServiceSpec, "name" | "tenant">): string {
+  return service.tenant ?? service.name;
 }
 
 /** The in-cluster DNS name of a service. */
-export function serviceHost(name: string): string {
-  return `${name}.${serviceNamespace(name)}.svc.cluster.local`;
+export function serviceHost(service: Pick<ServiceSpec, "name" | "tenant">): string {
+  return `${service.name}.${serviceNamespace(service)}.svc.cluster.local`;
 }
 
 /** What the mesh adds to every service when App Mesh is on; absent when it is off. */

@@ -24,6 +24,8 @@ export interface ServicesDeps {
   readonly mesh?: MeshBinding;
   /** What every namespace waits for (e.g. the Calico release, so policies are enforced). */
   readonly dependsOn?: pulumi.Resource[];
+  /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
+  readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
 }
 
 export interface DeployedService {
@@ -50,7 +52,7 @@ export function namespacePodSecurity(
 
 /** The in-cluster URL of a service. */
 export function serviceEndpoint(service: ServiceSpec): string {
-  return `http://${serviceHost(service.name)}:${service.port}`;
+  return `http://${serviceHost(service)}:${service.port}`;
 }
 
 export function deployServices(
@@ -78,16 +80,23 @@ function deployService(
   // The config refuses services without KEDA (lib/config.ts); this is the code's own guard.
   if (!keda)
     throw new Error(`service ${name}: the catalog scales with KEDA, tap:addons.keda is off`);
-  const ns = serviceNamespace(name);
+  const ns = serviceNamespace(service);
   const rn = (kind: string) => ctx.name(`svc-${name}-${kind}`);
   const labels = serviceLabels(name, ctx.config.environmentSuffix);
   const metadata = (objectName: string) => ({ name: objectName, namespace: ns, labels });
 
-  const { namespace } = createWorkloadNamespace(ctx, ns, {
-    podSecurity: namespacePodSecurity(mesh),
-    labels: mesh ? { ...mesh.namespaceLabels } : undefined,
-    dependsOn: deps.dependsOn,
-  });
+  // A tenant's service runs in the tenant's namespace (its quota, limits and baseline policies);
+  // any other service gets a namespace of its own.
+  const tenantNamespace = service.tenant ? deps.tenantNamespaces?.get(service.tenant) : undefined;
+  if (service.tenant && !tenantNamespace)
+    throw new Error(`service ${name}: tenant "${service.tenant}" has no namespace`);
+  const namespace =
+    tenantNamespace ??
+    createWorkloadNamespace(ctx, ns, {
+      podSecurity: namespacePodSecurity(mesh),
+      labels: mesh ? { ...mesh.namespaceLabels } : undefined,
+      dependsOn: deps.dependsOn,
+    }).namespace;
   const opts = inCluster(ctx, [namespace]);
 
   const role = needsRole(service, mesh)
@@ -181,7 +190,8 @@ function deployService(
       {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: metadata(policyName),
+        // In a shared (tenant) namespace each service's policies carry its name.
+        metadata: metadata(service.tenant ? `${name}-${policyName}` : policyName),
         spec,
       },
       opts,

@@ -59,6 +59,19 @@ function locate(): { file: string } | { skip: string } | { error: Error } {
   };
 }
 
+const big = { requestsCpu: "8", requestsMemory: "16Gi", limitsCpu: "16", limitsMemory: "32Gi" };
+const TENANTS = [
+  { name: "retail", quota: { ...big, pods: 60 }, s3: true },
+  { name: "core", quota: big },
+];
+const IMAGE = "public.ecr.aws/nginx/nginx:1.27.3";
+const TENANT_SERVICES = [
+  { name: "gateway", tenant: "retail", image: IMAGE, public: true, calls: ["payments"] },
+  { name: "payments", tenant: "core", image: IMAGE, calls: ["ledger"] },
+  { name: "ledger", tenant: "core", image: IMAGE, replicas: { min: 2, max: 6 } },
+  { name: "reports", image: IMAGE, calls: ["ledger"] },
+];
+
 interface Config {
   readonly label: string;
   /** tap config for this run, given the server's minor (e.g. "1.35"). */
@@ -82,6 +95,15 @@ const CONFIGS: readonly Config[] = [
       kubernetesVersion: minor,
       enableAppMesh: false,
       addons: { karpenter: true, clusterAutoscaler: false },
+    }),
+  },
+  {
+    label: "two tenants (quotas, limit ranges, services in tenant namespaces)",
+    config: (minor) => ({
+      kubernetesVersion: minor,
+      enableAppMesh: false,
+      tenants: TENANTS,
+      services: TENANT_SERVICES,
     }),
   },
 ];

@@ -14,6 +14,11 @@ export interface SimRequest {
   readonly resource: string;
   readonly context?: Record<string, string | string[]>;
   readonly principal?: string;
+  /**
+   * The resource's own policy, where the service requires one (a KMS key: without a key policy
+   * that lets the account's IAM policies grant, nothing is allowed).
+   */
+  readonly resourcePolicy?: PolicyDocument;
 }
 
 /** Identity-policy simulation: may a role holding `policy` perform `request`? */
@@ -29,6 +34,7 @@ export async function simulate(policy: PolicyDocument, request: SimRequest): Pro
       identityPolicies: [{ name: "under-test", policy }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
     },
     {},
   );

@@ -35,6 +35,7 @@ describe("Pulumi.yaml's config block", () => {
     expect(UNDECLARED_KEYS).toEqual({
       environmentSuffix: expect.any(String),
       addons: expect.stringMatching(/map/),
+      tenants: expect.stringMatching(/list of objects/),
     });
   });
 

@@ -20,6 +20,7 @@ const EXPECTED: Record<string, { deploys: boolean; capabilities?: string[] }> = 
   dev: { deploys: true },
   try: { deploys: true },
   karpenter: { deploys: true },
+  tenants: { deploys: true },
   spec: { deploys: false },
 };
 

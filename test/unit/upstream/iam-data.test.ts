@@ -81,6 +81,7 @@ interface Variant {
   readonly enableAppMesh: boolean;
   readonly services?: readonly Record<string, unknown>[];
   readonly addons?: Readonly<Record<string, unknown>>;
+  readonly tenants?: readonly Record<string, unknown>[];
 }
 
 const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Variant>((v) =>
@@ -105,6 +106,17 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
     enableAppMesh: false,
     services: undefined,
     addons: { karpenter: true, clusterAutoscaler: false },
+  },
+  // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
+  {
+    label: "k8s 1.35, two tenants with S3",
+    kubernetesVersion: "1.35",
+    enableAppMesh: false,
+    services: undefined,
+    tenants: [
+      { name: "retail", s3: true },
+      { name: "core", s3: true },
+    ],
   },
 );
 
@@ -195,6 +207,7 @@ describe("tap's IAM policies against AWS's service authorization data (iam-data)
               enableAppMesh: variant.enableAppMesh,
               ...(variant.services ? { services: variant.services } : {}),
               ...(variant.addons ? { addons: variant.addons } : {}),
+              ...(variant.tenants ? { tenants: variant.tenants } : {}),
             },
             context: { stackName: "dev" },
           }),
