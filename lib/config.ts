@@ -154,16 +154,29 @@ export interface ResolveContext {
 export function withoutCreator(resolved: ResolvedConfig, creatorArn: string): ResolvedConfig {
   const listed = resolved.config.clusterAdminArns;
   const kept = listed.filter((arn) => !isCallerIdentity(arn, creatorArn));
-  if (kept.length === listed.length) return resolved;
   const skipped = listed.filter((arn) => !kept.includes(arn));
+  // A tenant member who created the cluster is its admin already: an entry would collide too.
+  const members = resolved.config.tenants.flatMap((t) =>
+    t.members.filter((m) => isCallerIdentity(m.arn, creatorArn)).map((m) => `${t.name}: ${m.arn}`),
+  );
+  if (skipped.length === 0 && members.length === 0) return resolved;
+  const tenants = resolved.config.tenants.map((t) => ({
+    ...t,
+    members: t.members.filter((m) => !isCallerIdentity(m.arn, creatorArn)),
+  }));
   return {
-    config: { ...resolved.config, clusterAdminArns: kept },
+    config: { ...resolved.config, clusterAdminArns: kept, tenants },
     warnings: [
       ...resolved.warnings,
       ...skipped.map(
         (arn) =>
           `tap:clusterAdminArns: ${arn} created the cluster (${creatorArn}); pulumi-eks already ` +
           "grants the cluster creator admin access, so tap makes no second access entry for it",
+      ),
+      ...members.map(
+        (m) =>
+          `tap:tenants: ${m} created the cluster (${creatorArn}) and is cluster admin already; ` +
+          "tap makes no tenant access entry for it",
       ),
     ],
   };

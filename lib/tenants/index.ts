@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accessEntryKey } from "../cluster";
 import { IRSA_ANNOTATION, awsScope, createIrsaRole } from "../iam/irsa";
 import { mergeTags, nameTag } from "../naming";
-import { createWorkloadNamespace } from "../addons/network-policies";
+import { createWorkloadNamespace, internetEgressPeer } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
 import { tenantBucketName, tenantBucketPolicy, tenantS3Policy } from "./iam";
 import {
@@ -28,6 +28,11 @@ export { tenantBucketName, tenantS3Policy } from "./iam";
 
 /** The label naming a tenant's namespace's tenant. */
 export const TENANT_LABEL = "tap/tenant";
+/**
+ * The pod label that lets a tenant's own workload reach AWS APIs (HTTPS, IMDS excluded) in a tenant
+ * with S3 access: default-deny holds for every other pod of the namespace.
+ */
+export const AWS_EGRESS_LABEL = { "tap/egress": "aws-apis" } as const;
 
 export interface TenantsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -212,6 +217,24 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
       description: `tenant ${t.name}: its workloads' S3 access to s3://<tenants bucket>/${t.name}/`,
     });
     roleArns[t.name] = role.arn;
+    new k8s.networking.v1.NetworkPolicy(
+      ctx.name(`tenant-${t.name}-np-allow-aws-apis`),
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: {
+          name: "tenant-allow-aws-apis",
+          namespace: t.name,
+          labels: { [TENANT_LABEL]: t.name },
+        },
+        spec: {
+          podSelector: { matchLabels: { ...AWS_EGRESS_LABEL } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [internetEgressPeer()], ports: [{ protocol: "TCP", port: 443 }] }],
+        },
+      },
+      inCluster(ctx, [namespaces.get(t.name) as k8s.core.v1.Namespace]),
+    );
     new k8s.core.v1.ServiceAccount(
       ctx.name(`tenant-${t.name}-workloads-sa`),
       {

@@ -415,4 +415,26 @@ describe("withoutCreator: the cluster's creator gets no second access entry", ()
     ]);
     expect(withoutCreator(resolved, "arn:aws:iam::123456789012:user/bob")).toBe(resolved);
   });
+
+  it("drops the creator from tenant members too (its entry exists), with a warning", () => {
+    const tenants = [
+      {
+        name: "retail",
+        members: [
+          { arn: ROLE, level: "edit" },
+          { arn: "arn:aws:iam::123456789012:role/RetailDevelopers", level: "edit" },
+        ],
+      },
+    ];
+    const resolved = resolveConfig({ tenants }, { stackName: "dev" });
+    const out = withoutCreator(resolved, "arn:aws:sts::123456789012:assumed-role/Deployer/ci");
+    expect(out.config.tenants[0].members.map((m) => m.arn)).toEqual([
+      "arn:aws:iam::123456789012:role/RetailDevelopers",
+    ]);
+    expect(out.warnings.slice(resolved.warnings.length)).toEqual([
+      expect.stringMatching(
+        /^tap:tenants: retail: arn:aws:iam::123456789012:role\/Deployer created the cluster/,
+      ),
+    ]);
+  });
 });

@@ -396,6 +396,26 @@ describe("tenants in the stack", () => {
     );
   });
 
+  it("lets only pods labelled for it reach AWS APIs from an S3 tenant's namespace (HTTPS, no IMDS)", () => {
+    const np = k8sOf("NetworkPolicy").filter(
+      (r) => (r.inputs.metadata as { name: string }).name === "tenant-allow-aws-apis",
+    );
+    expect(np.map((r) => (r.inputs.metadata as { namespace: string }).namespace).sort()).toEqual([
+      "core",
+      "retail",
+    ]);
+    expect(np[0].inputs.spec).toEqual({
+      podSelector: { matchLabels: { "tap/egress": "aws-apis" } },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] } }],
+          ports: [{ protocol: "TCP", port: 443 }],
+        },
+      ],
+    });
+  });
+
   it("leaves nothing of tenants in a stack without them", async () => {
     const plain = await synthStack({ enableAppMesh: "false" });
     expect(plain.resources.filter((r) => /tenant/i.test(r.name))).toEqual([]);
