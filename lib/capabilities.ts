@@ -15,6 +15,7 @@ export const CAPABILITY_NAMES = [
   "keda",
   "appMesh",
   "karpenter",
+  "ebsCsi",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -123,6 +124,17 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
       systemNodes:
         "on-demand nodes of the managed system group Karpenter does not manage, 2-10 (default 2; max one more)",
     },
+  },
+  ebsCsi: {
+    name: "ebsCsi",
+    configKey: addonKey("ebsCsi"),
+    summary:
+      "EBS CSI driver (EKS managed add-on, own IRSA role) and the default StorageClass gp3: encrypted with tap's key, WaitForFirstConsumer, expandable",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["irsaRoleArns.ebsCsi", "storageClassName"],
+    folder: "lib/addons/ebs-csi/",
   },
 };
 

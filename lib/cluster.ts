@@ -255,7 +255,7 @@ export function createVpcCni(
 }
 
 /** Versions of the EKS managed add-ons for exactly the cluster's minor, never another minor's. */
-function addonVersion(ctx: TapContext, addonName: string): pulumi.Output<string> {
+export function addonVersion(ctx: TapContext, addonName: string): pulumi.Output<string> {
   return aws.eks
     .getAddonVersionOutput(
       { addonName, kubernetesVersion: ctx.config.kubernetesVersion, mostRecent: true },

@@ -75,6 +75,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly tenantRoleArns: pulumi.Output<Record<string, string>>;
   /** The tenants' S3 bucket; undefined when no tenant asks for S3. */
   readonly tenantBucketName: pulumi.Output<string | undefined>;
+  /** The default StorageClass (gp3, encrypted with tap's key); undefined with tap:addons.ebsCsi off. */
+  readonly storageClassName: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -186,6 +188,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
     this.publicServices = pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
+    this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -225,6 +228,7 @@ export function stackOutputs(stack: TapStack) {
     tenantNamespaces: stack.tenantNamespaces,
     tenantRoleArns: stack.tenantRoleArns,
     tenantBucketName: stack.tenantBucketName,
+    storageClassName: stack.storageClassName,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

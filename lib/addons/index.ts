@@ -11,6 +11,7 @@ import { CalicoResult, deployCalico } from "./calico";
 import { deployClusterAutoscaler } from "./cluster-autoscaler";
 import { FluentBitResult, deployFluentBit } from "./fluent-bit";
 import { KEDA_PROBE_DEFAULTS, KedaProbe, KedaResult, deployKeda, kedaProbe } from "./keda";
+import { EbsCsiResult, deployEbsCsi } from "./ebs-csi";
 import { KarpenterResult, deployKarpenter } from "./karpenter";
 import { deployMetricsServer } from "./metrics-server";
 import { AddonContext, AddonResult } from "./types";
@@ -25,6 +26,7 @@ export interface PlatformAddons {
   readonly kedaProbe?: KedaProbe;
   readonly appMeshController?: AppMeshControllerResult;
   readonly karpenter?: KarpenterResult;
+  readonly ebsCsi?: EbsCsiResult;
 }
 
 export interface InstallAddonsArgs {
@@ -47,6 +49,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   // The controller; the mesh's own objects come from the service catalog (lib/services/mesh.ts).
   appMesh: (ctx) => ({ appMeshController: deployAppMeshController(ctx) }),
   karpenter: (ctx) => ({ karpenter: deployKarpenter(ctx) }),
+  ebsCsi: (ctx, args) => ({ ebsCsi: deployEbsCsi(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

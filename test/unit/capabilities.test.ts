@@ -31,6 +31,7 @@ describe("tap:addons", () => {
       keda: true,
       appMesh: true,
       karpenter: false,
+      ebsCsi: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });
@@ -104,7 +105,7 @@ describe("tap:addons", () => {
 
   it("orders a capability after what it needs, and checks a declared conflict", () => {
     expect(deploymentOrder(DEFAULT_CAPABILITIES)).toEqual(
-      CAPABILITY_NAMES.filter((n) => n !== "karpenter"),
+      CAPABILITY_NAMES.filter((n) => n !== "karpenter" && n !== "ebsCsi"),
     );
     expect(
       deploymentOrder({ ...DEFAULT_CAPABILITIES, clusterAutoscaler: false, karpenter: true }),

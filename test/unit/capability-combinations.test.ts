@@ -1,5 +1,5 @@
 /**
- * Every combination of the capability switches (2^7, App Mesh by tap:enableAppMesh) is either a
+ * Every combination of the capability switches (2^8, App Mesh by tap:enableAppMesh) is either a
  * config error whose every problem names a `tap:addons.*` key (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
@@ -55,7 +55,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(24);
+    expect(resolved.filter((r) => r.config).length).toBe(48);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -83,6 +83,10 @@ describe("every combination of capability switches", () => {
     expectRelease("cluster-autoscaler", c.clusterAutoscaler);
     expectRelease("karpenter", c.karpenter);
     expectRelease("appmesh-controller", c.appMesh);
+    const ebs = resources.some(
+      (r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "aws-ebs-csi-driver",
+    );
+    expect(ebs).toBe(c.ebsCsi);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

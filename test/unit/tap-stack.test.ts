@@ -94,6 +94,7 @@ describe("TapStack", () => {
         "publicServices",
         "appMeshName",
         "addons",
+        "storageClassName",
         "tenantNamespaces",
         "tenantRoleArns",
         "tenantBucketName",

@@ -52,7 +52,11 @@ describe("the example stacks", () => {
     expect(p.addons.map((a) => a.release).sort()).toEqual(
       ["calico", "fluent-bit", "karpenter", "karpenter-crd", "keda", "metrics-server"].sort(),
     );
-    expect(p.capabilities.off.map((c) => c.name)).toEqual(["clusterAutoscaler", "appMesh"]);
+    expect(p.capabilities.off.map((c) => c.name)).toEqual([
+      "clusterAutoscaler",
+      "appMesh",
+      "ebsCsi",
+    ]);
   });
 
   it("spec: the specification's stack is stopped by the preflight, naming what to set", async () => {

@@ -101,11 +101,11 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
 ).concat(
   // Karpenter (off by default): its controller policy, node role and queue, on the newest minor.
   {
-    label: "k8s 1.35, Karpenter",
+    label: "k8s 1.35, Karpenter, EBS CSI",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
     services: undefined,
-    addons: { karpenter: true, clusterAutoscaler: false },
+    addons: { karpenter: true, clusterAutoscaler: false, ebsCsi: true },
   },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
