@@ -309,8 +309,11 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
       privateSubnetIds: args.privateSubnetIds,
       publicSubnetIds: args.publicSubnetIds,
       endpointPrivateAccess: true,
-      endpointPublicAccess: true,
-      publicAccessCidrs: [...config.endpointPublicAccessCidrs],
+      // tap:endpointPublicAccess false: a private cluster (pulumi and kubectl from inside the VPC).
+      endpointPublicAccess: config.endpointPublicAccess,
+      ...(config.endpointPublicAccess
+        ? { publicAccessCidrs: [...config.endpointPublicAccessCidrs] }
+        : {}),
       enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
       encryptionConfigKeyArn: args.kms.arn,
       createOidcProvider: true,

@@ -58,6 +58,10 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
   nodeMaxSize: "Total nodes over both groups at maximum (at most 450)",
   logRetentionDays: "Retention of every log group tap creates (a value CloudWatch Logs accepts)",
   endpointPublicAccessCidrs: "CIDRs allowed to reach the public Kubernetes API endpoint",
+  endpointPublicAccess:
+    "Whether the Kubernetes API has a public endpoint; false makes a private cluster (pulumi must then run inside the VPC)",
+  vpcEndpoints:
+    "VPC endpoints (S3 gateway, ECR, STS, EC2, Logs ... as the stack needs) so AWS API calls stay in the VPC",
   clusterAdminArns: "IAM role/user ARNs given cluster-admin through EKS access entries",
   enableAppMesh:
     "Build the AWS App Mesh service mesh (discontinued 2026-09-30: the preflight refuses it; the program's own default is the specification's true)",

@@ -60,6 +60,10 @@ export interface TapConfig {
   readonly logRetentionDays: number;
   /** CIDRs that may reach the public API endpoint. */
   readonly endpointPublicAccessCidrs: readonly string[];
+  /** Whether the Kubernetes API has a public endpoint (false: a private cluster). */
+  readonly endpointPublicAccess: boolean;
+  /** VPC endpoints for the AWS APIs the stack calls (lib/endpoints.ts). */
+  readonly vpcEndpoints: boolean;
   /** IAM role/user ARNs given cluster-admin through EKS access entries. */
   readonly clusterAdminArns: readonly string[];
   /** Whether to build the AWS App Mesh service mesh (App Mesh was discontinued 2026-09-30). */
@@ -99,6 +103,8 @@ export const DEFAULTS = {
   nodeMaxSize: 30,
   logRetentionDays: 30,
   endpointPublicAccessCidrs: ["0.0.0.0/0"],
+  endpointPublicAccess: true,
+  vpcEndpoints: false,
   clusterAdminArns: [],
   enableAppMesh: true,
   services: DEFAULT_SERVICES,
@@ -393,7 +399,16 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       "endpointPublicAccessCidrs",
       `tap:endpointPublicAccessCidrs must hold IPv4 CIDRs with host bits zero, like 203.0.113.0/24 (got ${show(badCidrs)})`,
     );
-  } else if (cidrs.includes("0.0.0.0/0")) {
+  }
+  const publicEndpoint = p.bool("endpointPublicAccess", DEFAULTS.endpointPublicAccess);
+  const vpcEndpoints = p.bool("vpcEndpoints", DEFAULTS.vpcEndpoints);
+  if (!publicEndpoint && !vpcEndpoints) {
+    warnings.push(
+      "tap:endpointPublicAccess is false (a private cluster) and tap:vpcEndpoints is false: nodes and add-ons reach " +
+        "the AWS APIs through the NAT gateways. Turn the endpoints on: pulumi config set tap:vpcEndpoints true",
+    );
+  }
+  if (publicEndpoint && cidrs.length > 0 && badCidrs.length === 0 && cidrs.includes("0.0.0.0/0")) {
     warnings.push(
       "tap:endpointPublicAccessCidrs includes 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet " +
         "(authentication still applies). Narrow it: pulumi config set --path 'tap:endpointPublicAccessCidrs[0]' <your-cidr>",
@@ -473,6 +488,8 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       nodeMaxSize: max,
       logRetentionDays: retention,
       endpointPublicAccessCidrs: cidrs,
+      endpointPublicAccess: publicEndpoint,
+      vpcEndpoints,
       clusterAdminArns: admins,
       enableAppMesh: appMesh,
       services,

@@ -15,6 +15,7 @@ import {
 } from "./cluster";
 import { makeContext } from "./context";
 import { createNetwork } from "./network";
+import { createVpcEndpoints } from "./endpoints";
 import { createNodeGroups } from "./node-groups";
 import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
 import { AddonContext } from "./addons/types";
@@ -75,6 +76,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly tenantRoleArns: pulumi.Output<Record<string, string>>;
   /** The tenants' S3 bucket; undefined when no tenant asks for S3. */
   readonly tenantBucketName: pulumi.Output<string | undefined>;
+  /** AWS service -> its VPC endpoint ID; empty with tap:vpcEndpoints off. */
+  readonly vpcEndpointIds: pulumi.Output<Record<string, string>>;
   /** The default StorageClass (gp3, encrypted with tap's key); undefined with tap:addons.ebsCsi off. */
   readonly storageClassName: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
@@ -93,6 +96,12 @@ export class TapStack extends pulumi.ComponentResource {
     const ctx = makeContext(config, this);
     const kms = createKmsKey(ctx);
     const network = createNetwork(ctx, { kmsKeyArn: kms.arn });
+    const endpoints = config.vpcEndpoints
+      ? createVpcEndpoints(ctx, {
+          vpcId: network.vpcId,
+          privateSubnetIds: network.privateSubnetIds,
+        })
+      : undefined;
     const cluster = createCluster(ctx, {
       creatorArn: "creatorArn" in args ? args.creatorArn : undefined,
       kms,
@@ -189,6 +198,9 @@ export class TapStack extends pulumi.ComponentResource {
     this.publicServices = pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
+    this.vpcEndpointIds = pulumi.output(
+      Object.fromEntries(Object.entries(endpoints?.endpoints ?? {}).map(([k, e]) => [k, e.id])),
+    );
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -229,6 +241,7 @@ export function stackOutputs(stack: TapStack) {
     tenantRoleArns: stack.tenantRoleArns,
     tenantBucketName: stack.tenantBucketName,
     storageClassName: stack.storageClassName,
+    vpcEndpointIds: stack.vpcEndpointIds,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

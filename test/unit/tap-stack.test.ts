@@ -95,6 +95,7 @@ describe("TapStack", () => {
         "appMeshName",
         "addons",
         "storageClassName",
+        "vpcEndpointIds",
         "tenantNamespaces",
         "tenantRoleArns",
         "tenantBucketName",

@@ -21,6 +21,7 @@ const EXPECTED: Record<string, { deploys: boolean; capabilities?: string[] }> = 
   try: { deploys: true },
   karpenter: { deploys: true },
   tenants: { deploys: true },
+  private: { deploys: true },
   spec: { deploys: false },
 };
 
