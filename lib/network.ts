@@ -30,6 +30,8 @@ export interface Network {
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Each public subnet's CIDR (where an internet-facing load balancer's ENIs are), AZ by AZ. */
+  readonly publicSubnetCidrs: pulumi.Output<string>[];
   /** The private subnets' default routes through the NAT gateways: what nodes wait for. */
   readonly egress: readonly pulumi.Resource[];
   readonly flowLogGroup: aws.cloudwatch.LogGroup;
@@ -106,6 +108,9 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
     vpcId: vpc.vpcId,
     privateSubnetIds: vpc.privateSubnetIds,
     publicSubnetIds: vpc.publicSubnetIds,
+    publicSubnetCidrs: Array.from({ length: config.availabilityZoneCount }, (_, az) =>
+      vpc.publicSubnetIds.apply((ids) => aws.ec2.getSubnetOutput({ id: ids[az] }, opts).cidrBlock),
+    ),
     egress: createNatEgress(ctx, vpc),
     flowLogGroup,
   };

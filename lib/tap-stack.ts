@@ -155,6 +155,7 @@ export class TapStack extends pulumi.ComponentResource {
       vpcId: network.vpcId,
       dependsOn: namespaceDeps,
       tenantNamespaces: tenants.namespaces,
+      loadBalancerSources: network.publicSubnetCidrs,
     });
     const services = Object.entries(catalog.workloads.services);
 

@@ -201,6 +201,15 @@ export async function mockTap<T>(
               id: `rtb-${String(inputs.subnetId)}`,
               routeTableId: `rtb-${String(inputs.subnetId)}`,
             };
+          case "aws:ec2/getSubnet:getSubnet": {
+            // The awsx VPC's subnets as the mocks name them (subnet-<kind>-<az>), laid out as tap's
+            // masks give them for 10.0.0.0/16: private /19s, then public /20s.
+            const m = /^subnet-(private|public)-(\d+)$/.exec(String(inputs.id));
+            const az = m ? Number(m[2]) : 0;
+            const cidrBlock =
+              m?.[1] === "public" ? `10.0.${96 + 16 * az}.0/20` : `10.0.${32 * az}.0/19`;
+            return { ...inputs, cidrBlock };
+          }
           case "aws:eks/getClusterVersions:getClusterVersions":
             return { clusterVersions: EKS_VERSIONS_2026_11, region: REGION };
           default:

@@ -23,6 +23,8 @@ export interface ServiceCatalogArgs {
   readonly vpcId: pulumi.Input<string>;
   /** What every service namespace waits for (the Calico release: policies enforced from the start). */
   readonly dependsOn: pulumi.Resource[];
+  /** The public subnets' CIDRs: the only sources a public service admits besides its callers. */
+  readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces, by tenant name (a tenant's services run there). */
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
 }
@@ -40,6 +42,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
         keda: args.keda,
         dependsOn: args.dependsOn,
         tenantNamespaces: args.tenantNamespaces,
+        loadBalancerSources: args.loadBalancerSources,
       }),
     };
   }
@@ -52,6 +55,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     mesh: { ...mesh.binding, dependsOn: [...mesh.binding.dependsOn, ...mesh.objects] },
     dependsOn: args.dependsOn,
     tenantNamespaces: args.tenantNamespaces,
+    loadBalancerSources: args.loadBalancerSources,
   });
   handOver(Object.values(workloads.services).map((s) => s.namespaceResource));
   return { workloads, mesh: { ...mesh, controller } };

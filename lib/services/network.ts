@@ -2,8 +2,10 @@
  * NetworkPolicies derived from the catalog's call graph. On top of each service namespace's
  * baseline (default-deny + DNS, from createWorkloadNamespace) a service gets exactly:
  * - `allow-from-callers`: ingress on its port from each declared caller's pods in the caller's
- *   namespace; for a public service also from the VPC CIDR (the AWS Load Balancer Controller in IP
- *   mode sends traffic from the load balancer's ENIs in the VPC to the pod IP, on the pod port).
+ *   namespace; for a public service also from the public subnets' CIDRs (an internet-facing load
+ *   balancer in IP mode sends traffic from its ENIs there to the pod IP, on the pod port). Not the
+ *   whole VPC: pods have VPC addresses (VPC CNI), so a VPC-wide rule would admit any pod whose
+ *   egress reaches the internet (an `allow-aws-apis` pod) on that port.
  * - `allow-to-callees`: egress on each callee's port to the callee's pods in its namespace.
  * - `allow-aws-apis`: only for a service whose catalog grants AWS permissions: HTTPS (443) to the
  *   internet minus IMDS, so its SDK can reach STS (IRSA) and the AWS API it was granted.
@@ -11,6 +13,7 @@
  * A policy with no rule is not created (default-deny stays the answer).
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { internetEgressPeer } from "../addons/network-policies";
 import { MeshBinding, ServiceSpec, serviceNamespace, serviceSelector } from "./types";
 
@@ -69,13 +72,16 @@ const tcp = (port: number) => [{ protocol: "TCP", port }];
 export function ingressPolicySpec(
   service: ServiceSpec,
   services: readonly ServiceSpec[],
-  vpcCidr: string,
+  loadBalancerSources: readonly pulumi.Input<string>[],
 ): NetworkPolicySpec | undefined {
   const ingress: IngressRule[] = callGraphEdges(services)
     .filter((e) => e.to === service.name)
     .map((e) => ({ from: [servicePeer(lookup(services, e.from))], ports: tcp(e.port) }));
-  if (service.public)
-    ingress.push({ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(service.port) });
+  if (service.public && loadBalancerSources.length > 0)
+    ingress.push({
+      from: loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })),
+      ports: tcp(service.port),
+    });
   if (ingress.length === 0) return undefined;
   return {
     podSelector: { matchLabels: serviceSelector(service.name) },
@@ -118,12 +124,12 @@ function egressSpec(name: string, egress: EgressRule[]): NetworkPolicySpec {
 export function servicePolicySpecs(
   service: ServiceSpec,
   services: readonly ServiceSpec[],
-  vpcCidr: string,
+  loadBalancerSources: readonly pulumi.Input<string>[],
   mesh: MeshBinding | undefined,
 ): [string, NetworkPolicySpec][] {
   const n = SERVICE_POLICY_NAMES;
   const all: [string, NetworkPolicySpec | undefined][] = [
-    [n.fromCallers, ingressPolicySpec(service, services, vpcCidr)],
+    [n.fromCallers, ingressPolicySpec(service, services, loadBalancerSources)],
     [n.toCallees, egressPolicySpec(service, services)],
     [n.awsApis, awsApiEgressSpec(service)],
     [n.meshEgress, meshEgressSpec(service, mesh)],
@@ -133,7 +139,7 @@ export function servicePolicySpecs(
 
 /**
  * What a `public: true` service is today, said plainly: a ClusterIP Service with a NetworkPolicy
- * hole for the VPC CIDR, where a load balancer's traffic would come from. tap creates no load
+ * hole for the public subnets, where a load balancer's traffic would come from. tap creates no load
  * balancer yet (the load-balancing capability will), so nothing outside the cluster reaches it.
  */
 export function publicAccess(services: readonly ServiceSpec[]): Record<string, string> {

@@ -24,6 +24,8 @@ export interface ServicesDeps {
   readonly mesh?: MeshBinding;
   /** What every namespace waits for (e.g. the Calico release, so policies are enforced). */
   readonly dependsOn?: pulumi.Resource[];
+  /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
+  readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
 }
@@ -182,7 +184,7 @@ function deployService(
   for (const [policyName, spec] of servicePolicySpecs(
     service,
     services,
-    ctx.config.vpcCidr,
+    deps.loadBalancerSources,
     mesh,
   )) {
     new k8s.networking.v1.NetworkPolicy(

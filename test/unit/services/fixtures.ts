@@ -72,6 +72,9 @@ export const FAN_OUT_CATALOG: ServiceSpec[] = parseServiceCatalog(
   },
 );
 
+/** The public subnets' CIDRs the fixtures' load balancer sends from. */
+export const PUBLIC_SUBNET_CIDRS = ["10.0.96.0/20", "10.0.112.0/20", "10.0.128.0/20"];
+
 export const run = (
   services: readonly ServiceSpec[] = DEFAULT_SERVICES,
   mesh?: MeshBinding,
@@ -80,7 +83,7 @@ export const run = (
   mockTap(() => {
     const ctx = testAddonContext(config);
     const keda = deployKeda(ctx);
-    return deployServices(ctx, services, { keda, mesh });
+    return deployServices(ctx, services, { keda, mesh, loadBalancerSources: PUBLIC_SUBNET_CIDRS });
   });
 
 export const TYPES = {

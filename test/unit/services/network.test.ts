@@ -2,7 +2,15 @@ import { DEFAULT_SERVICES } from "../../../lib/services/catalog";
 import { CallEdge, SERVICE_POLICY_NAMES, callGraphEdges } from "../../../lib/services/network";
 import { ServiceSpec } from "../../../lib/services/types";
 import { RecordedResource } from "../../helpers/mocks";
-import { FAKE_MESH, FAN_OUT_CATALOG, Obj, TYPES, objects, run } from "./fixtures";
+import {
+  FAKE_MESH,
+  FAN_OUT_CATALOG,
+  Obj,
+  PUBLIC_SUBNET_CIDRS,
+  TYPES,
+  objects,
+  run,
+} from "./fixtures";
 
 type Peer = {
   namespaceSelector?: { matchLabels: Record<string, string> };
@@ -116,15 +124,17 @@ describe("NetworkPolicies equal the call graph", () => {
     expect(edgesFrom(resources, services, "egress").edges).toEqual(expected);
   });
 
-  it("admits the load balancer (VPC CIDR, IP mode) on the port of public services only", async () => {
+  it("admits the load balancer (its public subnets, IP mode) on the port of public services only, never the whole VPC", async () => {
     const { resources } = await run(FAN_OUT_CATALOG, undefined, { vpcCidr: "10.20.0.0/16" });
-    expect(edgesFrom(resources, FAN_OUT_CATALOG, "ingress").lb).toEqual([
-      { service: "edge", cidr: "10.20.0.0/16", port: 8081 },
-    ]);
+    expect(edgesFrom(resources, FAN_OUT_CATALOG, "ingress").lb).toEqual(
+      PUBLIC_SUBNET_CIDRS.map((cidr) => ({ service: "edge", cidr, port: 8081 })),
+    );
     const def = await run();
-    expect(edgesFrom(def.resources, DEFAULT_SERVICES, "ingress").lb).toEqual([
-      { service: "gateway", cidr: "10.0.0.0/16", port: 8080 },
-    ]);
+    const lb = edgesFrom(def.resources, DEFAULT_SERVICES, "ingress").lb;
+    expect(lb).toEqual(
+      PUBLIC_SUBNET_CIDRS.map((cidr) => ({ service: "gateway", cidr, port: 8080 })),
+    );
+    expect(lb.map((l) => l.cidr)).not.toContain("10.0.0.0/16");
   });
 
   it("creates no empty policy: a service nobody calls and that calls nothing has only the baseline", async () => {
