@@ -16,6 +16,7 @@ export const CAPABILITY_NAMES = [
   "appMesh",
   "karpenter",
   "ebsCsi",
+  "loadBalancerController",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -136,6 +137,21 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     outputs: ["irsaRoleArns.ebsCsi", "storageClassName"],
     folder: "lib/addons/ebs-csi/",
   },
+  loadBalancerController: {
+    name: "loadBalancerController",
+    configKey: addonKey("loadBalancerController"),
+    summary:
+      "AWS Load Balancer Controller: an internet-facing ALB (HTTPS with certificateArn) for each public catalog service, IAM scoped to this cluster's tagged load balancers",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["irsaRoleArns.loadBalancerController", "publicServices (URLs)"],
+    folder: "lib/addons/load-balancer-controller/",
+    settings: {
+      certificateArn:
+        "an ACM certificate ARN for the ALBs' HTTPS listener (HTTP is redirected to it); absent: HTTP only, warned",
+    },
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -151,11 +167,20 @@ export interface KarpenterSettings {
 /** Each capability's settings, resolved (defaults applied; read only when it is on). */
 export interface CapabilitySettings {
   readonly karpenter: KarpenterSettings;
+  readonly loadBalancerController: LoadBalancerControllerSettings;
+}
+
+export interface LoadBalancerControllerSettings {
+  /** ACM certificate for the HTTPS listeners. */
+  readonly certificateArn?: string;
 }
 
 export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   karpenter: { architectures: ["amd64", "arm64"], systemNodes: 2 },
+  loadBalancerController: {},
 };
+
+const ACM_ARN_RE = /^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
 
 /** Which capabilities are on: every name, resolved (defaults applied). */
 export type EnabledCapabilities = Readonly<Record<CapabilityName, boolean>>;
@@ -240,6 +265,19 @@ export function parseCapabilities(
         ...settings,
         karpenter: parseKarpenterSettings(value as Record<string, unknown>, fail),
       };
+    }
+    if (name === "loadBalancerController" && isMap) {
+      const cert = (value as { certificateArn?: unknown }).certificateArn;
+      if (cert !== undefined) {
+        if (typeof cert === "string" && ACM_ARN_RE.test(cert)) {
+          settings = { ...settings, loadBalancerController: { certificateArn: cert } };
+        } else {
+          fail(
+            "addons.loadBalancerController.certificateArn",
+            `tap:addons.loadBalancerController.certificateArn must be an ACM certificate ARN like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-... (got ${show(cert)})`,
+          );
+        }
+      }
     }
   }
   return done();

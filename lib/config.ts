@@ -454,6 +454,20 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       `tap:addons.karpenter is on and sizes its NodePools by the vCPUs of tap:nodeInstanceTypes: use sizes medium, large, xlarge or <n>xlarge (got ${show(unsized)})`,
     );
   }
+  if (
+    addons.loadBalancerController &&
+    addonSettings.loadBalancerController.certificateArn === undefined &&
+    services.some((s) => s.public)
+  ) {
+    warnings.push(
+      `tap:addons.loadBalancerController has no certificateArn: the public services' ALBs (${services
+        .filter((s) => s.public)
+        .map((s) => s.name)
+        .join(
+          ", ",
+        )}) listen on HTTP only. Give one: pulumi config set --path tap:addons.loadBalancerController.certificateArn arn:aws:acm:...`,
+    );
+  }
   if (!addons.calico) {
     warnings.push(
       "tap:addons.calico is off: the NetworkPolicies tap writes (default-deny, the catalog's call graph) are not " +

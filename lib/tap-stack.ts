@@ -4,6 +4,7 @@
  * `createX(ctx, args)` functions of the modules it calls.
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
 import {
@@ -140,7 +141,7 @@ export class TapStack extends pulumi.ComponentResource {
       // lib/cluster.ts bootstrapSelfManagedAddons), so they do not wait for the add-on adopting it.
       nodeGroups: nodes.groups.map((g) => g.group),
     };
-    const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn });
+    const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn, vpcId: network.vpcId });
     // Namespaces wait for the policy engine, so their policies are enforced from the start, and
     // with Karpenter for its NodePools, so the services' pods have somewhere to run.
     const namespaceDeps = [
@@ -156,6 +157,7 @@ export class TapStack extends pulumi.ComponentResource {
       dependsOn: namespaceDeps,
       tenantNamespaces: tenants.namespaces,
       loadBalancerSources: network.publicSubnetCidrs,
+      loadBalancer: addons.loadBalancerController,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -196,7 +198,26 @@ export class TapStack extends pulumi.ComponentResource {
       Object.fromEntries(services.map(([name, s]) => [name, s.endpoint])),
     );
     this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
-    this.publicServices = pulumi.output(publicAccess(config.services));
+    // With the load balancer controller: each public service's ALB URL, once the ALB exists.
+    const lb = addons.loadBalancerController;
+    const scheme = lb?.certificateArn ? "https" : "http";
+    this.publicServices = lb
+      ? pulumi
+          .all(
+            services
+              .filter(([, s]) => s.ingress)
+              .map(([n, s]) =>
+                (s.ingress as k8s.networking.v1.Ingress).status.apply(
+                  (st) =>
+                    [
+                      n,
+                      `${scheme}://${st?.loadBalancer?.ingress?.[0]?.hostname ?? "(pending)"}`,
+                    ] as const,
+                ),
+              ),
+          )
+          .apply((pairs) => Object.fromEntries(pairs))
+      : pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
     this.vpcEndpointIds = pulumi.output(

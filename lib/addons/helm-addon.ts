@@ -23,7 +23,7 @@ export interface HelmAddonSpec {
   /** The service account the chart creates; with `policy`, tap creates its IRSA role. */
   readonly serviceAccount?: {
     readonly name: string;
-    readonly policy?: (scope: AwsScope) => PolicyDocument;
+    readonly policy?: (scope: AwsScope) => pulumi.Input<PolicyDocument>;
   };
   /** The add-on's default values. */
   readonly values: Values;

@@ -13,6 +13,10 @@ import { FluentBitResult, deployFluentBit } from "./fluent-bit";
 import { KEDA_PROBE_DEFAULTS, KedaProbe, KedaResult, deployKeda, kedaProbe } from "./keda";
 import { EbsCsiResult, deployEbsCsi } from "./ebs-csi";
 import { KarpenterResult, deployKarpenter } from "./karpenter";
+import {
+  LoadBalancerControllerResult,
+  deployLoadBalancerController,
+} from "./load-balancer-controller";
 import { deployMetricsServer } from "./metrics-server";
 import { AddonContext, AddonResult } from "./types";
 
@@ -27,11 +31,14 @@ export interface PlatformAddons {
   readonly appMeshController?: AppMeshControllerResult;
   readonly karpenter?: KarpenterResult;
   readonly ebsCsi?: EbsCsiResult;
+  readonly loadBalancerController?: LoadBalancerControllerResult;
 }
 
 export interface InstallAddonsArgs {
   /** The tap KMS key: Fluent Bit's log group is encrypted with it. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The VPC (the load balancer controller is given it: pods cannot reach IMDS). */
+  readonly vpcId: pulumi.Input<string>;
 }
 
 type Deploy = (ctx: AddonContext, args: InstallAddonsArgs) => PlatformAddons;
@@ -50,6 +57,9 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   appMesh: (ctx) => ({ appMeshController: deployAppMeshController(ctx) }),
   karpenter: (ctx) => ({ karpenter: deployKarpenter(ctx) }),
   ebsCsi: (ctx, args) => ({ ebsCsi: deployEbsCsi(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
+  loadBalancerController: (ctx, args) => ({
+    loadBalancerController: deployLoadBalancerController(ctx, { vpcId: args.vpcId }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

@@ -86,6 +86,8 @@ export interface AddonPins {
   readonly karpenter: ChartPin;
   /** karpenter-crd: the same version as the controller, installed first (CRDs upgrade with it). */
   readonly karpenterCrd: ChartPin;
+  /** aws-load-balancer-controller from https://aws.github.io/eks-charts. */
+  readonly loadBalancerController: ChartPin;
   /** The EC2NodeClass AMI alias Karpenter's nodes boot (a pinned Bottlerocket release, never @latest). */
   readonly karpenterAmiAlias: AmiAliasPin;
 }
@@ -245,6 +247,19 @@ const BOTTLEROCKET_1_28: AmiAliasPin = {
 
 const KARPENTER_PINS = { karpenter: KARPENTER, karpenterCrd: KARPENTER_CRD };
 
+// The AWS Load Balancer Controller: chart 3.5.0 ships controller v3.5.0 (from 3.0.0 the chart and
+// controller versions are equal). Its docs state only a floor ("v2.5.0+ requires Kubernetes 1.22+":
+// kubernetes-sigs/aws-load-balancer-controller@v3.5.0:docs/deploy/installation.md L18-22) and the
+// chart declares no kubeVersion, so one pin serves every minor; the image is the chart's default.
+const LOAD_BALANCER_CONTROLLER: ChartPin = {
+  chart: "aws-load-balancer-controller",
+  repo: EKS_CHARTS_REPO,
+  version: "3.5.0",
+  image: { repository: "public.ecr.aws/eks/aws-load-balancer-controller", tag: "v3.5.0" },
+  source:
+    "aws/eks-charts@c7f9ea5:index.yaml (gh-pages; 3.5.0 -> appVersion v3.5.0) + @5239609:stable/aws-load-balancer-controller/values.yaml L10-12 (image tag v3.5.0)",
+};
+
 export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
   "1.28": {
     clusterAutoscaler: clusterAutoscaler(
@@ -270,6 +285,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ),
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
   },
   "1.31": {
@@ -288,6 +304,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ),
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.32": {
@@ -306,6 +323,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ),
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.33": {
@@ -320,6 +338,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.34": {
@@ -334,6 +353,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.35": {
@@ -348,6 +368,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     keda: KEDA_2_20,
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
+    loadBalancerController: LOAD_BALANCER_CONTROLLER,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
 };

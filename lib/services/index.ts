@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppMeshControllerResult } from "../addons/app-mesh-controller";
 import { KedaResult } from "../addons/keda";
+import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { AddonContext } from "../addons/types";
 import { MeshResult, createMesh } from "./mesh";
 import { ServicesResult, deployServices } from "./workloads";
@@ -25,6 +26,8 @@ export interface ServiceCatalogArgs {
   readonly dependsOn: pulumi.Resource[];
   /** The public subnets' CIDRs: the only sources a public service admits besides its callers. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
+  /** The load balancer controller when on: each public service gets an ALB Ingress. */
+  readonly loadBalancer?: LoadBalancerControllerResult;
   /** The tenants' namespaces, by tenant name (a tenant's services run there). */
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
 }
@@ -43,6 +46,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
         dependsOn: args.dependsOn,
         tenantNamespaces: args.tenantNamespaces,
         loadBalancerSources: args.loadBalancerSources,
+        loadBalancer: args.loadBalancer,
       }),
     };
   }
@@ -56,6 +60,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     dependsOn: args.dependsOn,
     tenantNamespaces: args.tenantNamespaces,
     loadBalancerSources: args.loadBalancerSources,
+    loadBalancer: args.loadBalancer,
   });
   handOver(Object.values(workloads.services).map((s) => s.namespaceResource));
   return { workloads, mesh: { ...mesh, controller } };

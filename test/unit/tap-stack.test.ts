@@ -158,7 +158,7 @@ describe("TapStack", () => {
       "publicServices",
       {
         gateway:
-          "not reachable from outside the cluster: a ClusterIP Service, no load balancer yet; try it with: kubectl -n gateway port-forward svc/gateway 8080",
+          "not reachable from outside the cluster: a ClusterIP Service, no load balancer (turn on tap:addons.loadBalancerController); try it with: kubectl -n gateway port-forward svc/gateway 8080",
       },
     ],
     [

@@ -185,6 +185,18 @@ const SPECS: readonly ChartSpec[] = [
     imageTagRule: "exact",
   },
   {
+    chart: "aws-load-balancer-controller",
+    repo: "https://aws.github.io/eks-charts",
+    ownerRepo: "aws/eks-charts",
+    published: { kind: "index", ownerRepo: "aws/eks-charts", ref: "gh-pages", file: "index.yaml" },
+    // The index names aws-load-balancer-controller-<version>.tgz, kept beside it on gh-pages.
+    tgzRef: "gh-pages",
+    tgzDir: "",
+    unpublishedAt: { ref: "master", path: "stable/aws-load-balancer-controller" },
+    line: () => "all",
+    imageTagRule: "exact",
+  },
+  {
     chart: "metrics-server",
     repo: "https://kubernetes-sigs.github.io/metrics-server/",
     ownerRepo: "kubernetes-sigs/metrics-server",
@@ -892,7 +904,9 @@ function sentinels(value: unknown): unknown[] {
   if (typeof value === "string") return [`${value}-tapsentinel`, ""];
   if (Array.isArray(value))
     return value.length > 0 ? [[], [value[0], value[0]]] : [["tapsentinel"]];
-  if (value === null || value === undefined) return ["tapsentinel"];
+  // A null default may be read only as a boolean (aws-load-balancer-controller: `kindIs "bool"
+  // .Values.enableShield`): a string, then `true`.
+  if (value === null || value === undefined) return ["tapsentinel", true];
   return [{ tapsentinel: "x" }];
 }
 

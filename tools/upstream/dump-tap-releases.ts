@@ -1,7 +1,8 @@
 /**
  * Prints tap's Helm releases (chart, version, resolved values) for every supported Kubernetes
  * minor and every variant the chart facts cover (App Mesh on, App Mesh off, Karpenter instead of
- * cluster-autoscaler: test/helpers/chart-facts.ts TAP_VARIANTS) as JSON on stdout:
+ * cluster-autoscaler, the AWS Load Balancer Controller on: test/helpers/chart-facts.ts
+ * TAP_VARIANTS) as JSON on stdout:
  * `node tools/upstream/run.js dump-tap-releases.ts`.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../lib/addons/versions";
@@ -11,20 +12,28 @@ export interface TapReleaseSet {
   readonly kubernetesVersion: string;
   readonly enableAppMesh: boolean;
   readonly karpenter: boolean;
+  readonly loadBalancerController: boolean;
   readonly releases: readonly TapRelease[];
 }
 
 export async function dumpTapReleases(): Promise<TapReleaseSet[]> {
   const out: TapReleaseSet[] = [];
   for (const kubernetesVersion of SUPPORTED_KUBERNETES_VERSIONS) {
-    for (const { enableAppMesh, karpenter } of TAP_VARIANTS) {
-      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh, { karpenter });
-      out.push({ kubernetesVersion, enableAppMesh, karpenter, releases });
+    for (const { enableAppMesh, karpenter, loadBalancerController } of TAP_VARIANTS) {
+      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh, {
+        karpenter,
+        loadBalancerController,
+      });
+      out.push({ kubernetesVersion, enableAppMesh, karpenter, loadBalancerController, releases });
     }
   }
   return out;
 }
 
 export async function main(): Promise<void> {
-  process.stdout.write(`${JSON.stringify(await dumpTapReleases(), null, 2)}\n`);
+  const text = `${JSON.stringify(await dumpTapReleases(), null, 2)}\n`;
+  // run.js exits as soon as main resolves: wait until a pipe has taken all of it (else cut at 128K).
+  await new Promise<void>((resolve, reject) =>
+    process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
+  );
 }

@@ -57,6 +57,7 @@ describe("the example stacks", () => {
       "clusterAutoscaler",
       "appMesh",
       "ebsCsi",
+      "loadBalancerController",
     ]);
   });
 

@@ -2,7 +2,7 @@
  * tap's Helm releases against recorded upstream facts (facts/charts/*.json, derived offline by
  * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
  * Kubernetes minor and every variant (App Mesh on, App Mesh off, Karpenter instead of
- * cluster-autoscaler), each release pins a published chart version, sets only value paths that
+ * cluster-autoscaler, the AWS Load Balancer Controller on), each release pins a published chart version, sets only value paths that
  * chart version reads, and overrides images only with ones it renders (or its appVersion; a digest
  * only with the one it ships). No helm, no network.
  */
@@ -36,7 +36,10 @@ const matrix = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) =>
   TAP_VARIANTS.map((variant) => [k, describeVariant(variant), variant] as const),
 );
 
-/** The charts a variant installs: Karpenter replaces cluster-autoscaler; App Mesh only when on. */
+/**
+ * The charts a variant installs: Karpenter replaces cluster-autoscaler; App Mesh and the AWS Load
+ * Balancer Controller only when on.
+ */
 const expectedCharts = (v: TapVariant): string[] =>
   [
     "aws-for-fluent-bit",
@@ -45,6 +48,7 @@ const expectedCharts = (v: TapVariant): string[] =>
     "tigera-operator",
     ...(v.karpenter ? ["karpenter", "karpenter-crd"] : ["cluster-autoscaler"]),
     ...(v.enableAppMesh ? ["appmesh-controller"] : []),
+    ...(v.loadBalancerController ? ["aws-load-balancer-controller"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -70,6 +74,7 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, 
   beforeAll(async () => {
     releases = await synthesizeReleases(k8s, variant.enableAppMesh, {
       karpenter: variant.karpenter,
+      loadBalancerController: variant.loadBalancerController,
     });
     const context = `Kubernetes ${k8s}, ${label}`;
     problems = releases.map((release) => ({
@@ -81,7 +86,7 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, 
     }));
   });
 
-  it("synthesizes the add-on releases (App Mesh controller only when enabled, Karpenter or cluster-autoscaler)", () => {
+  it("synthesizes the add-on releases (App Mesh and load balancer controllers only when enabled, Karpenter or cluster-autoscaler)", () => {
     const charts = releases.map((r) => r.chart).sort();
     expect(charts).toEqual(expectedCharts(variant));
   });
@@ -116,6 +121,7 @@ describe("the recorded chart facts", () => {
   const charts = [
     "aws-for-fluent-bit",
     "appmesh-controller",
+    "aws-load-balancer-controller",
     "cluster-autoscaler",
     "karpenter",
     "karpenter-crd",

@@ -101,11 +101,16 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
 ).concat(
   // Karpenter (off by default): its controller policy, node role and queue, on the newest minor.
   {
-    label: "k8s 1.35, Karpenter, EBS CSI",
+    label: "k8s 1.35, Karpenter, EBS CSI, load balancer controller",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
     services: undefined,
-    addons: { karpenter: true, clusterAutoscaler: false, ebsCsi: true },
+    addons: {
+      karpenter: true,
+      clusterAutoscaler: false,
+      ebsCsi: true,
+      loadBalancerController: true,
+    },
   },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
@@ -125,9 +130,101 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
  * action (every role that holds it shares the reason). A new one fails until reviewed here; an
  * entry no policy needs any more fails too.
  */
+/** Reasons shared by the load balancer controller's reviewed grants (upstream's statements). */
+const LBC_DISCOVERY =
+  "The load balancer controller reads the VPC's security groups and customer-owned IP pools to plan a load balancer; reads, on whatever the VPC holds.";
+const LBC_NAMED_READS =
+  "The load balancer controller reads the certificate or user pool an Ingress annotation names; which one is the Ingress author's, not tap's.";
+const LBC_TAGGED =
+  "The load balancer controller acts on load balancers, target groups and security groups it creates, whose ARNs it cannot know ahead; upstream conditions them on the elbv2.k8s.aws/cluster tag, and tap on its value being this cluster.";
+
 const REVIEWED_STAR_RESOURCES: Readonly<
   Record<string, { readonly reason: string; readonly requiresConditionKey?: string }>
 > = {
+  "iam:CreateServiceLinkedRole": {
+    reason:
+      "The load balancer controller (upstream's statement) creates ELB's service-linked role if the account lacks it; only that role, by iam:AWSServiceName.",
+    requiresConditionKey: "iam:AWSServiceName",
+  },
+  "ec2:GetCoipPoolUsage": {
+    reason: LBC_DISCOVERY,
+  },
+  "ec2:GetSecurityGroupsForVpc": {
+    reason: LBC_DISCOVERY,
+  },
+  "cognito-idp:DescribeUserPoolClient": {
+    reason: LBC_NAMED_READS,
+  },
+  "acm:DescribeCertificate": {
+    reason: LBC_NAMED_READS,
+  },
+  "iam:GetServerCertificate": {
+    reason: LBC_NAMED_READS,
+  },
+  "ec2:AuthorizeSecurityGroupIngress": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "ec2:RevokeSecurityGroupIngress": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "ec2:DeleteSecurityGroup": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyLoadBalancerAttributes": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:SetIpAddressType": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:SetSecurityGroups": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:SetSubnets": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:DeleteLoadBalancer": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyTargetGroup": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyTargetGroupAttributes": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:DeleteTargetGroup": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyListenerAttributes": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyCapacityReservation": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:ModifyIpPools": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:ResourceTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:CreateLoadBalancer": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:RequestTag/elbv2.k8s.aws/cluster",
+  },
+  "elasticloadbalancing:CreateTargetGroup": {
+    reason: LBC_TAGGED,
+    requiresConditionKey: "aws:RequestTag/elbv2.k8s.aws/cluster",
+  },
   "cloudwatch:GetMetricData": {
     reason:
       "KEDA reads metrics, which have no ARN; the only resource type, dataset, is optional and names " +
@@ -162,7 +259,14 @@ const REVIEWED_WILDCARD_SCOPES: Readonly<Record<string, string>> = {
  * Reviewed ARNs iam-data's resource patterns do not describe, with why they are right. Each must
  * still be needed by some policy.
  */
+const ELBV2_TAGS =
+  "iam-data merges ELB v1 and v2 (one prefix, elasticloadbalancing) and lists for AddTags/RemoveTags only v1's loadbalancer; ELB v2's also take target groups, listeners and rules (Service Authorization Reference, Elastic Load Balancing V2). Upstream's load balancer controller statements, narrowed to the account and region.";
 const REVIEWED_RESOURCE_FORMATS: Readonly<Record<string, string>> = {
+  "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/*/*": ELBV2_TAGS,
+  "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/*/*/*": ELBV2_TAGS,
+  "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/*/*/*": ELBV2_TAGS,
+  "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/net/*/*/*": ELBV2_TAGS,
+  "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/*/*/*": ELBV2_TAGS,
   "arn:aws:ssm:us-east-1::parameter/aws/service/*":
     "AWS's public parameters (the AMI ids Karpenter resolves its alias from) are owned by AWS and " +
     "their ARNs have an empty account: arn:aws:ssm:<region>::parameter/aws/service/... (SSM User " +
