@@ -30,6 +30,8 @@ export const NO_ENDPOINT_NEEDED: Readonly<Record<string, string>> = {
     "the Price List API has endpoints in three regions only; Karpenter falls back to its built-in price list",
   "arc-zonal-shift": "read only when Karpenter's enableZonalShift is on; tap leaves it off",
   kms: "never called by a pod: S3 and EC2 call KMS for the caller (kms:ViaService)",
+  "cognito-idp":
+    "read by the load balancer controller only for an Ingress with Cognito authentication, which tap does not write",
 };
 
 /** Catalog permission prefixes with a known endpoint (others reach their API through NAT). */
@@ -79,6 +81,18 @@ export function endpointServices(
   }
   if (a.keda)
     needs.push({ service: "monitoring", kind: "Interface", why: "KEDA's CloudWatch triggers" });
+  if (a.loadBalancerController) {
+    needs.push({
+      service: "elasticloadbalancing",
+      kind: "Interface",
+      why: "the load balancer controller",
+    });
+    needs.push({
+      service: "acm",
+      kind: "Interface",
+      why: "the load balancer controller (certificates)",
+    });
+  }
   for (const s of config.services) {
     const prefixes = [
       ...s.awsPermissions.flatMap((p) => p.actions.map((x) => x.split(":")[0])),
@@ -104,6 +118,8 @@ export function endpointForPrefix(prefix: string): string | undefined {
     eks: "eks",
     sqs: "sqs",
     ssm: "ssm",
+    elasticloadbalancing: "elasticloadbalancing",
+    acm: "acm",
     cloudwatch: "monitoring",
     s3: "s3",
     dynamodb: "dynamodb",

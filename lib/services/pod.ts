@@ -111,7 +111,12 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
         topologySpreadConstraints: [
           spread("topology.kubernetes.io/zone"),
           spread("kubernetes.io/hostname"),
-          ...(opts.capacitySpreadLabel ? [spread(opts.capacitySpreadLabel)] : []),
+          // Hard, as Karpenter's own ratio recipe has it: the scheduler then places a replica only
+          // on a node of one of the capacity domains (never the untainted system group), and
+          // Karpenter launches into the domain the skew asks for.
+          ...(opts.capacitySpreadLabel
+            ? [{ ...spread(opts.capacitySpreadLabel), whenUnsatisfiable: "DoNotSchedule" }]
+            : []),
         ],
         containers: [
           {

@@ -57,17 +57,30 @@ export function quotaHard(t: TenantSpec): Record<string, string> {
     pods: String(t.quota.pods),
     services: String(t.quota.services),
     persistentvolumeclaims: String(t.quota.persistentVolumeClaims),
+    // A tenant exposes nothing by itself: no load balancers (in-tree CLB/NLB) or node ports.
+    "services.loadbalancers": "0",
+    "services.nodeports": "0",
   };
 }
 
-/** One access entry per person, one namespace-scoped policy association per (person, tenant). */
+/**
+ * One access entry per person and one namespace-scoped association per (person, access policy)
+ * listing every tenant namespace at that level: EKS keys an association by cluster, principal and
+ * policy, so a second association of the same policy would replace the first one's namespaces.
+ */
 export function accessGrants(
   tenants: readonly TenantSpec[],
-): Map<string, { tenant: string; level: TenantAccessLevel }[]> {
-  const byArn = new Map<string, { tenant: string; level: TenantAccessLevel }[]>();
-  for (const t of tenants)
-    for (const m of t.members)
-      byArn.set(m.arn, [...(byArn.get(m.arn) ?? []), { tenant: t.name, level: m.level }]);
+): Map<string, { level: TenantAccessLevel; namespaces: string[] }[]> {
+  const byArn = new Map<string, { level: TenantAccessLevel; namespaces: string[] }[]>();
+  for (const t of tenants) {
+    for (const m of t.members) {
+      const grants = byArn.get(m.arn) ?? [];
+      const same = grants.find((g) => g.level === m.level);
+      if (same) same.namespaces.push(t.name);
+      else grants.push({ level: m.level, namespaces: [t.name] });
+      byArn.set(m.arn, grants);
+    }
+  }
   return byArn;
 }
 
@@ -133,12 +146,12 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
     );
     for (const g of grants) {
       new aws.eks.AccessPolicyAssociation(
-        ctx.name(`tap-${key}-${g.tenant}`),
+        ctx.name(`tap-${key}-${g.level}`),
         {
           clusterName: ctx.clusterName,
           principalArn: entry.principalArn,
           policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICY_OF[g.level]}`,
-          accessScope: { type: "namespace", namespaces: [g.tenant] },
+          accessScope: { type: "namespace", namespaces: [...g.namespaces].sort() },
         },
         { ...opts, dependsOn: [entry] },
       );
@@ -159,7 +172,9 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
     },
     opts,
   );
-  new aws.s3.BucketServerSideEncryptionConfiguration(
+  // One after the other: S3 refuses concurrent configuration changes on one bucket
+  // (OperationAborted: a conflicting conditional operation is in progress).
+  const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
     ctx.name("tap-tenants-sse"),
     {
       bucket: bucket.id,
@@ -175,7 +190,7 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
     },
     opts,
   );
-  new aws.s3.BucketPublicAccessBlock(
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
     ctx.name("tap-tenants-public-access"),
     {
       bucket: bucket.id,
@@ -184,22 +199,23 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     },
-    opts,
+    { ...opts, dependsOn: [sse] },
   );
-  new aws.s3.BucketOwnershipControls(
+  const ownership = new aws.s3.BucketOwnershipControls(
     ctx.name("tap-tenants-ownership"),
     { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-    opts,
+    { ...opts, dependsOn: [publicAccess] },
   );
-  new aws.s3.BucketVersioning(
+  const versioning = new aws.s3.BucketVersioning(
     ctx.name("tap-tenants-versioning"),
     { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-    opts,
+    { ...opts, dependsOn: [ownership] },
   );
   new aws.s3.BucketPolicy(
     ctx.name("tap-tenants-policy"),
     { bucket: bucket.id, policy: bucket.arn.apply((a) => JSON.stringify(tenantBucketPolicy(a))) },
-    opts,
+    // After the public access block: a policy is judged against it.
+    { ...opts, dependsOn: [versioning] },
   );
 
   for (const t of withS3) {

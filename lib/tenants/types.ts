@@ -286,6 +286,15 @@ export function checkTenants(
       );
     }
     const own = services.filter((s) => s.tenant === t.name);
+    // Names the tenant's own objects take in its namespace.
+    for (const s of own.filter(
+      (x) => x.name === TENANT_WORKLOAD_SERVICE_ACCOUNT || x.name === "tenant",
+    )) {
+      fail(
+        "services",
+        `tap:services: service "${s.name}" of tenant "${t.name}" would collide with the tenant's own ${s.name === "tenant" ? "NetworkPolicy tenant-allow-aws-apis" : `service account ${TENANT_WORKLOAD_SERVICE_ACCOUNT}`} in its namespace: rename the service`,
+      );
+    }
     if (own.length === 0) continue;
     if (appMesh) {
       fail(

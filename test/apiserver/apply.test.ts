@@ -27,6 +27,7 @@ import {
 } from "./kube";
 import {
   CrdSet,
+  EKS_PROVIDED,
   NOT_APPLICABLE,
   PlannedObject,
   crdsFor,
@@ -341,6 +342,15 @@ function suite(kubeconfig: string): void {
         const problems: string[] = [];
         const notApplicable: string[] = [];
         const started = Date.now();
+        // What EKS itself creates on a new cluster, where tap patches it.
+        const patched = new Set(
+          planned
+            .filter((p) => p.resource.type.endsWith("Patch"))
+            .map((p) => describeObject(p.manifest)),
+        );
+        for (const o of EKS_PROVIDED.filter((x) => patched.has(describeObject(x)))) {
+          await kube.apply(o, "eks");
+        }
         for (const p of planned) {
           const what = `${p.resource.type} ${p.resource.name} (${describeObject(p.manifest)})`;
           const served = await kube.resource(

@@ -32,6 +32,27 @@ export const chartName = (chart: string): string => chart.split("/").pop() ?? ch
  */
 export const NOT_APPLICABLE: Readonly<Record<string, string>> = {};
 
+/**
+ * Objects EKS creates on every new cluster and tap only patches (a `*Patch` resource), applied
+ * first as EKS would: the `gp2` StorageClass of the in-tree provisioner ("With each new cluster,
+ * Amazon EKS applies a kubernetes.io/aws-ebs based StorageClass named gp2":
+ * awsdocs/amazon-eks-user-guide@4d52b4d0:latest/ug/storage/ebs-csi-migration-faq.adoc L126),
+ * marked default up to 1.29 (latest/ug/clusters/kubernetes-versions-standard.adoc L62).
+ */
+export const EKS_PROVIDED: readonly Obj[] = [
+  {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: {
+      name: "gp2",
+      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+    },
+    provisioner: "kubernetes.io/aws-ebs",
+    parameters: { type: "gp2", fsType: "ext4" },
+    volumeBindingMode: "WaitForFirstConsumer",
+  },
+];
+
 /** A Kubernetes object tap registers: not a Helm release, not a provider, not a component. */
 export const isKubernetesObject = (r: RecordedResource): boolean =>
   r.custom && /^kubernetes:[^:]+:[A-Z]/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh/");

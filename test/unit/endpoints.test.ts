@@ -50,9 +50,14 @@ describe("which endpoints a stack gets", () => {
 describe.each([
   ["the default stack", {}],
   [
-    "Karpenter, EBS CSI and S3 tenants",
+    "Karpenter, EBS CSI, the load balancer controller and S3 tenants",
     {
-      addons: { karpenter: true, clusterAutoscaler: false, ebsCsi: true },
+      addons: {
+        karpenter: true,
+        clusterAutoscaler: false,
+        ebsCsi: true,
+        loadBalancerController: true,
+      },
       tenants: [{ name: "retail", s3: true }],
     },
   ],

@@ -34,14 +34,26 @@ export interface EbsCsiResult {
 }
 
 /** tap's default StorageClass (a plain object: tests and the plan read it). */
-export function gp3StorageClass(kmsKeyArn: pulumi.Input<string>) {
+export function gp3StorageClass(
+  kmsKeyArn: pulumi.Input<string>,
+  tags: Readonly<Record<string, string>> = {},
+) {
   const d = EBS_CSI_DEFAULTS;
   return {
     apiVersion: "storage.k8s.io/v1" as const,
     kind: "StorageClass" as const,
     metadata: { name: d.storageClassName, annotations: { [d.defaultClassAnnotation]: "true" } },
     provisioner: "ebs.csi.aws.com",
-    parameters: { type: "gp3", encrypted: "true", kmsKeyId: kmsKeyArn },
+    parameters: {
+      type: "gp3",
+      encrypted: "true",
+      kmsKeyId: kmsKeyArn,
+      // The stack's tags on every volume the driver makes (the driver's tagSpecification_<n>
+      // parameters, "key=value" each), so volumes carry Environment/Team/CostCenter too.
+      ...Object.fromEntries(
+        Object.entries(tags).map(([k, v], i) => [`tagSpecification_${i + 1}`, `${k}=${v}`]),
+      ),
+    },
     reclaimPolicy: "Delete",
     volumeBindingMode: "WaitForFirstConsumer",
     allowVolumeExpansion: true,
@@ -87,14 +99,23 @@ export function deployEbsCsi(
   );
   const storageClass = new k8s.storage.v1.StorageClass(
     ctx.name("tap-gp3"),
-    gp3StorageClass(args.kmsKeyArn),
+    gp3StorageClass(args.kmsKeyArn, ctx.tags),
     inCluster(ctx, [addon]),
   );
   if (minorOf(ctx.config.kubernetesVersion) < 30) {
     new k8s.storage.v1.StorageClassPatch(
       ctx.name("tap-gp2-not-default"),
       {
-        metadata: { name: "gp2", annotations: { [d.defaultClassAnnotation]: "false" } },
+        metadata: {
+          name: "gp2",
+          annotations: {
+            [d.defaultClassAnnotation]: "false",
+            // EKS's manager owns the annotation (it set "true"): a server-side apply patch that
+            // changes another manager's field is a conflict unless forced (pulumi-kubernetes Patch
+            // resources: the pulumi.com/patchForce annotation).
+            "pulumi.com/patchForce": "true",
+          },
+        },
       },
       inCluster(ctx, [storageClass]),
     );

@@ -20,7 +20,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { vcpusOf } from "../../config";
 import { IRSA_ANNOTATION } from "../../iam/irsa";
-import { mergeTags, nameTag } from "../../naming";
 import { deployHelmAddon } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 import {
@@ -231,7 +230,8 @@ export function deployKarpenter(ctx: AddonContext): KarpenterResult {
         clusterName: ctx.clusterName,
         nodeRoleName: ctx.name("tap-karpenter-node"),
         amiAlias: ctx.pins.karpenterAmiAlias.alias,
-        tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-karpenter-node"))),
+        // No Name tag: Karpenter names each instance after its node (it skips keys already set).
+        tags: { ...ctx.tags },
       }),
     },
     crOpts([controller.release, crd.release, nodeRole, accessEntry, sgTag, ...nodeAttachments]),

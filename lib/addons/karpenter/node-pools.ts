@@ -19,6 +19,16 @@ export const TAP_CAPACITY_LABEL = "tap/capacity-type";
 /** Domains of the spread label: a 10% granularity. */
 export const SPREAD_DOMAINS = 10;
 export const NODE_CLASS_NAME = "tap";
+/**
+ * The taint of the arm64 pools: weights alone do not keep an amd64-only image off Graviton (the
+ * scheduler uses any node that fits, Karpenter falls back when amd64 is short), so a pod must
+ * tolerate it to run there.
+ */
+export const ARM64_TAINT = {
+  key: "kubernetes.io/arch",
+  value: "arm64",
+  effect: "NoSchedule",
+} as const;
 
 export type CapacityType = "spot" | "on-demand";
 
@@ -49,9 +59,9 @@ export interface NodePoolManifest {
 }
 
 /**
- * Weights (higher is tried first): spot before on-demand, amd64 before arm64, so a pod that does
- * not ask for arm64 never lands on Graviton with an amd64-only image; a pod selecting
- * kubernetes.io/arch=arm64 gets the Graviton pools.
+ * Weights (higher is tried first): spot before on-demand, amd64 before arm64. What keeps an
+ * amd64-only image off Graviton is the arm64 pools' taint (ARM64_TAINT), not the weights: a pod
+ * runs on arm64 only if it tolerates it.
  */
 export const POOL_WEIGHTS: Readonly<Record<`${KarpenterArchitecture}-${CapacityType}`, number>> = {
   "amd64-spot": 40,
@@ -87,6 +97,8 @@ export function nodePools(input: NodePoolInput): NodePoolManifest[] {
           template: {
             metadata: { labels: { [TAP_CAPACITY_LABEL]: capacityType } },
             spec: {
+              // Graviton only for pods that say their image runs there (they tolerate the taint).
+              ...(architecture === "arm64" ? { taints: [{ ...ARM64_TAINT }] } : {}),
               nodeClassRef: {
                 group: "karpenter.k8s.aws",
                 kind: "EC2NodeClass",

@@ -158,6 +158,20 @@ describe("tap:tenants, the contract", () => {
     );
   });
 
+  it("refuses a tenant service named like the tenant's own objects", () => {
+    const found = problems({
+      tenants: [{ name: "retail" }],
+      services: [{ name: "workloads", tenant: "retail", image: IMAGE }],
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /service "workloads" of tenant "retail" would collide with the tenant's own service account workloads/,
+        ),
+      ]),
+    );
+  });
+
   it("refuses a quota its services cannot fit at their maximum replicas", () => {
     const tenants = [{ ...TENANTS[0], quota: { ...big, requestsCpu: "1", pods: 10 } }, TENANTS[1]];
     const found = problems({ ...CONFIG, tenants });
@@ -306,6 +320,8 @@ describe("tenants in the stack", () => {
       pods: "60",
       services: "20",
       persistentvolumeclaims: "10",
+      "services.loadbalancers": "0",
+      "services.nodeports": "0",
     });
     expect((limits[0].inputs.spec as { limits: unknown[] }).limits).toEqual([
       {
@@ -325,25 +341,33 @@ describe("tenants in the stack", () => {
     ]);
     for (const e of entries) expect(e.inputs.type).toBe("STANDARD");
     const assoc = ofType(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
-    expect(assoc).toHaveLength(4);
+    // One association per (person, policy): EKS keys them so; a second one would replace the first.
+    expect(assoc).toHaveLength(3);
+    const keys = assoc.map((a) => `${String(a.inputs.principalArn)} ${String(a.inputs.policyArn)}`);
+    expect(new Set(keys).size).toBe(keys.length);
     for (const a of assoc) {
       const scope = a.inputs.accessScope as { type: string; namespaces: string[] };
       expect(scope.type).toBe("namespace");
-      expect(scope.namespaces).toHaveLength(1);
-      expect(["retail", "core"]).toContain(scope.namespaces[0]);
+      for (const ns of scope.namespaces) expect(["retail", "core"]).toContain(ns);
     }
-    const policy = (ns: string, arnEnd: string) =>
-      assoc.find(
-        (a) =>
-          (a.inputs.accessScope as { namespaces: string[] }).namespaces[0] === ns &&
-          String(a.inputs.principalArn).endsWith(arnEnd),
-      )?.inputs.policyArn;
-    expect(policy("retail", "RetailDevelopers")).toMatch(
+    const of = (arnEnd: string) =>
+      assoc.find((a) => String(a.inputs.principalArn).endsWith(arnEnd));
+    expect(of("RetailDevelopers")?.inputs.policyArn).toMatch(
       /cluster-access-policy\/AmazonEKSEditPolicy$/,
     );
-    expect(policy("core", "CoreBanking")).toMatch(/cluster-access-policy\/AmazonEKSAdminPolicy$/);
-    expect(policy("core", "Auditors")).toMatch(/AmazonEKSViewPolicy$/);
-    expect(policy("retail", "Auditors")).toMatch(/AmazonEKSViewPolicy$/);
+    expect(of("RetailDevelopers")?.inputs.accessScope).toEqual({
+      type: "namespace",
+      namespaces: ["retail"],
+    });
+    expect(of("CoreBanking")?.inputs.policyArn).toMatch(
+      /cluster-access-policy\/AmazonEKSAdminPolicy$/,
+    );
+    // The auditor views both tenants: one View association naming both namespaces.
+    expect(of("Auditors")?.inputs.policyArn).toMatch(/AmazonEKSViewPolicy$/);
+    expect(of("Auditors")?.inputs.accessScope).toEqual({
+      type: "namespace",
+      namespaces: ["core", "retail"],
+    });
   });
 
   it("keeps one bucket: KMS, public access blocked, owner enforced, versioned, TLS only, destroyable", () => {

@@ -68,7 +68,10 @@ describe("EBS CSI driver", () => {
     const patch = one(old, "kubernetes:storage.k8s.io/v1:StorageClassPatch");
     expect(patch.inputs.metadata).toEqual({
       name: "gp2",
-      annotations: { "storageclass.kubernetes.io/is-default-class": "false" },
+      annotations: {
+        "storageclass.kubernetes.io/is-default-class": "false",
+        "pulumi.com/patchForce": "true",
+      },
     });
   });
 

@@ -288,6 +288,13 @@ describe("the 70/30 split with Karpenter", () => {
       ]),
     );
     expect(Number(arm?.spec.weight)).toBeLessThan(Number(amd?.spec.weight));
+    // Only pods that tolerate it run on Graviton: weights alone would not keep amd64 images off.
+    const taints = (p: typeof arm) =>
+      (p?.spec.template as { spec: { taints?: unknown[] } }).spec.taints;
+    expect(taints(arm)).toEqual([
+      { key: "kubernetes.io/arch", value: "arm64", effect: "NoSchedule" },
+    ]);
+    expect(taints(amd)).toBeUndefined();
     expect(instanceCategories(["c6i.xlarge", "m7g.xlarge", "r6a.xlarge", "m5.xlarge"])).toEqual([
       "c",
       "m",
@@ -431,7 +438,11 @@ describe("Karpenter in the stack", () => {
       expect(pod.affinity).toBeUndefined();
       expect(pod.topologySpreadConstraints).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ topologyKey: CAPACITY_SPREAD_LABEL, maxSkew: 1 }),
+          expect.objectContaining({
+            topologyKey: CAPACITY_SPREAD_LABEL,
+            maxSkew: 1,
+            whenUnsatisfiable: "DoNotSchedule",
+          }),
         ]),
       );
     }
