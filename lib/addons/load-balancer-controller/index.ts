@@ -58,6 +58,9 @@ export function deployLoadBalancerController(
       nodeSelector: { ...ON_DEMAND_SELECTOR },
       podDisruptionBudget: { maxUnavailable: 1 },
       resources: d.resources,
+      // The stack's tags on everything the controller creates (ALBs, target groups, its shared
+      // backend security group), not only on the ALBs the Ingress annotation reaches.
+      defaultTags: { ...ctx.tags },
       enableServiceMutatorWebhook: false,
       // tap uses no WAF or Shield annotation: off, the controller never calls them (iam.ts).
       enableWaf: false,
