@@ -186,16 +186,25 @@ const MANAGED_POLICIES = [
   // No AmazonEKS_CNI_Policy: aws-node has its own IRSA role (lib/cluster.ts createVpcCni).
 ] as const;
 
-export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGroups {
-  const { config } = ctx;
+/**
+ * An EC2 node role (`<prefix>-<suffix>`, trusted by EC2 only) with AWS managed policies attached:
+ * the managed node groups' and Karpenter's nodes use one each.
+ */
+export function createNodeRole(
+  ctx: TapContext,
+  args: {
+    readonly prefix: string;
+    readonly description: string;
+    readonly policies: readonly string[];
+  },
+): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
   const opts = { parent: ctx.parent };
   const partition = aws.getPartitionOutput({}, opts).partition;
-
   const role = new aws.iam.Role(
-    ctx.name("tap-node-role"),
+    ctx.name(`${args.prefix}-role`),
     {
-      name: ctx.name("tap-node"),
-      description: "EKS managed node groups of tap",
+      name: ctx.name(args.prefix),
+      description: args.description,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -210,10 +219,10 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
     },
     opts,
   );
-  const attachments = MANAGED_POLICIES.map(
+  const attachments = args.policies.map(
     (policy) =>
       new aws.iam.RolePolicyAttachment(
-        ctx.name(`tap-node-${policy}`),
+        ctx.name(`${args.prefix}-${policy}`),
         {
           role: role.name,
           policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
@@ -221,6 +230,18 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
         opts,
       ),
   );
+  return { role, attachments };
+}
+
+export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGroups {
+  const { config } = ctx;
+  const opts = { parent: ctx.parent };
+
+  const { role, attachments } = createNodeRole(ctx, {
+    prefix: "tap-node",
+    description: "EKS managed node groups of tap",
+    policies: MANAGED_POLICIES,
+  });
 
   const ltName = ctx.name("tap-node-lt");
   const launchTemplate = new aws.ec2.LaunchTemplate(

@@ -19,6 +19,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { vcpusOf } from "../../config";
+import { createNodeRole } from "../../node-groups";
 import { IRSA_ANNOTATION } from "../../iam/irsa";
 import { deployHelmAddon } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
@@ -74,39 +75,13 @@ export function deployKarpenter(ctx: AddonContext): KarpenterResult {
   const d = KARPENTER_DEFAULTS;
   const { config } = ctx;
   const opts = { parent: ctx.parent };
-  const partition = aws.getPartitionOutput({}, opts).partition;
 
   // --- the node role and its access entry ---
-  const nodeRole = new aws.iam.Role(
-    ctx.name("tap-karpenter-node-role"),
-    {
-      name: ctx.name("tap-karpenter-node"),
-      description: "Nodes Karpenter launches for tap",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "ec2.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-      tags: ctx.tags,
-    },
-    opts,
-  );
-  const nodeAttachments = KARPENTER_NODE_POLICIES.map(
-    (policy) =>
-      new aws.iam.RolePolicyAttachment(
-        ctx.name(`tap-karpenter-node-${policy}`),
-        {
-          role: nodeRole.name,
-          policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
-        },
-        opts,
-      ),
-  );
+  const { role: nodeRole, attachments: nodeAttachments } = createNodeRole(ctx, {
+    prefix: "tap-karpenter-node",
+    description: "Nodes Karpenter launches for tap",
+    policies: KARPENTER_NODE_POLICIES,
+  });
   // EC2_LINUX: EKS maps the role to system:node:{{EC2PrivateDNSName}} in system:nodes (Bottlerocket is Linux).
   const accessEntry = new aws.eks.AccessEntry(
     ctx.name("tap-karpenter-node-access"),
