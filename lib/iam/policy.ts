@@ -24,3 +24,19 @@ export interface AwsScope {
   readonly region: string;
   readonly accountId: string;
 }
+
+/** The resource-policy statement that refuses every request to `resource` made without TLS. */
+export function denyWithoutTls(
+  sid: string,
+  action: string,
+  resource: string | readonly string[],
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Deny",
+    Principal: { AWS: "*" },
+    Action: action,
+    Resource: resource,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

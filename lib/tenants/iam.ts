@@ -4,7 +4,7 @@
  * it (`<tenant>/*`): never "" (the whole bucket) and never `<tenant>*` (which would also match
  * `<tenant>-other/`). Objects are encrypted with tap's KMS key through S3 only.
  */
-import { AwsScope, PolicyDocument } from "../iam/policy";
+import { AwsScope, PolicyDocument, denyWithoutTls } from "../iam/policy";
 
 /** The bucket's name: unique per account and region, and known before it exists. */
 export function tenantBucketName(environmentSuffix: string, scope: AwsScope): string {
@@ -61,15 +61,6 @@ export function tenantS3Policy(
 export function tenantBucketPolicy(bucketArn: string): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyWithoutTLS",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
+    Statement: [denyWithoutTls("DenyWithoutTLS", "s3:*", [bucketArn, `${bucketArn}/*`])],
   };
 }

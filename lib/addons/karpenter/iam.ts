@@ -8,7 +8,7 @@
  * the queue receives. Every EC2 write is conditioned on this cluster's tags as upstream does;
  * iam:PassRole names only tap's Karpenter node role.
  */
-import { AwsScope, PolicyDocument, PolicyStatement } from "../../iam/policy";
+import { AwsScope, PolicyDocument, PolicyStatement, denyWithoutTls } from "../../iam/policy";
 
 export interface KarpenterPolicyArgs {
   readonly clusterName: string;
@@ -275,14 +275,7 @@ export function interruptionQueuePolicy(
         Resource: queueArn,
         Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
       },
-      {
-        Sid: "DenyHTTP",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "sqs:*",
-        Resource: queueArn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyWithoutTls("DenyHTTP", "sqs:*", queueArn),
     ],
   };
 }
