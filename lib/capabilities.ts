@@ -17,6 +17,8 @@ export const CAPABILITY_NAMES = [
   "karpenter",
   "ebsCsi",
   "loadBalancerController",
+  "externalDns",
+  "secretsStore",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -152,6 +154,35 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
         "an ACM certificate ARN for the ALBs' HTTPS listener (HTTP is redirected to it); absent: HTTP only, warned",
     },
   },
+  externalDns: {
+    name: "externalDns",
+    configKey: addonKey("externalDns"),
+    summary:
+      "ExternalDNS: an alias record <service>.<zone> for each public service's ALB in one Route 53 zone, upsert-only, changes limited by IAM to those names",
+    defaultOn: false,
+    // Its only source is the public services' ALB Ingresses: no load balancer, nothing to publish.
+    needs: ["loadBalancerController"],
+    conflicts: [],
+    outputs: ["irsaRoleArns.externalDns", "publicServices (https://<service>.<zone>)"],
+    folder: "lib/addons/external-dns/",
+    settings: {
+      hostedZoneId:
+        "the Route 53 hosted zone (ID, e.g. Z0123456789ABCDEFGHIJ) the records go to; required",
+      policy:
+        '"upsert-only" (default: never deletes a record) or "sync" (deletes the records of services that are gone)',
+    },
+  },
+  secretsStore: {
+    name: "secretsStore",
+    configKey: addonKey("secretsStore"),
+    summary:
+      "Secrets Store CSI driver with the AWS provider (ASCP): a service's declared Secrets Manager secrets mounted as files, read with its own IRSA role",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: [],
+    folder: "lib/addons/secrets-store/",
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -168,6 +199,16 @@ export interface KarpenterSettings {
 export interface CapabilitySettings {
   readonly karpenter: KarpenterSettings;
   readonly loadBalancerController: LoadBalancerControllerSettings;
+  readonly externalDns: ExternalDnsSettings;
+}
+
+export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
+export type ExternalDnsPolicy = (typeof EXTERNAL_DNS_POLICIES)[number];
+
+export interface ExternalDnsSettings {
+  /** The Route 53 hosted zone ID (without /hostedzone/); required when the capability is on. */
+  readonly hostedZoneId?: string;
+  readonly policy: ExternalDnsPolicy;
 }
 
 export interface LoadBalancerControllerSettings {
@@ -178,7 +219,11 @@ export interface LoadBalancerControllerSettings {
 export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   karpenter: { architectures: ["amd64", "arm64"], systemNodes: 2 },
   loadBalancerController: {},
+  externalDns: { policy: "upsert-only" },
 };
+
+/** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
+const HOSTED_ZONE_ID_RE = /^Z[A-Z0-9]{1,31}$/;
 
 const ACM_ARN_RE = /^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
 
@@ -279,8 +324,47 @@ export function parseCapabilities(
         }
       }
     }
+    if (name === "externalDns") {
+      settings = {
+        ...settings,
+        externalDns: parseExternalDnsSettings(
+          isMap ? (value as Record<string, unknown>) : {},
+          on,
+          fail,
+        ),
+      };
+    }
   }
   return done();
+}
+
+function parseExternalDnsSettings(
+  value: Record<string, unknown>,
+  on: boolean,
+  fail: (key: string, reason: string) => void,
+): ExternalDnsSettings {
+  const d = DEFAULT_CAPABILITY_SETTINGS.externalDns;
+  let hostedZoneId: string | undefined;
+  const zone = value.hostedZoneId;
+  const zoneId = typeof zone === "string" ? zone.replace(/^\/?hostedzone\//, "") : zone;
+  if (typeof zoneId === "string" && HOSTED_ZONE_ID_RE.test(zoneId)) hostedZoneId = zoneId;
+  else if (zone !== undefined || on)
+    fail(
+      "addons.externalDns.hostedZoneId",
+      `tap:addons.externalDns.hostedZoneId must be a Route 53 hosted zone ID like Z0123456789ABCDEFGHIJ ` +
+        `(aws route53 list-hosted-zones-by-name --dns-name example.com) (got ${show(zone)})`,
+    );
+  let policy: ExternalDnsPolicy = d.policy;
+  if (value.policy !== undefined) {
+    if ((EXTERNAL_DNS_POLICIES as readonly unknown[]).includes(value.policy))
+      policy = value.policy as ExternalDnsPolicy;
+    else
+      fail(
+        "addons.externalDns.policy",
+        `tap:addons.externalDns.policy must be one of ${EXTERNAL_DNS_POLICIES.join(", ")} (got ${show(value.policy)})`,
+      );
+  }
+  return { ...(hostedZoneId ? { hostedZoneId } : {}), policy };
 }
 
 function switchValue(value: unknown): boolean | undefined {

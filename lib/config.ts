@@ -468,6 +468,20 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         )}) listen on HTTP only. Give one: pulumi config set --path tap:addons.loadBalancerController.certificateArn arn:aws:acm:...`,
     );
   }
+  const withSecrets = services.filter((s) => s.secrets.length > 0);
+  if (withSecrets.length > 0 && !addons.secretsStore) {
+    fail(
+      "addons.secretsStore",
+      `tap:services ${withSecrets.map((s) => s.name).join(", ")} list secrets, which reach pods through the Secrets Store CSI driver: ` +
+        "turn it on (pulumi config set --path tap:addons.secretsStore true) or remove the services' secrets",
+    );
+  }
+  if (addons.externalDns && !services.some((s) => s.public)) {
+    warnings.push(
+      "tap:addons.externalDns is on but no catalog service is public: ExternalDNS runs and publishes nothing " +
+        "(its role may change no record). Mark a service public: true, or turn it off: pulumi config set --path tap:addons.externalDns false",
+    );
+  }
   if (!addons.calico) {
     warnings.push(
       "tap:addons.calico is off: the NetworkPolicies tap writes (default-deny, the catalog's call graph) are not " +

@@ -25,6 +25,7 @@ import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
 import { publicAccess } from "./services/network";
+import { publicHost } from "./addons/external-dns";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
 export type TapStackArgs =
@@ -158,6 +159,8 @@ export class TapStack extends pulumi.ComponentResource {
       tenantNamespaces: tenants.namespaces,
       loadBalancerSources: network.publicSubnetCidrs,
       loadBalancer: addons.loadBalancerController,
+      dns: addons.externalDns,
+      secrets: addons.secretsStore,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -201,23 +204,33 @@ export class TapStack extends pulumi.ComponentResource {
     // With the load balancer controller: each public service's ALB URL, once the ALB exists.
     const lb = addons.loadBalancerController;
     const scheme = lb?.certificateArn ? "https" : "http";
-    this.publicServices = lb
-      ? pulumi
-          .all(
+    const dns = addons.externalDns;
+    // With ExternalDNS: each public service's own name in the zone.
+    this.publicServices = dns
+      ? dns.zoneName.apply((zone) =>
+          Object.fromEntries(
             services
               .filter(([, s]) => s.ingress)
-              .map(([n, s]) =>
-                (s.ingress as k8s.networking.v1.Ingress).status.apply(
-                  (st) =>
-                    [
-                      n,
-                      `${scheme}://${st?.loadBalancer?.ingress?.[0]?.hostname ?? "(pending)"}`,
-                    ] as const,
+              .map(([n]) => [n, `${scheme}://${publicHost(n, zone)}`]),
+          ),
+        )
+      : lb
+        ? pulumi
+            .all(
+              services
+                .filter(([, s]) => s.ingress)
+                .map(([n, s]) =>
+                  (s.ingress as k8s.networking.v1.Ingress).status.apply(
+                    (st) =>
+                      [
+                        n,
+                        `${scheme}://${st?.loadBalancer?.ingress?.[0]?.hostname ?? "(pending)"}`,
+                      ] as const,
+                  ),
                 ),
-              ),
-          )
-          .apply((pairs) => Object.fromEntries(pairs))
-      : pulumi.output(publicAccess(config.services));
+            )
+            .apply((pairs) => Object.fromEntries(pairs))
+        : pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
     this.vpcEndpointIds = pulumi.output(

@@ -11,6 +11,8 @@ import { PolicyDocument } from "../lib/iam/policy";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
+/** The public hosted zone the mocks answer aws.route53.getZone with (any zone ID). */
+export const HOSTED_ZONE_NAME = "example.com";
 export const OIDC_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 export const OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${OIDC_ISSUER}`;
 
@@ -210,6 +212,13 @@ export async function mockTap<T>(
               m?.[1] === "public" ? `10.0.${96 + 16 * az}.0/20` : `10.0.${32 * az}.0/19`;
             return { ...inputs, cidrBlock };
           }
+          case "aws:route53/getZone:getZone":
+            return {
+              ...inputs,
+              name: HOSTED_ZONE_NAME,
+              privateZone: false,
+              arn: `arn:aws:route53:::hostedzone/${String(inputs.zoneId)}`,
+            };
           case "aws:eks/getClusterVersions:getClusterVersions":
             return { clusterVersions: EKS_VERSIONS_2026_11, region: REGION };
           default:

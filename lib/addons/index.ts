@@ -18,6 +18,8 @@ import {
   deployLoadBalancerController,
 } from "./load-balancer-controller";
 import { deployMetricsServer } from "./metrics-server";
+import { ExternalDnsResult, deployExternalDns } from "./external-dns";
+import { SecretsStoreResult, deploySecretsStore } from "./secrets-store";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -32,6 +34,8 @@ export interface PlatformAddons {
   readonly karpenter?: KarpenterResult;
   readonly ebsCsi?: EbsCsiResult;
   readonly loadBalancerController?: LoadBalancerControllerResult;
+  readonly externalDns?: ExternalDnsResult;
+  readonly secretsStore?: SecretsStoreResult;
 }
 
 export interface InstallAddonsArgs {
@@ -60,6 +64,12 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   loadBalancerController: (ctx, args) => ({
     loadBalancerController: deployLoadBalancerController(ctx, { vpcId: args.vpcId }),
   }),
+  externalDns: (ctx) => ({
+    externalDns: deployExternalDns(ctx, {
+      publicServices: ctx.config.services.filter((s) => s.public).map((s) => s.name),
+    }),
+  }),
+  secretsStore: (ctx) => ({ secretsStore: deploySecretsStore(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -89,5 +99,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.keda?.namespace,
     addons.kedaProbe ? KEDA_PROBE_DEFAULTS.namespace : undefined,
     addons.appMeshController?.namespace,
+    addons.externalDns?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

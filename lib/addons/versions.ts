@@ -88,6 +88,12 @@ export interface AddonPins {
   readonly karpenterCrd: ChartPin;
   /** aws-load-balancer-controller from https://aws.github.io/eks-charts. */
   readonly loadBalancerController: ChartPin;
+  /** external-dns from https://kubernetes-sigs.github.io/external-dns/. */
+  readonly externalDns: ChartPin;
+  /** The Secrets Store CSI driver (kubernetes-sigs); 1.6 needs Kubernetes >= 1.30. */
+  readonly secretsStoreDriver: ChartPin;
+  /** Its AWS provider (ASCP), installed without its bundled driver subchart. */
+  readonly secretsStoreAws: ChartPin;
   /** The EC2NodeClass AMI alias Karpenter's nodes boot (a pinned Bottlerocket release, never @latest). */
   readonly karpenterAmiAlias: AmiAliasPin;
 }
@@ -260,6 +266,54 @@ const LOAD_BALANCER_CONTROLLER: ChartPin = {
     "aws/eks-charts@c7f9ea5:index.yaml (gh-pages; 3.5.0 -> appVersion v3.5.0) + @5239609:stable/aws-load-balancer-controller/values.yaml L10-12 (image tag v3.5.0)",
 };
 
+const EXTERNAL_DNS: ChartPin = {
+  chart: "external-dns",
+  repo: "https://kubernetes-sigs.github.io/external-dns/",
+  version: "1.21.1",
+  image: { repository: "registry.k8s.io/external-dns/external-dns", tag: "v0.21.0" },
+  source:
+    "kubernetes-sigs/external-dns@a77195b:index.yaml (gh-pages; 1.21.1 -> appVersion 0.21.0, the newest); @v0.21.0:README.md L167-180 (>= 0.18 runs on Kubernetes >= 1.21)",
+};
+
+const SECRETS_STORE_REPO = "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts";
+const SECRETS_STORE_IMAGE = "registry.k8s.io/csi-secrets-store/driver";
+
+/** The driver: chart 1.6.0 asks for Kubernetes >= 1.30 (Chart.yaml kubeVersion); 1.28 keeps 1.5. */
+const SECRETS_STORE_DRIVER_1_6: ChartPin = {
+  chart: "secrets-store-csi-driver",
+  repo: SECRETS_STORE_REPO,
+  version: "1.6.0",
+  image: { repository: SECRETS_STORE_IMAGE, tag: "v1.6.0" },
+  source:
+    "kubernetes-sigs/secrets-store-csi-driver@e355a41:charts/index.yaml (gh-pages; 1.6.0, kubeVersion >=1.30.0-0); @v1.6.0:charts/secrets-store-csi-driver/values.yaml (linux.image.tag v1.6.0)",
+};
+const SECRETS_STORE_DRIVER_1_5: ChartPin = {
+  chart: "secrets-store-csi-driver",
+  repo: SECRETS_STORE_REPO,
+  version: "1.5.6",
+  image: { repository: SECRETS_STORE_IMAGE, tag: "v1.5.6" },
+  source:
+    "kubernetes-sigs/secrets-store-csi-driver@e355a41:charts/index.yaml (gh-pages; 1.5.6, kubeVersion >=1.16.0-0, the newest before 1.6.0's >=1.30)",
+};
+
+const SECRETS_STORE_AWS: ChartPin = {
+  chart: "secrets-store-csi-driver-provider-aws",
+  repo: "https://aws.github.io/secrets-store-csi-driver-provider-aws",
+  version: "3.1.1",
+  image: {
+    repository: "public.ecr.aws/aws-secrets-manager/secrets-store-csi-driver-provider-aws",
+    tag: "3.1.1",
+  },
+  source:
+    "aws/secrets-store-csi-driver-provider-aws@1986b33:index.yaml (gh-pages; 3.1.1, the newest, kubeVersion >=1.17.0-0, driver ^1); @3.1.1:charts/secrets-store-csi-driver-provider-aws/values.yaml (image tag 3.1.1)",
+};
+
+const INGRESS_AND_SECRETS = {
+  externalDns: EXTERNAL_DNS,
+  secretsStoreDriver: SECRETS_STORE_DRIVER_1_6,
+  secretsStoreAws: SECRETS_STORE_AWS,
+};
+
 export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
   "1.28": {
     clusterAutoscaler: clusterAutoscaler(
@@ -286,6 +340,8 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
+    secretsStoreDriver: SECRETS_STORE_DRIVER_1_5,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
   },
   "1.31": {
@@ -305,6 +361,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.32": {
@@ -324,6 +381,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.33": {
@@ -339,6 +397,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.34": {
@@ -354,6 +413,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.35": {
@@ -369,6 +429,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     appMeshController: APP_MESH,
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
+    ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
 };

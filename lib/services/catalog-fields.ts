@@ -10,7 +10,13 @@ import {
   resourceProblem,
 } from "./catalog-rules";
 import { show } from "../config-parse";
-import { CloudWatchScaling, ResourceQuantities, ServicePermission, ServiceSpec } from "./types";
+import {
+  CloudWatchScaling,
+  ResourceQuantities,
+  SecretRef,
+  ServicePermission,
+  ServiceSpec,
+} from "./types";
 
 export type Fail = (key: string, reason: string) => void;
 type Problem = (path: string, reason: string) => void;
@@ -232,4 +238,67 @@ export function parseMetricNamespaces(r: FieldReader, v: unknown, path: string):
     if (bad) r.problem(`${path}[${i}]`, `${bad} (got ${show(ns)})`);
   });
   return namespaces;
+}
+
+/** A complete Secrets Manager secret ARN: the name, then "-" and the 6 characters AWS appends. */
+const SECRET_ARN_RE =
+  /^arn:(\$\{partition\}|aws(-[a-z]+)*):secretsmanager:(\$\{region\}|[a-z0-9-]+):(\$\{account\}|[0-9]{12}):secret:([A-Za-z0-9/_+=.@-]+)-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN_RE =
+  /^arn:(\$\{partition\}|aws(-[a-z]+)*):kms:(\$\{region\}|[a-z0-9-]+):(\$\{account\}|[0-9]{12}):key\/[A-Za-z0-9-]+$/;
+const FILE_RE = /^[A-Za-z0-9._-]{1,253}$/;
+
+/**
+ * `secrets`: Secrets Manager secrets, each its ARN or `{ arn, kmsKeyArn, file }`. The ARN must be
+ * complete (IAM then grants exactly that secret); the file defaults to the secret's name.
+ */
+export function parseSecrets(r: FieldReader, v: unknown, path: string): SecretRef[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    r.problem(path, `must be a list of secret ARNs or { arn, kmsKeyArn, file } (got ${show(v)})`);
+    return [];
+  }
+  const out: SecretRef[] = [];
+  v.forEach((item: unknown, i) => {
+    const at = `${path}[${i}]`;
+    const obj: Record<string, unknown> | undefined =
+      typeof item === "string" ? { arn: item } : r.object(item, at);
+    if (!obj) return;
+    r.onlyFields(obj, at, ["arn", "kmsKeyArn", "file"]);
+    const arnAt = typeof item === "string" ? at : `${at}.arn`;
+    const arn = r.string(obj.arn, arnAt);
+    if (arn === undefined) return;
+    const m = SECRET_ARN_RE.exec(arn);
+    if (!m) {
+      r.problem(
+        arnAt,
+        `must be a complete Secrets Manager secret ARN, with the 6 characters AWS appends to the name, like arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-AbCdEf (aws secretsmanager describe-secret --secret-id <name> --query ARN) (got ${show(arn)})`,
+      );
+      return;
+    }
+    const kmsKeyArn =
+      obj.kmsKeyArn === undefined ? undefined : r.string(obj.kmsKeyArn, `${at}.kmsKeyArn`);
+    if (kmsKeyArn !== undefined && !KMS_KEY_ARN_RE.test(kmsKeyArn)) {
+      r.problem(
+        `${at}.kmsKeyArn`,
+        `must be a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias) (got ${show(kmsKeyArn)})`,
+      );
+    }
+    const file = r.string(obj.file, `${at}.file`, m[5].split("/").join("_"));
+    if (file !== undefined && !FILE_RE.test(file)) {
+      r.problem(
+        `${at}.file`,
+        `must be a file name of letters, digits, ".", "_" and "-" (got ${show(file)})`,
+      );
+    }
+    out.push({ arn, ...(kmsKeyArn ? { kmsKeyArn } : {}), file: file ?? "" });
+  });
+  const files = out.map((s) => s.file);
+  files.forEach((f, i) => {
+    if (files.indexOf(f) !== i) r.problem(path, `has two secrets in file "${f}": give one a file`);
+  });
+  const arns = out.map((s) => s.arn);
+  arns.forEach((a, i) => {
+    if (arns.indexOf(a) !== i) r.problem(path, `lists ${a} twice`);
+  });
+  return out;
 }

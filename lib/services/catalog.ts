@@ -18,6 +18,7 @@ import {
   FieldReader,
   parseMetric,
   parseMetricNamespaces,
+  parseSecrets,
   parsePermissions,
   parseReplicas,
   parseResources,
@@ -60,6 +61,7 @@ const base = {
   healthPath: SERVICE_DEFAULTS.healthPath,
   cpuTargetPercent: SERVICE_DEFAULTS.cpuTargetPercent,
   resources: SERVICE_DEFAULTS.resources,
+  secrets: [],
 } as const;
 
 /** A small payments system: gateway (public edge) -> payments -> ledger. */
@@ -121,6 +123,7 @@ const FIELDS = [
   "awsPermissions",
   "publishesMetrics",
   "tenant",
+  "secrets",
 ] as const;
 
 const HEALTH_PATH_RE = /^\/[^\s?#]*$/;
@@ -257,5 +260,6 @@ function parseEntry(
     resources: parseResources(r, obj.resources, `${at}.resources`, d.resources),
     awsPermissions: parsePermissions(r, obj.awsPermissions, `${at}.awsPermissions`),
     publishesMetrics: parseMetricNamespaces(r, obj.publishesMetrics, `${at}.publishesMetrics`),
+    secrets: parseSecrets(r, obj.secrets, `${at}.secrets`),
   };
 }

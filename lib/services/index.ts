@@ -11,7 +11,7 @@ import { KedaResult } from "../addons/keda";
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { AddonContext } from "../addons/types";
 import { MeshResult, createMesh } from "./mesh";
-import { ServicesResult, deployServices } from "./workloads";
+import { ServicesDeps, ServicesResult, deployServices } from "./workloads";
 import { ServiceSpec } from "./types";
 
 export interface ServiceCatalogArgs {
@@ -30,6 +30,10 @@ export interface ServiceCatalogArgs {
   readonly loadBalancer?: LoadBalancerControllerResult;
   /** The tenants' namespaces, by tenant name (a tenant's services run there). */
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
+  /** ExternalDNS when on: public services answer `<service>.<zone>`. */
+  readonly dns?: ServicesDeps["dns"];
+  /** The secrets store when on: services' declared secrets become files. */
+  readonly secrets?: ServicesDeps["secrets"];
 }
 
 export interface ServiceCatalog {
@@ -39,28 +43,23 @@ export interface ServiceCatalog {
 
 export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs): ServiceCatalog {
   const controller = args.meshController;
-  if (!controller) {
-    return {
-      workloads: deployServices(ctx, args.services, {
-        keda: args.keda,
-        dependsOn: args.dependsOn,
-        tenantNamespaces: args.tenantNamespaces,
-        loadBalancerSources: args.loadBalancerSources,
-        loadBalancer: args.loadBalancer,
-      }),
-    };
-  }
-  let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;
-  const namespaces = new Promise<pulumi.Resource[]>((resolve) => (handOver = resolve));
-  const mesh = createMesh(ctx, args.services, controller, { vpcId: args.vpcId, namespaces });
-  const workloads = deployServices(ctx, args.services, {
+  const deps: ServicesDeps = {
     keda: args.keda,
-    // Pods wait for their virtual nodes too: the injector configures Envoy from them.
-    mesh: { ...mesh.binding, dependsOn: [...mesh.binding.dependsOn, ...mesh.objects] },
     dependsOn: args.dependsOn,
     tenantNamespaces: args.tenantNamespaces,
     loadBalancerSources: args.loadBalancerSources,
     loadBalancer: args.loadBalancer,
+    dns: args.dns,
+    secrets: args.secrets,
+  };
+  if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
+  let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;
+  const namespaces = new Promise<pulumi.Resource[]>((resolve) => (handOver = resolve));
+  const mesh = createMesh(ctx, args.services, controller, { vpcId: args.vpcId, namespaces });
+  const workloads = deployServices(ctx, args.services, {
+    ...deps,
+    // Pods wait for their virtual nodes too: the injector configures Envoy from them.
+    mesh: { ...mesh.binding, dependsOn: [...mesh.binding.dependsOn, ...mesh.objects] },
   });
   handOver(Object.values(workloads.services).map((s) => s.namespaceResource));
   return { workloads, mesh: { ...mesh, controller } };

@@ -4,7 +4,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { ownershipLabels } from "../naming";
-import { MeshBinding, ServiceSpec, serviceSelector } from "./types";
+import { SECRETS_STORE_DEFAULTS } from "../addons/secrets-store";
+import { MeshBinding, SECRETS_MOUNT_PATH, ServiceSpec, serviceSelector } from "./types";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 
@@ -55,6 +56,8 @@ export interface PodOptions {
    * tap:spotPercentage says). Replicas spread over it instead of preferring spot nodes.
    */
   readonly capacitySpreadLabel?: string;
+  /** The SecretProviderClass its secrets volume names (the service lists secrets). */
+  readonly secretProviderClass?: string;
 }
 
 /** The Deployment spec; no `replicas` (the HPA that KEDA creates owns it). */
@@ -142,10 +145,30 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
             // drain, rollout), then stop within the grace period.
             lifecycle: { preStop: { exec: { command: ["sleep", String(d.preStopSleepSeconds)] } } },
             securityContext: containerSecurityContext(),
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            volumeMounts: [
+              { name: "tmp", mountPath: "/tmp" },
+              ...(opts.secretProviderClass
+                ? [{ name: "secrets", mountPath: SECRETS_MOUNT_PATH, readOnly: true }]
+                : []),
+            ],
           },
         ],
-        volumes: [{ name: "tmp", emptyDir: { sizeLimit: d.tmpSizeLimit } }],
+        volumes: [
+          { name: "tmp", emptyDir: { sizeLimit: d.tmpSizeLimit } },
+          // The Secrets Store CSI driver: each declared secret a file, fetched by ASCP as the pod.
+          ...(opts.secretProviderClass
+            ? [
+                {
+                  name: "secrets",
+                  csi: {
+                    driver: SECRETS_STORE_DEFAULTS.csiDriver,
+                    readOnly: true,
+                    volumeAttributes: { secretProviderClass: opts.secretProviderClass },
+                  },
+                },
+              ]
+            : []),
+        ],
       },
     },
   };

@@ -8,9 +8,60 @@ import { MeshBinding, ServiceSpec } from "./types";
 
 /** Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, or the mesh is on. */
 export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
+  return callsAws(service, mesh) || service.secrets.length > 0;
+}
+
+/**
+ * Whether the service's own container calls AWS (its SDK, or the mesh's Envoy) and so mounts its
+ * token. Secrets alone do not: the CSI driver asks for a token of the pod's account itself.
+ */
+export function callsAws(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
   return (
     service.awsPermissions.length > 0 || service.publishesMetrics.length > 0 || mesh !== undefined
   );
+}
+
+/**
+ * Reading the declared secrets, and nothing else: GetSecretValue (the first mount) and
+ * DescribeSecret (the driver's rotation check) on exactly their ARNs (ASCP 3.1.1:
+ * provider/secrets_manager_provider.go L20-34, README "Usage"); kms:Decrypt on the customer keys
+ * they name, only through Secrets Manager in this region and only for those secrets (Secrets
+ * Manager's encryption context SecretARN).
+ */
+export function secretStatements(service: ServiceSpec, scope: AwsScope): PolicyStatement[] {
+  if (service.secrets.length === 0) return [];
+  const arns = service.secrets.map((s) => templateArn(s.arn, scope));
+  const keys = [
+    ...new Set(
+      service.secrets.flatMap((s) => (s.kmsKeyArn ? [templateArn(s.kmsKeyArn, scope)] : [])),
+    ),
+  ];
+  return [
+    {
+      Sid: "ReadDeclaredSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: arns,
+    },
+    ...(keys.length > 0
+      ? [
+          {
+            Sid: "DecryptDeclaredSecrets",
+            Effect: "Allow" as const,
+            Action: ["kms:Decrypt"],
+            Resource: keys,
+            Condition: {
+              StringEquals: {
+                "kms:ViaService": `secretsmanager.${scope.region}.amazonaws.com`,
+                "kms:EncryptionContext:SecretARN": service.secrets
+                  .filter((s) => s.kmsKeyArn)
+                  .map((s) => templateArn(s.arn, scope)),
+              },
+            },
+          },
+        ]
+      : []),
+  ];
 }
 
 /** The IAM role of `service` (before the environment suffix): `tap-svc-<name>`. */
@@ -53,6 +104,7 @@ export function servicePolicy(
     Version: "2012-10-17",
     Statement: [
       ...catalogStatements(service, scope),
+      ...secretStatements(service, scope),
       ...(mesh ? mesh.policyStatements(service.name, scope) : []),
     ],
   };

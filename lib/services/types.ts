@@ -62,7 +62,25 @@ export interface ServiceSpec {
    * resource ARN: it is granted on `*` with a `cloudwatch:namespace` condition naming these).
    */
   readonly publishesMetrics: readonly string[];
+  /**
+   * Secrets Manager secrets the service reads (tap:addons.secretsStore): mounted as files under
+   * SECRETS_MOUNT_PATH, read with the service's own IRSA role, which may read exactly these.
+   */
+  readonly secrets: readonly SecretRef[];
 }
+
+/** A Secrets Manager secret a service reads. */
+export interface SecretRef {
+  /** The secret's complete ARN (with Secrets Manager's 6-character suffix); may use ${partition}, ${region}, ${account}. */
+  readonly arn: string;
+  /** The customer managed KMS key it is encrypted with, if not the AWS managed aws/secretsmanager. */
+  readonly kmsKeyArn?: string;
+  /** The file name under the mount path (default: the secret's name, "/" as "_"). */
+  readonly file: string;
+}
+
+/** Where a service's secrets appear in its container, one file each. */
+export const SECRETS_MOUNT_PATH = "/mnt/secrets";
 
 /** Labels that select a service's pods (Deployment, Service, NetworkPolicy, mesh podSelector). */
 export function serviceSelector(name: string): Record<string, string> {

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
+import { publicHost } from "../addons/external-dns";
 import { CAPACITY_SPREAD_LABEL } from "../addons/karpenter/node-pools";
 import { createWorkloadNamespace } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
@@ -14,8 +15,22 @@ import { IRSA_ANNOTATION, createIrsaRole } from "../iam/irsa";
 import { scaledObjectSpec } from "./autoscaling";
 import { servicePolicySpecs } from "./network";
 import { deploymentSpec, serviceLabels } from "./pod";
-import { needsRole, servicePolicy, serviceRoleName } from "./service-iam";
-import { MeshBinding, ServiceSpec, serviceHost, serviceNamespace, serviceSelector } from "./types";
+import { callsAws, needsRole, servicePolicy, serviceRoleName } from "./service-iam";
+import { SecretsStoreResult } from "../addons/secrets-store";
+import {
+  secretProviderClassName,
+  secretProviderClassSpec,
+} from "../addons/secrets-store/secret-provider-class";
+import { awsScope } from "../iam/irsa";
+import { templateArn } from "./catalog-rules";
+import {
+  MeshBinding,
+  SecretRef,
+  ServiceSpec,
+  serviceHost,
+  serviceNamespace,
+  serviceSelector,
+} from "./types";
 
 export interface ServicesDeps {
   /** KEDA: its release (CRDs) and the cluster trigger authentication the CloudWatch trigger uses. */
@@ -27,6 +42,10 @@ export interface ServicesDeps {
   readonly dependsOn?: pulumi.Resource[];
   /** The load balancer controller when on: a public service gets an internet-facing ALB Ingress. */
   readonly loadBalancer?: LoadBalancerControllerResult;
+  /** ExternalDNS when on: a public service's Ingress answers `<service>.<zone>`, which it publishes. */
+  readonly dns?: { readonly zoneName: pulumi.Output<string> };
+  /** The Secrets Store CSI driver and ASCP when on: a service's declared secrets become files. */
+  readonly secrets?: SecretsStoreResult;
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
@@ -116,8 +135,9 @@ function deployService(
         description: `tap service ${name}: its catalog AWS permissions${mesh ? " and the mesh data plane" : ""}`,
       })
     : undefined;
-  // The token is mounted only when something uses it: the AWS SDK (IRSA) or the mesh's Envoy.
-  const automount = role !== undefined || mesh !== undefined;
+  // The token is mounted only when something in the pod uses it: the AWS SDK (IRSA) or the mesh's
+  // Envoy. Secrets alone do not need it: the CSI driver requests the pod's token itself.
+  const automount = role !== undefined && callsAws(service, mesh);
 
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     rn("sa"),
@@ -133,6 +153,11 @@ function deployService(
     opts,
   );
 
+  const secretProviderClass =
+    service.secrets.length > 0
+      ? createSecretProviderClass(ctx, service, deps, metadata, opts)
+      : undefined;
+
   const deployment = new k8s.apps.v1.Deployment(
     rn("deployment"),
     {
@@ -144,10 +169,20 @@ function deployService(
         automountServiceAccountToken: automount,
         mesh,
         capacitySpreadLabel: ctx.config.addons.karpenter ? CAPACITY_SPREAD_LABEL : undefined,
+        secretProviderClass: secretProviderClass ? secretProviderClassName(name) : undefined,
       }),
     },
-    // The mesh's injector must exist before the pods, or they start without their proxy.
-    { ...opts, dependsOn: [namespace, serviceAccount, ...(mesh?.dependsOn ?? [])] },
+    // The mesh's injector must exist before the pods, or they start without their proxy; the
+    // secrets driver and provider and the class, or the pods cannot mount their secrets.
+    {
+      ...opts,
+      dependsOn: [
+        namespace,
+        serviceAccount,
+        ...(mesh?.dependsOn ?? []),
+        ...(secretProviderClass ? [secretProviderClass, ...(deps.secrets?.dependsOn ?? [])] : []),
+      ],
+    },
   );
 
   const kubeService = new k8s.core.v1.Service(
@@ -234,6 +269,9 @@ function deployService(
               ingressClassName: deps.loadBalancer.ingressClass,
               rules: [
                 {
+                  ...(deps.dns
+                    ? { host: deps.dns.zoneName.apply((z) => publicHost(name, z)) }
+                    : {}),
                   http: {
                     paths: [
                       {
@@ -265,6 +303,43 @@ function deployService(
     endpoint: serviceEndpoint(service),
     ...(role ? { roleArn: role.arn } : {}),
   };
+}
+
+/** The service's SecretProviderClass: its declared secrets, by ARN, in the stack's region. */
+function createSecretProviderClass(
+  ctx: AddonContext,
+  service: ServiceSpec,
+  deps: ServicesDeps,
+  metadata: (objectName: string) => k8s.types.input.meta.v1.ObjectMeta,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const store = deps.secrets;
+  // The config refuses secrets without tap:addons.secretsStore; this guards code paths that skip it.
+  if (!store) throw new Error(`service ${service.name}: secrets need tap:addons.secretsStore`);
+  const spec = pulumi.all([awsScope(ctx.parent), store.region]).apply(([scope, region]) => {
+    const arnOf = (s: SecretRef) => templateArn(s.arn, scope);
+    // ASCP refuses an ARN of another region (provider/secret_descriptor.go validateObjectName).
+    const elsewhere = service.secrets.map(arnOf).filter((a) => a.split(":")[3] !== region);
+    if (elsewhere.length > 0)
+      throw new Error(
+        `tap:services: ${service.name}.secrets must be secrets in the stack's region ${region} (got ${elsewhere.join(", ")})`,
+      );
+    return secretProviderClassSpec(service.secrets, region, arnOf);
+  });
+  return new k8s.apiextensions.CustomResource(
+    ctx.name(`svc-${service.name}-secret-provider-class`),
+    {
+      apiVersion: "secrets-store.csi.x-k8s.io/v1",
+      kind: "SecretProviderClass",
+      metadata: metadata(secretProviderClassName(service.name)),
+      spec,
+    },
+    // The driver's release installs the CRD (its hook job), so the class waits for it.
+    {
+      ...opts,
+      dependsOn: [...[opts.dependsOn ?? []].flat(), store.driverRelease] as pulumi.Resource[],
+    },
+  );
 }
 
 /**

@@ -33,6 +33,8 @@ describe("tap:addons", () => {
       karpenter: false,
       ebsCsi: false,
       loadBalancerController: false,
+      externalDns: false,
+      secretsStore: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

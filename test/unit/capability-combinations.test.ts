@@ -1,5 +1,5 @@
 /**
- * Every combination of the capability switches (2^9, App Mesh by tap:enableAppMesh) is either a
+ * Every combination of the capability switches (2^11, App Mesh by tap:enableAppMesh) is either a
  * config error whose every problem names a `tap:addons.*` key (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
@@ -19,6 +19,10 @@ import { mockTap, valueOf } from "../helpers/mocks";
 
 const ctx = { stackName: "dev", env: {} };
 type Combo = Record<CapabilityName, boolean>;
+/** The settings a capability cannot be on without (ExternalDNS's zone). */
+const ON_WITH: Partial<Record<CapabilityName, Record<string, unknown>>> = {
+  externalDns: { enabled: true, hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+};
 const combos: Combo[] = Array.from(
   { length: 2 ** CAPABILITY_NAMES.length },
   (_, i) =>
@@ -27,7 +31,12 @@ const combos: Combo[] = Array.from(
 const inputOf = (c: Combo) => ({
   kubernetesVersion: "1.35",
   enableAppMesh: String(c.appMesh),
-  addons: Object.fromEntries(CAPABILITY_NAMES.filter((n) => n !== "appMesh").map((n) => [n, c[n]])),
+  addons: Object.fromEntries(
+    CAPABILITY_NAMES.filter((n) => n !== "appMesh").map((n) => [
+      n,
+      c[n] ? (ON_WITH[n] ?? true) : false,
+    ]),
+  ),
 });
 const label = (c: Combo) => CAPABILITY_NAMES.filter((n) => c[n]).join("+") || "(none)";
 
@@ -56,7 +65,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(96);
+    expect(resolved.filter((r) => r.config).length).toBe(288);
   });
 
   it("names only tap:addons keys when it is not", () => {

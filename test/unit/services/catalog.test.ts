@@ -114,6 +114,7 @@ describe("parseServiceCatalog: defaults and tolerance", () => {
         },
         awsPermissions: [],
         publishesMetrics: [],
+        secrets: [],
       },
     ]);
     expect(SERVICE_DEFAULTS.replicas).toEqual({ min: 2, max: 10 });

@@ -44,6 +44,7 @@ const svc = (
   },
   awsPermissions: [],
   publishesMetrics: [],
+  secrets: [],
   ...extra,
 });
 

@@ -58,6 +58,8 @@ describe("the example stacks", () => {
       "appMesh",
       "ebsCsi",
       "loadBalancerController",
+      "externalDns",
+      "secretsStore",
     ]);
   });
 

@@ -101,16 +101,31 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
 ).concat(
   // Karpenter (off by default): its controller policy, node role and queue, on the newest minor.
   {
-    label: "k8s 1.35, Karpenter, EBS CSI, load balancer controller",
+    label: "k8s 1.35, Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets store",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
-    services: undefined,
     addons: {
       karpenter: true,
       clusterAutoscaler: false,
       ebsCsi: true,
       loadBalancerController: true,
+      externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+      secretsStore: true,
     },
+    services: [
+      {
+        name: "gateway",
+        image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
+        public: true,
+        secrets: [
+          {
+            arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",
+            kmsKeyArn:
+              "arn:${partition}:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          },
+        ],
+      },
+    ],
   },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
