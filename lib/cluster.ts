@@ -352,10 +352,31 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
     { ...opts, dependsOn: [controlPlaneLogGroup] },
   );
 
+  const clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+  // The way in to the private endpoint: the EKS-created cluster security group (the control
+  // plane's ENIs) admits only its members unless a network is named.
+  const apiAccessRules = config.privateEndpointAccessCidrs.map(
+    (cidr, i) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        ctx.name(`api-access-${i}`),
+        {
+          securityGroupId: clusterSecurityGroupId,
+          cidrIpv4: cidr,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          description: `Kubernetes API (private endpoint) from ${cidr}: tap:privateEndpointAccessCidrs`,
+          tags: ctx.tags,
+        },
+        opts,
+      ),
+  );
+
   const k8sProvider = new k8s.Provider(
     ctx.name("tap-k8s"),
     { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
-    opts,
+    // Everything in the cluster waits for the way in: a deployer admitted by a rule needs it first.
+    { ...opts, dependsOn: apiAccessRules },
   );
 
   return {
@@ -368,7 +389,7 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
     kubeconfigJson: cluster.kubeconfigJson,
     // The EKS-created cluster security group: the one the managed nodes and the control plane's
     // ENIs use (pulumi-eks's clusterSecurityGroupId is its own extra group unless skipped).
-    clusterSecurityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
+    clusterSecurityGroupId,
     controlPlaneLogGroup,
     k8sProvider,
   };

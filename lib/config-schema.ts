@@ -60,6 +60,8 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
   endpointPublicAccessCidrs: "CIDRs allowed to reach the public Kubernetes API endpoint",
   endpointPublicAccess:
     "Whether the Kubernetes API has a public endpoint; false makes a private cluster (pulumi must then run inside the VPC)",
+  privateEndpointAccessCidrs:
+    "Networks (a runner's subnet, a VPN, a joined VPC) admitted on 443 to the private Kubernetes API endpoint",
   vpcEndpoints:
     "VPC endpoints (S3 gateway, ECR, STS, EC2, Logs ... as the stack needs) so AWS API calls stay in the VPC",
   clusterAdminArns: "IAM role/user ARNs given cluster-admin through EKS access entries",

@@ -62,6 +62,11 @@ export interface TapConfig {
   readonly endpointPublicAccessCidrs: readonly string[];
   /** Whether the Kubernetes API has a public endpoint (false: a private cluster). */
   readonly endpointPublicAccess: boolean;
+  /**
+   * Networks admitted to the private API endpoint (443 on the EKS cluster security group): a CI
+   * runner's subnet, a VPN, a joined VPC. The VPC's own nodes are members already.
+   */
+  readonly privateEndpointAccessCidrs: readonly string[];
   /** VPC endpoints for the AWS APIs the stack calls (lib/endpoints.ts). */
   readonly vpcEndpoints: boolean;
   /** IAM role/user ARNs given cluster-admin through EKS access entries. */
@@ -104,6 +109,7 @@ export const DEFAULTS = {
   logRetentionDays: 30,
   endpointPublicAccessCidrs: ["0.0.0.0/0"],
   endpointPublicAccess: true,
+  privateEndpointAccessCidrs: [],
   vpcEndpoints: false,
   clusterAdminArns: [],
   enableAppMesh: true,
@@ -401,6 +407,24 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
     );
   }
   const publicEndpoint = p.bool("endpointPublicAccess", DEFAULTS.endpointPublicAccess);
+  const privateCidrs = p.stringList(
+    "privateEndpointAccessCidrs",
+    DEFAULTS.privateEndpointAccessCidrs,
+  );
+  const badPrivate = privateCidrs.filter((c) => !isIpv4Cidr(c) || c.endsWith("/0"));
+  if (badPrivate.length > 0) {
+    fail(
+      "privateEndpointAccessCidrs",
+      `tap:privateEndpointAccessCidrs must hold IPv4 CIDRs with host bits zero, narrower than /0, like 10.1.0.0/24 (your runner's subnet or VPN) (got ${show(badPrivate)})`,
+    );
+  }
+  if (!publicEndpoint && privateCidrs.length === 0) {
+    warnings.push(
+      "tap:endpointPublicAccess is false (a private cluster) and tap:privateEndpointAccessCidrs is empty: only members of the " +
+        "cluster security group reach the API, so pulumi and kubectl outside it cannot. Admit your runner's network: " +
+        "pulumi config set --path 'tap:privateEndpointAccessCidrs[0]' <cidr>",
+    );
+  }
   const vpcEndpoints = p.bool("vpcEndpoints", DEFAULTS.vpcEndpoints);
   if (!publicEndpoint && !vpcEndpoints) {
     warnings.push(
@@ -517,6 +541,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       logRetentionDays: retention,
       endpointPublicAccessCidrs: cidrs,
       endpointPublicAccess: publicEndpoint,
+      privateEndpointAccessCidrs: privateCidrs,
       vpcEndpoints,
       clusterAdminArns: admins,
       enableAppMesh: appMesh,

@@ -52,6 +52,8 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   KEDA_DEFAULTS.namespace,
   "amazon-cloudwatch",
   "appmesh-system",
+  // ExternalDNS's (lib/addons/external-dns): a service there would share its namespace.
+  "external-dns",
   KEDA_PROBE_DEFAULTS.namespace,
 ];
 

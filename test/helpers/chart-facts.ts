@@ -144,6 +144,10 @@ export interface SynthesizeOptions {
   readonly karpenter?: boolean;
   /** The AWS Load Balancer Controller (off by default): `tap:addons` `{ loadBalancerController: true }`. */
   readonly loadBalancerController?: boolean;
+  /** ExternalDNS (needs the load balancer controller), with a hosted zone. */
+  readonly externalDns?: boolean;
+  /** The Secrets Store CSI driver and ASCP (off by default). */
+  readonly secretsStore?: boolean;
 }
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
@@ -151,17 +155,34 @@ export interface TapVariant {
   readonly enableAppMesh: boolean;
   readonly karpenter: boolean;
   readonly loadBalancerController: boolean;
+  readonly externalDns: boolean;
+  readonly secretsStore: boolean;
 }
+const OFF = {
+  karpenter: false,
+  loadBalancerController: false,
+  externalDns: false,
+  secretsStore: false,
+};
 export const TAP_VARIANTS: readonly TapVariant[] = [
-  { enableAppMesh: true, karpenter: false, loadBalancerController: false },
-  { enableAppMesh: false, karpenter: false, loadBalancerController: false },
-  { enableAppMesh: false, karpenter: true, loadBalancerController: false },
-  { enableAppMesh: false, karpenter: false, loadBalancerController: true },
+  { ...OFF, enableAppMesh: true },
+  { ...OFF, enableAppMesh: false },
+  { ...OFF, enableAppMesh: false, karpenter: true },
+  // Traffic in and secrets: the load balancer controller, ExternalDNS and the secrets store.
+  {
+    ...OFF,
+    enableAppMesh: false,
+    loadBalancerController: true,
+    externalDns: true,
+    secretsStore: true,
+  },
 ];
 export const describeVariant = (v: TapVariant): string =>
   `enableAppMesh=${v.enableAppMesh}` +
   (v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : "") +
-  (v.loadBalancerController ? ", addons.loadBalancerController=true" : "");
+  (v.loadBalancerController ? ", addons.loadBalancerController=true" : "") +
+  (v.externalDns ? ", addons.externalDns=true" : "") +
+  (v.secretsStore ? ", addons.secretsStore=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -186,6 +207,8 @@ export async function synthesizeReleases(
   const addons = {
     ...(options.karpenter ? { karpenter: true, clusterAutoscaler: false } : {}),
     ...(options.loadBalancerController ? { loadBalancerController: true } : {}),
+    ...(options.externalDns ? { externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {}),
+    ...(options.secretsStore ? { secretsStore: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {

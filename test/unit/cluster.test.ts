@@ -77,6 +77,49 @@ describe("the EKS cluster", () => {
     });
   });
 
+  it("admits tap:privateEndpointAccessCidrs on 443 to the cluster security group, before the cluster's objects", async () => {
+    const { resources } = await synth({
+      endpointPublicAccess: false,
+      privateEndpointAccessCidrs: ["172.16.0.0/24", "10.20.0.0/16"],
+    });
+    const rules = resources.filter(
+      (r) =>
+        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" &&
+        /api-access/.test(r.name),
+    );
+    expect(rules.map((r) => r.inputs)).toEqual([
+      expect.objectContaining({
+        cidrIpv4: "172.16.0.0/24",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+      }),
+      expect.objectContaining({
+        cidrIpv4: "10.20.0.0/16",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+      }),
+    ]);
+    const cluster = one(resources, "eks:index:Cluster");
+    expect(rules[0].inputs.securityGroupId).toBeDefined();
+    expect(cluster.inputs.endpointPublicAccess).toBe(false);
+    const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    expect(provider?.dependencies).toEqual(expect.arrayContaining(rules.map((r) => r.urn)));
+    expect((await synth()).resources.filter((r) => /api-access/.test(r.name))).toEqual([]);
+  });
+
+  it("refuses /0 and malformed private access CIDRs, and warns a private cluster with none", () => {
+    const ctx = { stackName: "dev", env: {} };
+    expect(() =>
+      resolveConfig({ privateEndpointAccessCidrs: ["0.0.0.0/0", "10.0.0.1/16"] }, ctx),
+    ).toThrow(
+      /tap:privateEndpointAccessCidrs must hold IPv4 CIDRs .*narrower than \/0.*0\.0\.0\.0\/0.*10\.0\.0\.1\/16/,
+    );
+    const { warnings } = resolveConfig({ endpointPublicAccess: false, vpcEndpoints: true }, ctx);
+    expect(warnings.join("\n")).toMatch(/tap:privateEndpointAccessCidrs is empty/);
+  });
+
   it("enables all five control-plane log types and encrypts secrets with the tap key", async () => {
     const cluster = one((await synth()).resources, "eks:index:Cluster").inputs;
     expect(cluster.enabledClusterLogTypes).toEqual([

@@ -89,6 +89,20 @@ interface ReleaseStamp {
   readonly crossCheckRef?: string;
 }
 
+/**
+ * A dependency the chart's Chart.yaml declares whose chart git does not hold (`helm dependency
+ * build` fetches it into charts/ when the chart is packaged). `helm template` refuses a chart
+ * directory whose declared dependency is missing from charts/, even when its `condition` is
+ * false, so the version Chart.lock pins is extracted as the SPECS entry `chart` extracts its
+ * versions (package or tag directory, checked the same way) into `charts/<name>` first.
+ */
+interface VendoredDependency {
+  /** The dependency's `name` in Chart.yaml and Chart.lock. */
+  readonly name: string;
+  /** The SPECS entry of the dependency's chart; its `repo` must be Chart.lock's `repository`. */
+  readonly chart: string;
+}
+
 interface ChartSpec {
   readonly chart: string;
   readonly repo: string;
@@ -107,6 +121,8 @@ interface ChartSpec {
   readonly placeholderVersion?: boolean;
   /** The release script stamps the chart of the tag before packaging it (karpenter). */
   readonly stamp?: ReleaseStamp;
+  /** Dependencies git does not hold, vendored at their Chart.lock version before rendering. */
+  readonly dependencies?: readonly VendoredDependency[];
   /** The line a version belongs to (newest-per-line is reported per line). */
   readonly line: Line;
   /** Lines tap should have besides those of its pins (newest-per-line reports them too). */
@@ -211,6 +227,74 @@ const SPECS: readonly ChartSpec[] = [
     imageTagRule: "exact",
   },
   {
+    chart: "external-dns",
+    repo: "https://kubernetes-sigs.github.io/external-dns/",
+    ownerRepo: "kubernetes-sigs/external-dns",
+    published: {
+      kind: "index",
+      ownerRepo: "kubernetes-sigs/external-dns",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    // The index names GitHub release assets (not in git): the chart is the tag's directory.
+    dirAt: (v) => ({ ref: `external-dns-helm-chart-${v}`, paths: ["charts/external-dns"] }),
+    line: (v) => `external-dns ${minor(v.appVersion)}`,
+    imageTagRule: "exact",
+  },
+  {
+    chart: "secrets-store-csi-driver",
+    repo: "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
+    ownerRepo: "kubernetes-sigs/secrets-store-csi-driver",
+    published: {
+      kind: "index",
+      ownerRepo: "kubernetes-sigs/secrets-store-csi-driver",
+      ref: "gh-pages",
+      file: "charts/index.yaml",
+    },
+    // The index names secrets-store-csi-driver-<version>.tgz, kept beside it in gh-pages charts/.
+    tgzRef: "gh-pages",
+    tgzDir: "charts/",
+    line: (v) => minor(v.version),
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.map((v) => minor(v.version)),
+        pinned,
+      ),
+    imageTagRule: "exact",
+  },
+  {
+    chart: "secrets-store-csi-driver-provider-aws",
+    repo: "https://aws.github.io/secrets-store-csi-driver-provider-aws",
+    ownerRepo: "aws/secrets-store-csi-driver-provider-aws",
+    published: {
+      kind: "index",
+      ownerRepo: "aws/secrets-store-csi-driver-provider-aws",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    // The index names GitHub release assets (not in git): the chart is the tag's directory. Tags
+    // are the bare version since 2.2.1 (chart-releaser cr.yaml release-name-template
+    // "{{ .Version }}"), <chart>-<version> before.
+    dirAt: (v) => ({
+      ref: firstRef("aws/secrets-store-csi-driver-provider-aws", [
+        v,
+        `secrets-store-csi-driver-provider-aws-${v}`,
+      ]),
+      paths: ["charts/secrets-store-csi-driver-provider-aws"],
+    }),
+    // Chart.yaml declares secrets-store-csi-driver (condition secrets-store-csi-driver.install);
+    // tap installs the driver as its own release, but helm template needs it in charts/.
+    dependencies: [{ name: "secrets-store-csi-driver", chart: "secrets-store-csi-driver" }],
+    // No appVersion in Chart.yaml or the index: lines are chart minors.
+    line: (v) => minor(v.version),
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.map((v) => minor(v.version)),
+        pinned,
+      ),
+    imageTagRule: "exact",
+  },
+  {
     chart: "keda",
     repo: "https://kedacore.github.io/charts",
     ownerRepo: "kedacore/charts",
@@ -285,6 +369,19 @@ function git(ownerRepo: string, args: string[], encoding: "utf8" | "buffer" = "u
 
 const revParse = (ownerRepo: string, ref: string): string =>
   git(ownerRepo, ["rev-parse", `${ref}^{commit}`]).trim();
+
+/** The first of `refs` that exists in the snapshot (the last one if none does, to fail later). */
+function firstRef(ownerRepo: string, refs: readonly string[]): string {
+  for (const ref of refs) {
+    try {
+      gitQuiet(ownerRepo, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+      return ref;
+    } catch {
+      // try the next
+    }
+  }
+  return refs[refs.length - 1];
+}
 
 /** The last commit at `ref` that touched `file` (stable across re-fetches of a moving branch). */
 const lastTouch = (ownerRepo: string, ref: string, file: string): string =>
@@ -474,8 +571,95 @@ function extractDir(ownerRepo: string, commit: string, dirPath: string, out: str
   return path.join(out, dirPath);
 }
 
-function extractChart(spec: ChartSpec, version: string, published: Published): ExtractedChart {
-  const out = path.join(WORK, `${spec.chart}-${version}`);
+/** The chart of `version` extracted under WORK/`workName`, its missing dependencies vendored. */
+function extractChart(
+  spec: ChartSpec,
+  version: string,
+  published: Published,
+  workName = `${spec.chart}-${version}`,
+): ExtractedChart {
+  const chart = extractChartSource(spec, version, published, workName);
+  return { ...chart, notes: [...chart.notes, ...vendorDependencies(spec, version, chart.dir)] };
+}
+
+const publishedCache = new Map<string, Published>();
+
+/**
+ * Puts each of `spec.dependencies` that charts/ lacks into `chartDir/charts/<name>`: the version
+ * Chart.lock pins, extracted as its own SPECS entry extracts it (whose repo must be the lock's
+ * repository and whose index must list that version). Returns notes saying what was vendored.
+ */
+function vendorDependencies(spec: ChartSpec, version: string, chartDir: string): string[] {
+  const notes: string[] = [];
+  if (!spec.dependencies?.length) return notes;
+  const chartsDir = path.join(chartDir, "charts");
+  const present = fs.existsSync(chartsDir) ? fs.readdirSync(chartsDir) : [];
+  type Dep = { name: string; version: string; repository?: string; condition?: string };
+  const chartYaml = YAML.parse(fs.readFileSync(path.join(chartDir, "Chart.yaml"), "utf8")) as {
+    dependencies?: Dep[];
+  };
+  const lockFile = path.join(chartDir, "Chart.lock");
+  const lock = fs.existsSync(lockFile)
+    ? (YAML.parse(fs.readFileSync(lockFile, "utf8")) as { dependencies?: Dep[] })
+    : {};
+  const sameRepo = (a = "", b = ""): boolean => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+  for (const dep of spec.dependencies) {
+    const declared = chartYaml.dependencies?.find((d) => d.name === dep.name);
+    if (!declared) {
+      notes.push(
+        `dependency ${dep.name}: not declared in Chart.yaml at ${version}; nothing vendored`,
+      );
+      continue;
+    }
+    if (present.some((f) => f === dep.name || f.startsWith(`${dep.name}-`))) {
+      notes.push(`dependency ${dep.name}: already in charts/ (${present.join(", ")})`);
+      continue;
+    }
+    const locked = lock.dependencies?.find((d) => d.name === dep.name);
+    if (!locked) throw new Error(`${spec.chart}@${version}: Chart.lock pins no ${dep.name}`);
+    const depSpec = SPECS.find((s) => s.chart === dep.chart);
+    if (!depSpec) throw new Error(`${spec.chart}: dependency chart ${dep.chart} is not in SPECS`);
+    if (!sameRepo(locked.repository, depSpec.repo)) {
+      throw new Error(
+        `${spec.chart}@${version}: Chart.lock takes ${dep.name} from ${locked.repository}, not ${depSpec.repo}`,
+      );
+    }
+    let depPublished = publishedCache.get(depSpec.chart);
+    if (!depPublished) {
+      depPublished = publishedOf(depSpec);
+      publishedCache.set(depSpec.chart, depPublished);
+    }
+    const depVersion = String(locked.version);
+    if (!depPublished.versions.some((v) => v.version === depVersion)) {
+      throw new Error(
+        `${spec.chart}@${version}: Chart.lock pins ${dep.name} ${depVersion}, not in ${depPublished.source}`,
+      );
+    }
+    const extracted = extractChart(
+      depSpec,
+      depVersion,
+      depPublished,
+      `${spec.chart}-${version}-dep-${dep.name}-${depVersion}`,
+    );
+    fs.mkdirSync(chartsDir, { recursive: true });
+    fs.cpSync(extracted.dir, path.join(chartsDir, dep.name), { recursive: true });
+    notes.push(
+      `dependency ${dep.name} (Chart.yaml: version ${declared.version}` +
+        `${declared.condition ? `, condition ${declared.condition}` : ""}) is not in git: ` +
+        `vendored into charts/${dep.name} at the Chart.lock version ${depVersion} from ` +
+        `${extracted.source}${extracted.notes.length ? ` (${extracted.notes.join("; ")})` : ""}`,
+    );
+  }
+  return notes;
+}
+
+function extractChartSource(
+  spec: ChartSpec,
+  version: string,
+  published: Published,
+  workName: string,
+): ExtractedChart {
+  const out = path.join(WORK, workName);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   const notes: string[] = [];
@@ -912,6 +1096,54 @@ function sentinels(value: unknown): unknown[] {
 
 type ReadHow = "changed" | "removed-changed" | "template-error" | "not-read";
 
+type Schema = { [key: string]: unknown };
+const schemaCache = new Map<string, Schema | null>();
+
+/**
+ * The `enum` values.schema.json declares for a leaf (undefined when the chart has no schema or
+ * the leaf no enum). Helm validates values against that schema before rendering, so the string
+ * sentinels fail it there ("values don't meet the specifications of the schema", not a template
+ * error): another allowed value is tried first (external-dns `registry`, `policy`, `logFormat`).
+ */
+function schemaEnumAt(chartDir: string, keys: readonly string[]): unknown[] | undefined {
+  if (!schemaCache.has(chartDir)) {
+    const file = path.join(chartDir, "values.schema.json");
+    schemaCache.set(
+      chartDir,
+      fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Schema) : null,
+    );
+  }
+  const root = schemaCache.get(chartDir);
+  if (!root) return undefined;
+  const resolve = (node: Schema): Schema => {
+    const ref = node.$ref;
+    if (typeof ref !== "string" || !ref.startsWith("#/")) return node;
+    const target = getIn(root, ref.slice(2).split("/"));
+    return typeof target === "object" && target !== null ? resolve(target as Schema) : node;
+  };
+  const child = (node: Schema, key: string): Schema | undefined => {
+    const n = resolve(node);
+    const props = n.properties as Record<string, Schema> | undefined;
+    if (props?.[key]) return props[key];
+    for (const k of ["allOf", "anyOf", "oneOf"]) {
+      for (const sub of (n[k] as Schema[] | undefined) ?? []) {
+        const found = child(sub, key);
+        if (found) return found;
+      }
+    }
+    return typeof n.additionalProperties === "object" && n.additionalProperties !== null
+      ? (n.additionalProperties as Schema)
+      : undefined;
+  };
+  let node: Schema | undefined = root;
+  for (const k of keys) {
+    node = node && child(node, k);
+    if (!node) return undefined;
+  }
+  const e = resolve(node).enum;
+  return Array.isArray(e) ? e : undefined;
+}
+
 async function probeLeaf(
   base: RenderInput,
   baseline: Map<string, string>,
@@ -920,8 +1152,11 @@ async function probeLeaf(
   value: unknown,
 ): Promise<{ how: ReadHow; detail?: string; kinds?: string[] }> {
   const errors: string[] = [];
+  const allowed = (schemaEnumAt(base.chartDir, keys) ?? []).filter(
+    (e) => JSON.stringify(e) !== JSON.stringify(value),
+  );
   const attempts: { values: Values; how: ReadHow }[] = [
-    ...sentinels(value).map((s) => ({
+    ...[...allowed.slice(0, 2), ...sentinels(value)].map((s) => ({
       values: setAt(base.values ?? {}, keys, s),
       how: "changed" as const,
     })),

@@ -1,7 +1,7 @@
 /**
  * Prints tap's Helm releases (chart, version, resolved values) for every supported Kubernetes
  * minor and every variant the chart facts cover (App Mesh on, App Mesh off, Karpenter instead of
- * cluster-autoscaler, the AWS Load Balancer Controller on: test/helpers/chart-facts.ts
+ * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS and the secrets store on: test/helpers/chart-facts.ts
  * TAP_VARIANTS) as JSON on stdout:
  * `node tools/upstream/run.js dump-tap-releases.ts`.
  */
@@ -13,18 +13,18 @@ export interface TapReleaseSet {
   readonly enableAppMesh: boolean;
   readonly karpenter: boolean;
   readonly loadBalancerController: boolean;
+  readonly externalDns: boolean;
+  readonly secretsStore: boolean;
   readonly releases: readonly TapRelease[];
 }
 
 export async function dumpTapReleases(): Promise<TapReleaseSet[]> {
   const out: TapReleaseSet[] = [];
   for (const kubernetesVersion of SUPPORTED_KUBERNETES_VERSIONS) {
-    for (const { enableAppMesh, karpenter, loadBalancerController } of TAP_VARIANTS) {
-      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh, {
-        karpenter,
-        loadBalancerController,
-      });
-      out.push({ kubernetesVersion, enableAppMesh, karpenter, loadBalancerController, releases });
+    for (const variant of TAP_VARIANTS) {
+      const { enableAppMesh, ...options } = variant;
+      const releases = await synthesizeReleases(kubernetesVersion, enableAppMesh, options);
+      out.push({ kubernetesVersion, ...variant, releases });
     }
   }
   return out;

@@ -551,6 +551,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
         "calico-apiserver",
         "calico-system",
         "default",
+        "external-dns",
         "keda",
         "kube-node-lease",
         "kube-public",

@@ -49,6 +49,10 @@ const expectedCharts = (v: TapVariant): string[] =>
     ...(v.karpenter ? ["karpenter", "karpenter-crd"] : ["cluster-autoscaler"]),
     ...(v.enableAppMesh ? ["appmesh-controller"] : []),
     ...(v.loadBalancerController ? ["aws-load-balancer-controller"] : []),
+    ...(v.externalDns ? ["external-dns"] : []),
+    ...(v.secretsStore
+      ? ["secrets-store-csi-driver", "secrets-store-csi-driver-provider-aws"]
+      : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -72,10 +76,8 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, 
   let problems: { release: TapRelease; problems: ReleaseProblems }[];
   let releases: TapRelease[];
   beforeAll(async () => {
-    releases = await synthesizeReleases(k8s, variant.enableAppMesh, {
-      karpenter: variant.karpenter,
-      loadBalancerController: variant.loadBalancerController,
-    });
+    const { enableAppMesh, ...options } = variant;
+    releases = await synthesizeReleases(k8s, enableAppMesh, options);
     const context = `Kubernetes ${k8s}, ${label}`;
     problems = releases.map((release) => ({
       release,

@@ -471,7 +471,13 @@ describe("recorded CRD facts (facts/crds)", () => {
 
   it("are found by the chart their index.json names (karpenter-crd in facts/crds/karpenter)", () => {
     expect([...CRD_CHARTS].sort()).toEqual(
-      ["appmesh-controller", "karpenter-crd", "keda", "tigera-operator"].sort(),
+      [
+        "appmesh-controller",
+        "karpenter-crd",
+        "keda",
+        "secrets-store-csi-driver",
+        "tigera-operator",
+      ].sort(),
     );
     expect(FACT_DIRS.get("karpenter-crd")).toEqual({ dir: "karpenter", versions: ["1.14.1"] });
   });
@@ -678,3 +684,42 @@ describe("the structural-schema validator", () => {
     expect(whyNotEvaluable("self.all(x, y > 0)")).toBe("identifier y");
   });
 });
+
+describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
+  "custom resources with the secrets store on, Kubernetes %s",
+  (version) => {
+    it("a service's SecretProviderClass validates against the driver's CRD at the pinned version", async () => {
+      const resources = await synth({
+        kubernetesVersion: version,
+        enableAppMesh: false,
+        addons: { secretsStore: true },
+        services: [
+          {
+            name: "ledger",
+            image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
+            secrets: [
+              "arn:${partition}:secretsmanager:${region}:${account}:secret:ledger/db-AbCdEf",
+              {
+                arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:ledger/key-x1Y2z3",
+                file: "key",
+              },
+            ],
+          },
+        ],
+      });
+      const driver = ofType(resources, RELEASE).find(
+        (r) => r.inputs.chart === "secrets-store-csi-driver",
+      );
+      expect(driver?.inputs.version).toBe(VERSION_PINS[version].secretsStoreDriver.version);
+      const checked = checkAll(resources, (_chart, pinned) => pinned);
+      expect(
+        checked
+          .filter((c) => c.kind === "SecretProviderClass")
+          .map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`),
+      ).toEqual([
+        "secrets-store.csi.x-k8s.io/v1 SecretProviderClass -> secretproviderclasses.secrets-store.csi.x-k8s.io",
+      ]);
+      expect(problems(checked)).toEqual([]);
+    });
+  },
+);

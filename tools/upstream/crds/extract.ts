@@ -6,7 +6,7 @@
  *     [--only <chart>[,<chart>...]]
  *
  * `--only` (repeatable, comma-separated) re-derives the releases of those charts only
- * (tigera-operator, keda, appmesh-controller, karpenter-crd) and leaves the other directories as
+ * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver) and leaves the other directories as
  * they are, so only the mirrors of those charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
@@ -17,6 +17,7 @@
  * have the known shape) and the chart's defaults for those values keys. Output is prettier-formatted.
  */
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -135,6 +136,20 @@ class Repo {
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
     });
+  }
+  /** A file's bytes at ref (packaged charts). */
+  raw(ref: string, file: string): Buffer {
+    return execFileSync("git", [`--git-dir=${this.gitDir}`, "show", `${ref}:${file}`], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  }
+  /** The blob id of a file at ref (equal ids: identical content). */
+  blob(ref: string, file: string): string {
+    return this.git("rev-parse", `${ref}:${file}`).trim();
+  }
+  /** The last commit at ref that touched file. */
+  lastTouch(ref: string, file: string): string {
+    return this.git("log", "-1", "--format=%H", ref, "--", file).trim();
   }
   rev(ref: string): string {
     return this.git("rev-parse", `${ref}^{commit}`).trim();
@@ -455,6 +470,106 @@ function karpenterRelease(repo: Repo, tag: string): void {
   });
 }
 
+/**
+ * The Secrets Store CSI Driver chart (kubernetes-sigs/secrets-store-csi-driver, tag v<version>).
+ * The schemas are read from the chart's crds/ at the tag. Helm installs crds/ on first install
+ * only; with `linux.crds.enabled` (default true) the chart's pre-install/pre-upgrade hook Job
+ * (templates/crds-upgrade-hook.yaml) runs `kubectl apply -f crds/` from the driver-crds image,
+ * which the Makefile's crd-container builds from `_output/crds/`, which build-crds copies from the
+ * same chart crds/ (manifest_staging/charts/.../crds/ under CI). The extraction asserts that those
+ * two directories and the packaged .tgz (gh-pages charts/, its sha256 = the index digest) hold the
+ * same CRD files, and that the Makefile, Dockerfile and hook template still say what is above.
+ */
+function secretsStoreRelease(repo: Repo, version: string): void {
+  const tag = `v${version}`;
+  const chartName = "secrets-store-csi-driver";
+  const chartDir = `charts/${chartName}`;
+  const staging = `manifest_staging/charts/${chartName}/crds`;
+  const dir = path.join(OUT, chartName, version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const chart = parseAllDocuments(
+    repo.show(tag, `${chartDir}/Chart.yaml`).text,
+  )[0].toJSON() as JsonObject;
+  if (String(chart.version) !== version)
+    throw new Error(`${tag}: Chart.yaml says ${chart.version}`);
+  const names = repo.list(tag, `${chartDir}/crds`).filter((n) => n.endsWith(".yaml"));
+  const wanted = [
+    "secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
+    "secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml",
+  ];
+  if (JSON.stringify([...names].sort()) !== JSON.stringify([...wanted].sort()))
+    throw new Error(`${tag}: ${chartDir}/crds holds ${names.join(", ")}`);
+  // The image's source directories (Makefile build-crds) hold the same files.
+  const makefile = repo.show(tag, "Makefile").text;
+  for (const line of [
+    `cp -R manifest_staging/charts/${chartName}/crds/ _output/crds/`,
+    `cp -R charts/${chartName}/crds/ _output/crds/`,
+    "-f docker/crd.Dockerfile",
+  ]) {
+    if (!makefile.includes(line)) throw new Error(`${tag}: Makefile has no "${line}"`);
+  }
+  if (!/^COPY \* \/crds\/$/m.test(repo.show(tag, "docker/crd.Dockerfile").text))
+    throw new Error(`${tag}: docker/crd.Dockerfile does not COPY * /crds/`);
+  if (JSON.stringify(repo.list(tag, staging).sort()) !== JSON.stringify([...wanted].sort()))
+    throw new Error(`${tag}: ${staging} holds other files than ${chartDir}/crds`);
+  for (const n of wanted) {
+    if (repo.blob(tag, `${chartDir}/crds/${n}`) !== repo.blob(tag, `${staging}/${n}`))
+      throw new Error(`${tag}: ${chartDir}/crds/${n} differs from ${staging}/${n}`);
+  }
+  const hookFile = `${chartDir}/templates/crds-upgrade-hook.yaml`;
+  const hook = repo.show(tag, hookFile).text;
+  if (
+    !hook.startsWith("{{- if .Values.linux.crds.enabled -}}") ||
+    !hook.includes(
+      'image: "{{ .Values.linux.crds.image.repository }}:{{ .Values.linux.crds.image.tag }}"',
+    ) ||
+    !/args:\n\s+- apply\n\s+- -f\n\s+- crds\//.test(hook) ||
+    !hook.includes("helm.sh/hook: pre-install,pre-upgrade")
+  )
+    throw new Error(`${tag}: ${hookFile} is not the known CRD-apply hook`);
+  // The packaged chart (gh-pages charts/, beside the index) holds the same CRD files.
+  const index = parseAllDocuments(repo.show("gh-pages", "charts/index.yaml").text)[0].toJSON() as {
+    entries: Record<string, { version: string; digest?: string; urls?: string[] }[]>;
+  };
+  const entry = index.entries[chartName].find((e) => String(e.version) === version);
+  if (!entry) throw new Error(`${chartName} ${version} is not in gh-pages charts/index.yaml`);
+  const tgzFile = `charts/${decodeURIComponent(String(entry.urls?.[0]).split("/").pop() ?? "")}`;
+  const tgzCommit = repo.lastTouch("gh-pages", tgzFile);
+  const tgz = repo.raw(tgzCommit, tgzFile);
+  const sha = createHash("sha256").update(tgz).digest("hex");
+  if (sha !== entry.digest) throw new Error(`${tgzFile}: sha256 ${sha} != index ${entry.digest}`);
+  for (const n of wanted) {
+    const packaged = execFileSync("tar", ["-xzO", `${chartName}/crds/${n}`], {
+      input: tgz,
+      encoding: "utf8",
+    });
+    if (packaged !== repo.show(tag, `${chartDir}/crds/${n}`).text)
+      throw new Error(`${tgzFile}: crds/${n} differs from ${tag}:${chartDir}/crds/${n}`);
+  }
+  const entries = extractCrds(
+    dir,
+    wanted.map((n) => ({ repo, ref: tag, file: `${chartDir}/crds/${n}` })),
+  );
+  const values = parseAllDocuments(repo.show(tag, `${chartDir}/values.yaml`).text)[0].toJSON() as {
+    linux: { crds: { enabled: boolean; image: { repository: string; tag: string } } };
+  };
+  const img = values.linux.crds.image;
+  writeJson(path.join(dir, "index.json"), {
+    chart: chartName,
+    version,
+    appVersion: chart.appVersion,
+    commit: repo.rev(tag),
+    ...(chart.kubeVersion ? { kubeVersion: chart.kubeVersion } : {}),
+    chartSource: `${repo.slug}@${tag}:${chartDir}/crds/{${wanted.join(",")}} = ${staging}/<same> (blob ids) = crds/<same> of ${repo.slug}@${tgzCommit}:${tgzFile} (sha256 ${sha} = the index digest)`,
+    crdInstall: {
+      helmCrdsDir: `${chartDir}/crds/ (Helm applies it on first install only, unless --skip-crds)`,
+      hook: `${repo.slug}@${tag}:${hookFile}: when linux.crds.enabled (default ${values.linux.crds.enabled}), a pre-install,pre-upgrade Job runs ${img.repository}:${img.tag} "apply -f crds/"`,
+      image: `${repo.slug}@${tag}:Makefile crd-container builds docker/crd.Dockerfile (COPY * /crds/) from _output/crds/, which build-crds copies from ${chartDir}/crds/ (${staging}/ under CI)`,
+    },
+    crds: entries,
+  });
+}
+
 /** The chart releases recorded, by chart name (what --only takes), with their facts directory. */
 const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo) => void }> = {
   "tigera-operator": {
@@ -486,6 +601,14 @@ const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo
   "karpenter-crd": {
     dir: "karpenter",
     run: (repo) => karpenterRelease(repo("aws/karpenter-provider-aws"), "v1.14.1"),
+  },
+  "secrets-store-csi-driver": {
+    dir: "secrets-store-csi-driver",
+    run: (repo) => {
+      // 1.6.0 requires Kubernetes >= 1.30 (Chart.yaml kubeVersion): tap runs 1.5.6 on 1.28.
+      const sscd = repo("kubernetes-sigs/secrets-store-csi-driver");
+      for (const version of ["1.5.6", "1.6.0"]) secretsStoreRelease(sscd, version);
+    },
   },
 };
 
