@@ -30,6 +30,8 @@ export const NO_ENDPOINT_NEEDED: Readonly<Record<string, string>> = {
     "the Price List API has endpoints in three regions only; Karpenter falls back to its built-in price list",
   "arc-zonal-shift": "read only when Karpenter's enableZonalShift is on; tap leaves it off",
   kms: "never called by a pod: S3 and EC2 call KMS for the caller (kms:ViaService)",
+  route53:
+    "Route 53's API is global and has no VPC endpoint (PrivateLink serves Route 53 Resolver, not it): ExternalDNS reaches it through NAT",
   "cognito-idp":
     "read by the load balancer controller only for an Ingress with Cognito authentication, which tap does not write",
 };
@@ -92,6 +94,10 @@ export function endpointServices(
       kind: "Interface",
       why: "the load balancer controller (certificates)",
     });
+  }
+  // ASCP reads a service's declared secrets (lib/addons/secrets-store), as the service's role.
+  if (a.secretsStore && config.services.some((s) => s.secrets.length > 0)) {
+    needs.push(CATALOG_ENDPOINTS.secretsmanager);
   }
   for (const s of config.services) {
     const prefixes = [

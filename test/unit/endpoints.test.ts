@@ -50,14 +50,26 @@ describe("which endpoints a stack gets", () => {
 describe.each([
   ["the default stack", {}],
   [
-    "Karpenter, EBS CSI, the load balancer controller and S3 tenants",
+    "Karpenter, EBS CSI, the load balancer controller, ExternalDNS, secrets and S3 tenants",
     {
       addons: {
         karpenter: true,
         clusterAutoscaler: false,
         ebsCsi: true,
         loadBalancerController: true,
+        externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+        secretsStore: true,
       },
+      services: [
+        {
+          name: "gateway",
+          image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
+          public: true,
+          secrets: [
+            "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",
+          ],
+        },
+      ],
       tenants: [{ name: "retail", s3: true }],
     },
   ],
