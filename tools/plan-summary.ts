@@ -8,6 +8,7 @@ import { Props, arr, num, obj, str, strings } from "../policy/util";
 import { RecordedResource } from "./offline-mocks";
 import { Violation } from "./policy-runner";
 import { FirstUp } from "./critical-path";
+import { CostEstimate, renderCost } from "./cost";
 
 export interface NodeGroupPlan {
   readonly name: string;
@@ -251,6 +252,8 @@ export interface PlanReport {
   readonly irsaRoles: readonly IrsaRolePlan[];
   readonly services: ServiceGraph;
   readonly violations: readonly Violation[];
+  /** The monthly estimate (tools/cost.ts, prices in facts/pricing/aws.json). */
+  readonly cost: CostEstimate;
 }
 
 const sizes = (g: { min: number; desired: number; max: number }) =>
@@ -286,6 +289,7 @@ export function renderPlan(plan: PlanReport): string {
     out.push(
       `  ${min(step.start).padStart(6)} -> ${min(step.finish).padStart(6)}  ${step.type} ${step.name}`,
     );
+  out.push("", ...renderCost(plan.cost));
   out.push("", "node groups (min/desired/max):");
   const total = { min: 0, desired: 0, max: 0 };
   for (const g of plan.nodeGroups) {

@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { estimateCost, loadPriceTable } from "./cost";
 import { stringify } from "yaml";
 import { TapConfig, TapConfigError, TapConfigInput, resolveConfig } from "../lib/config";
 import { PreflightError, calendarClusterVersions, preflight } from "../lib/preflight";
@@ -257,6 +258,13 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     irsaRoles: irsaRoles(resources),
     services: serviceGraph(resources),
     violations,
+    cost: estimateCost({
+      resources: expanded,
+      region,
+      kubernetesVersion: config.kubernetesVersion,
+      date: options.date,
+      prices: loadPriceTable(),
+    }),
   };
 }
 
