@@ -99,12 +99,26 @@ const CONFIGS: readonly Config[] = [
     }),
   },
   {
-    label: "the load balancer controller, EBS CSI and VPC endpoints (Ingress, StorageClass)",
+    label:
+      "the load balancer controller, ExternalDNS, secrets, EBS CSI and VPC endpoints (Ingress with host, SecretProviderClass, StorageClass)",
     config: (minor) => ({
       kubernetesVersion: minor,
       enableAppMesh: false,
       vpcEndpoints: true,
-      addons: { loadBalancerController: true, ebsCsi: true },
+      addons: {
+        loadBalancerController: true,
+        externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+        secretsStore: true,
+        ebsCsi: true,
+      },
+      services: [
+        { name: "gateway", image: IMAGE, public: true, calls: ["ledger"] },
+        {
+          name: "ledger",
+          image: IMAGE,
+          secrets: ["arn:${partition}:secretsmanager:${region}:${account}:secret:ledger/db-AbCdEf"],
+        },
+      ],
     }),
   },
   {

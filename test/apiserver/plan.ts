@@ -18,6 +18,7 @@ export const CRD_CHARTS = [
   "keda",
   "appmesh-controller",
   "karpenter-crd",
+  "secrets-store-csi-driver",
 ] as const;
 const FACTS_DIR_OF: Readonly<Record<string, string>> = { "karpenter-crd": "karpenter" };
 
