@@ -19,6 +19,7 @@ export const CAPABILITY_NAMES = [
   "loadBalancerController",
   "externalDns",
   "secretsStore",
+  "istio",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -182,6 +183,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     conflicts: [],
     outputs: [],
     folder: "lib/addons/secrets-store/",
+  },
+  istio: {
+    name: "istio",
+    configKey: addonKey("istio"),
+    summary:
+      "Istio in ambient mode, the mesh App Mesh's discontinuation calls for: mTLS STRICT between services, each one admitting exactly its declared callers' identities; no sidecars, namespaces stay PSS restricted",
+    defaultOn: false,
+    needs: [],
+    // One mesh: the catalog's calls are App Mesh's virtual nodes or Istio's policies, not both.
+    conflicts: ["appMesh"],
+    outputs: [],
+    folder: "lib/addons/istio/",
   },
 };
 

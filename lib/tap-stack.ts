@@ -26,6 +26,7 @@ import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
 import { publicAccess } from "./services/network";
 import { publicHost } from "./addons/external-dns";
+import { ISTIO_DEFAULTS } from "./addons/istio";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
 export type TapStackArgs =
@@ -149,7 +150,12 @@ export class TapStack extends pulumi.ComponentResource {
       ...(addons.calico ? [addons.calico.release] : []),
       ...(addons.karpenter?.nodePools ?? []),
     ];
-    const tenants = deployTenants(addonCtx, { kmsKeyArn: kms.arn, dependsOn: namespaceDeps });
+    const tenants = deployTenants(addonCtx, {
+      kmsKeyArn: kms.arn,
+      dependsOn: namespaceDeps,
+      // In Istio's ambient mesh the tenants' namespaces are enrolled too (their services are in it).
+      labels: addons.istio ? { ...ISTIO_DEFAULTS.dataplaneLabel } : {},
+    });
     const catalog = deployServiceCatalog(addonCtx, {
       services: config.services,
       keda: addons.keda,
@@ -161,6 +167,7 @@ export class TapStack extends pulumi.ComponentResource {
       loadBalancer: addons.loadBalancerController,
       dns: addons.externalDns,
       secrets: addons.secretsStore,
+      ambient: addons.istio,
     });
     const services = Object.entries(catalog.workloads.services);
 

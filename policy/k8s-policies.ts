@@ -19,7 +19,8 @@ export interface PodSecurityConfig {
 }
 
 export const POD_SECURITY_DEFAULTS: PodSecurityConfig = {
-  privilegedNamespaces: ["tigera-operator", "amazon-cloudwatch", "appmesh-system"],
+  // istio-system: Istio's ambient CNI agent and ztunnel configure node and pod networking.
+  privilegedNamespaces: ["tigera-operator", "amazon-cloudwatch", "appmesh-system", "istio-system"],
   allowMeshInjectedPrivileged: true,
 };
 

@@ -20,6 +20,7 @@ import {
 import { deployMetricsServer } from "./metrics-server";
 import { ExternalDnsResult, deployExternalDns } from "./external-dns";
 import { SecretsStoreResult, deploySecretsStore } from "./secrets-store";
+import { IstioResult, deployIstio } from "./istio";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -36,6 +37,7 @@ export interface PlatformAddons {
   readonly loadBalancerController?: LoadBalancerControllerResult;
   readonly externalDns?: ExternalDnsResult;
   readonly secretsStore?: SecretsStoreResult;
+  readonly istio?: IstioResult;
 }
 
 export interface InstallAddonsArgs {
@@ -70,6 +72,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
     }),
   }),
   secretsStore: (ctx) => ({ secretsStore: deploySecretsStore(ctx) }),
+  istio: (ctx) => ({ istio: deployIstio(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -100,5 +103,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.kedaProbe ? KEDA_PROBE_DEFAULTS.namespace : undefined,
     addons.appMeshController?.namespace,
     addons.externalDns?.namespace,
+    addons.istio?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

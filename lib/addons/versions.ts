@@ -94,8 +94,22 @@ export interface AddonPins {
   readonly secretsStoreDriver: ChartPin;
   /** Its AWS provider (ASCP), installed without its bundled driver subchart. */
   readonly secretsStoreAws: ChartPin;
+  /** Istio (ambient): one version for its four charts, and the registry its images come from. */
+  readonly istio: IstioPins;
   /** The EC2NodeClass AMI alias Karpenter's nodes boot (a pinned Bottlerocket release, never @latest). */
   readonly karpenterAmiAlias: AmiAliasPin;
+}
+
+export interface IstioPins {
+  /** The Istio release: every chart's version and every image's tag. */
+  readonly version: string;
+  /** The image registry the published charts name (their `hub`). */
+  readonly hub: string;
+  readonly base: ChartPin;
+  readonly istiod: ChartPin;
+  readonly cni: ChartPin;
+  readonly ztunnel: ChartPin;
+  readonly source: string;
 }
 
 export interface AmiAliasPin {
@@ -308,7 +322,49 @@ const SECRETS_STORE_AWS: ChartPin = {
     "aws/secrets-store-csi-driver-provider-aws@1986b33:index.yaml (gh-pages; 3.1.1, the newest, kubeVersion >=1.17.0-0, driver ^1); @3.1.1:charts/secrets-store-csi-driver-provider-aws/values.yaml (image tag 3.1.1)",
 };
 
+const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+
+/** Istio's four ambient charts at one release; images `<hub>/<component>:<version>`. */
+function istio(version: string, hub: string, source: string): IstioPins {
+  const chart = (name: string, component: string): ChartPin => ({
+    chart: name,
+    repo: ISTIO_REPO,
+    version,
+    image: { repository: `${hub}/${component}`, tag: version },
+    source,
+  });
+  return {
+    version,
+    hub,
+    base: chart("base", "pilot"),
+    istiod: chart("istiod", "pilot"),
+    cni: chart("cni", "install-cni"),
+    ztunnel: chart("ztunnel", "ztunnel"),
+    source,
+  };
+}
+
+// One Istio per Kubernetes minor: the newest minor whose supported range holds it, at its newest
+// patch in the snapshot (facts/istio.md (a)); the hub is the one release-builder stamped (b).
+const ISTIO_1_30 = istio(
+  "1.30.3",
+  "registry.istio.io/release",
+  "endoflife-date/endoflife.date@a70eca33:products/istio.md L53 (1.30: Kubernetes 1.32-1.36); istio/release-builder@612231b3:release/build.sh L50 (hub registry.istio.io/release); facts/istio.md",
+);
+const ISTIO_1_29 = istio(
+  "1.29.6",
+  "docker.io/istio",
+  "endoflife-date/endoflife.date@a70eca33:products/istio.md L60 (1.29: Kubernetes 1.31-1.35); release-builder release-1.29 (hub docker.io/istio); facts/istio.md",
+);
+/** Out of Istio's support since 2025-06-24 (as 1.28 is out of EKS's): no supported Istio runs on 1.28. */
+const ISTIO_1_24 = istio(
+  "1.24.6",
+  "docker.io/istio",
+  "endoflife-date/endoflife.date@a70eca33:products/istio.md L95 (1.24: Kubernetes 1.28-1.31, EOL 2025-06-24); facts/istio.md",
+);
+
 const INGRESS_AND_SECRETS = {
+  istio: ISTIO_1_30,
   externalDns: EXTERNAL_DNS,
   secretsStoreDriver: SECRETS_STORE_DRIVER_1_6,
   secretsStoreAws: SECRETS_STORE_AWS,
@@ -342,6 +398,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     secretsStoreDriver: SECRETS_STORE_DRIVER_1_5,
+    istio: ISTIO_1_24,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
   },
   "1.31": {
@@ -362,6 +419,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...KARPENTER_PINS,
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
+    istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
   },
   "1.32": {

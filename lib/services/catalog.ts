@@ -54,6 +54,8 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "appmesh-system",
   // ExternalDNS's (lib/addons/external-dns): a service there would share its namespace.
   "external-dns",
+  // Istio's (lib/addons/istio): its root namespace, PSS privileged.
+  "istio-system",
   KEDA_PROBE_DEFAULTS.namespace,
 ];
 

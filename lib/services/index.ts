@@ -34,6 +34,8 @@ export interface ServiceCatalogArgs {
   readonly dns?: ServicesDeps["dns"];
   /** The secrets store when on: services' declared secrets become files. */
   readonly secrets?: ServicesDeps["secrets"];
+  /** Istio's ambient mesh when on. */
+  readonly ambient?: ServicesDeps["ambient"];
 }
 
 export interface ServiceCatalog {
@@ -51,6 +53,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     loadBalancer: args.loadBalancer,
     dns: args.dns,
     secrets: args.secrets,
+    ambient: args.ambient,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

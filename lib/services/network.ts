@@ -10,6 +10,9 @@
  * - `allow-aws-apis`: only for a service whose catalog grants AWS permissions: HTTPS (443) to the
  *   internet minus IMDS, so its SDK can reach STS (IRSA) and the AWS API it was granted.
  * - `allow-mesh-egress`: only with the mesh on: the data plane's `extraEgress`.
+ * With Istio's ambient mesh (tap:addons.istio) every caller -> callee rule also admits the HBONE
+ * port (ztunnel carries the call to the callee pod there, from the caller pod's address), and the
+ * ingress policy admits the probe address the ambient CNI gives kubelet's health checks.
  * A policy with no rule is not created (default-deny stays the answer).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -68,18 +71,40 @@ const lookup = (services: readonly ServiceSpec[], name: string): ServiceSpec => 
 
 const tcp = (port: number) => [{ protocol: "TCP", port }];
 
+/** What Istio's ambient data plane needs from NetworkPolicies (lib/addons/istio). */
+export interface AmbientPorts {
+  /** ztunnel's HBONE port on the destination pod. */
+  readonly hbonePort: number;
+  /** The source address of kubelet's health probes in an ambient pod. */
+  readonly probeSourceCidr: string;
+}
+
+/** The ports of one call: the callee's, and HBONE's in the ambient mesh. */
+const callPorts = (port: number, ambient: AmbientPorts | undefined) =>
+  ambient ? [...tcp(port), ...tcp(ambient.hbonePort)] : tcp(port);
+
 /** `allow-from-callers` for `service`, or undefined when nothing may reach it. */
 export function ingressPolicySpec(
   service: ServiceSpec,
   services: readonly ServiceSpec[],
   loadBalancerSources: readonly pulumi.Input<string>[],
+  ambient?: AmbientPorts,
 ): NetworkPolicySpec | undefined {
   const ingress: IngressRule[] = callGraphEdges(services)
     .filter((e) => e.to === service.name)
-    .map((e) => ({ from: [servicePeer(lookup(services, e.from))], ports: tcp(e.port) }));
+    .map((e) => ({
+      from: [servicePeer(lookup(services, e.from))],
+      ports: callPorts(e.port, ambient),
+    }));
   if (service.public && loadBalancerSources.length > 0)
     ingress.push({
       from: loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })),
+      ports: tcp(service.port),
+    });
+  // Health probes reach the pod from the ambient CNI's probe address, on the service's port.
+  if (ambient)
+    ingress.push({
+      from: [{ ipBlock: { cidr: ambient.probeSourceCidr } }],
       ports: tcp(service.port),
     });
   if (ingress.length === 0) return undefined;
@@ -94,10 +119,14 @@ export function ingressPolicySpec(
 export function egressPolicySpec(
   service: ServiceSpec,
   services: readonly ServiceSpec[],
+  ambient?: AmbientPorts,
 ): NetworkPolicySpec | undefined {
   const egress: EgressRule[] = callGraphEdges(services)
     .filter((e) => e.from === service.name)
-    .map((e) => ({ to: [servicePeer(lookup(services, e.to))], ports: tcp(e.port) }));
+    .map((e) => ({
+      to: [servicePeer(lookup(services, e.to))],
+      ports: callPorts(e.port, ambient),
+    }));
   return egress.length === 0 ? undefined : egressSpec(service.name, egress);
 }
 
@@ -126,11 +155,12 @@ export function servicePolicySpecs(
   services: readonly ServiceSpec[],
   loadBalancerSources: readonly pulumi.Input<string>[],
   mesh: MeshBinding | undefined,
+  ambient?: AmbientPorts,
 ): [string, NetworkPolicySpec][] {
   const n = SERVICE_POLICY_NAMES;
   const all: [string, NetworkPolicySpec | undefined][] = [
-    [n.fromCallers, ingressPolicySpec(service, services, loadBalancerSources)],
-    [n.toCallees, egressPolicySpec(service, services)],
+    [n.fromCallers, ingressPolicySpec(service, services, loadBalancerSources, ambient)],
+    [n.toCallees, egressPolicySpec(service, services, ambient)],
     [n.awsApis, awsApiEgressSpec(service)],
     [n.meshEgress, meshEgressSpec(service, mesh)],
   ];

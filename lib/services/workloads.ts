@@ -17,6 +17,12 @@ import { servicePolicySpecs } from "./network";
 import { deploymentSpec, serviceLabels } from "./pod";
 import { callsAws, needsRole, servicePolicy, serviceRoleName } from "./service-iam";
 import { SecretsStoreResult } from "../addons/secrets-store";
+import { ISTIO_DEFAULTS, IstioResult } from "../addons/istio";
+import {
+  ISTIO_SECURITY_API,
+  authorizationPolicySpec,
+  publicPeerAuthenticationSpec,
+} from "./ambient";
 import {
   secretProviderClassName,
   secretProviderClassSpec,
@@ -46,6 +52,8 @@ export interface ServicesDeps {
   readonly dns?: { readonly zoneName: pulumi.Output<string> };
   /** The Secrets Store CSI driver and ASCP when on: a service's declared secrets become files. */
   readonly secrets?: SecretsStoreResult;
+  /** Istio's ambient mesh when on: namespaces enrolled, calls authorized by identity, mTLS. */
+  readonly ambient?: IstioResult;
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
@@ -120,7 +128,11 @@ function deployService(
     tenantNamespace ??
     createWorkloadNamespace(ctx, ns, {
       podSecurity: namespacePodSecurity(mesh),
-      labels: mesh ? { ...mesh.namespaceLabels } : undefined,
+      labels: mesh
+        ? { ...mesh.namespaceLabels }
+        : deps.ambient
+          ? { ...ISTIO_DEFAULTS.dataplaneLabel }
+          : undefined,
       dependsOn: deps.dependsOn,
     }).namespace;
   const opts = inCluster(ctx, [namespace]);
@@ -180,6 +192,8 @@ function deployService(
         namespace,
         serviceAccount,
         ...(mesh?.dependsOn ?? []),
+        // The ambient data plane first, so the pods start in the mesh.
+        ...(deps.ambient?.dependsOn ?? []),
         ...(secretProviderClass ? [secretProviderClass, ...(deps.secrets?.dependsOn ?? [])] : []),
       ],
     },
@@ -226,6 +240,7 @@ function deployService(
     services,
     deps.loadBalancerSources,
     mesh,
+    deps.ambient ? ISTIO_DEFAULTS : undefined,
   )) {
     new k8s.networking.v1.NetworkPolicy(
       rn(`np-${policyName}`),
@@ -239,6 +254,8 @@ function deployService(
       opts,
     );
   }
+
+  if (deps.ambient) createAmbientPolicies(ctx, service, services, deps, metadata, namespace);
 
   new k8s.apiextensions.CustomResource(
     rn("scaledobject"),
@@ -303,6 +320,44 @@ function deployService(
     endpoint: serviceEndpoint(service),
     ...(role ? { roleArn: role.arn } : {}),
   };
+}
+
+/**
+ * The service's AuthorizationPolicy (its callers' identities, the load balancer for the public
+ * one) and, for the public service, the PeerAuthentication that accepts the ALB's plaintext on its
+ * port: lib/services/ambient.ts. They wait for Istio's CRDs (the base release).
+ */
+function createAmbientPolicies(
+  ctx: AddonContext,
+  service: ServiceSpec,
+  services: readonly ServiceSpec[],
+  deps: ServicesDeps,
+  metadata: (objectName: string) => k8s.types.input.meta.v1.ObjectMeta,
+  namespace: k8s.core.v1.Namespace,
+): void {
+  const istio = deps.ambient as IstioResult;
+  const opts = inCluster(ctx, [namespace, istio.base, istio.istiod]);
+  new k8s.apiextensions.CustomResource(
+    ctx.name(`svc-${service.name}-authz`),
+    {
+      apiVersion: ISTIO_SECURITY_API,
+      kind: "AuthorizationPolicy",
+      metadata: metadata(service.name),
+      spec: authorizationPolicySpec(service, services, deps.loadBalancerSources),
+    },
+    opts,
+  );
+  if (service.public)
+    new k8s.apiextensions.CustomResource(
+      ctx.name(`svc-${service.name}-peer-authn`),
+      {
+        apiVersion: ISTIO_SECURITY_API,
+        kind: "PeerAuthentication",
+        metadata: metadata(service.name),
+        spec: publicPeerAuthenticationSpec(service),
+      },
+      opts,
+    );
 }
 
 /** The service's SecretProviderClass: its declared secrets, by ARN, in the stack's region. */

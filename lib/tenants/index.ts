@@ -38,6 +38,8 @@ export interface TenantsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** What every tenant namespace waits for (Calico, so its policies are enforced from the start). */
   readonly dependsOn: pulumi.Resource[];
+  /** Extra labels of every tenant namespace (Istio's ambient enrolment when the mesh is on). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface TenantsResult {
@@ -96,7 +98,7 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
   for (const t of tenants) {
     const { namespace } = createWorkloadNamespace(ctx, t.name, {
       podSecurity: "restricted",
-      labels: { [TENANT_LABEL]: t.name },
+      labels: { ...(args.labels ?? {}), [TENANT_LABEL]: t.name },
       dependsOn: args.dependsOn,
     });
     namespaces.set(t.name, namespace);

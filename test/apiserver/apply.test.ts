@@ -100,7 +100,7 @@ const CONFIGS: readonly Config[] = [
   },
   {
     label:
-      "the load balancer controller, ExternalDNS, secrets, EBS CSI and VPC endpoints (Ingress with host, SecretProviderClass, StorageClass)",
+      "the load balancer controller, ExternalDNS, secrets, Istio ambient, EBS CSI and VPC endpoints (Ingress with host, SecretProviderClass, AuthorizationPolicy, PeerAuthentication, StorageClass)",
     config: (minor) => ({
       kubernetesVersion: minor,
       enableAppMesh: false,
@@ -109,6 +109,7 @@ const CONFIGS: readonly Config[] = [
         loadBalancerController: true,
         externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
         secretsStore: true,
+        istio: true,
         ebsCsi: true,
       },
       services: [

@@ -19,8 +19,13 @@ export const CRD_CHARTS = [
   "appmesh-controller",
   "karpenter-crd",
   "secrets-store-csi-driver",
+  "base",
 ] as const;
-const FACTS_DIR_OF: Readonly<Record<string, string>> = { "karpenter-crd": "karpenter" };
+const FACTS_DIR_OF: Readonly<Record<string, string>> = {
+  "karpenter-crd": "karpenter",
+  // Istio's `base` chart (its CRDs).
+  base: "istio-base",
+};
 
 /** A release's chart name: an OCI reference's last segment (oci://public.ecr.aws/karpenter/karpenter-crd). */
 export const chartName = (chart: string): string => chart.split("/").pop() ?? chart;

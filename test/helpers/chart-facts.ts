@@ -148,6 +148,8 @@ export interface SynthesizeOptions {
   readonly externalDns?: boolean;
   /** The Secrets Store CSI driver and ASCP (off by default). */
   readonly secretsStore?: boolean;
+  /** Istio's ambient mesh (off by default; App Mesh must be off). */
+  readonly istio?: boolean;
 }
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
@@ -157,12 +159,14 @@ export interface TapVariant {
   readonly loadBalancerController: boolean;
   readonly externalDns: boolean;
   readonly secretsStore: boolean;
+  readonly istio: boolean;
 }
 const OFF = {
   karpenter: false,
   loadBalancerController: false,
   externalDns: false,
   secretsStore: false,
+  istio: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -175,6 +179,8 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
     loadBalancerController: true,
     externalDns: true,
     secretsStore: true,
+    // and the mesh that exists today, Istio ambient.
+    istio: true,
   },
 ];
 export const describeVariant = (v: TapVariant): string =>
@@ -182,7 +188,8 @@ export const describeVariant = (v: TapVariant): string =>
   (v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : "") +
   (v.loadBalancerController ? ", addons.loadBalancerController=true" : "") +
   (v.externalDns ? ", addons.externalDns=true" : "") +
-  (v.secretsStore ? ", addons.secretsStore=true" : "");
+  (v.secretsStore ? ", addons.secretsStore=true" : "") +
+  (v.istio ? ", addons.istio=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -209,6 +216,7 @@ export async function synthesizeReleases(
     ...(options.loadBalancerController ? { loadBalancerController: true } : {}),
     ...(options.externalDns ? { externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {}),
     ...(options.secretsStore ? { secretsStore: true } : {}),
+    ...(options.istio ? { istio: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {

@@ -353,7 +353,7 @@ function unescape(body: string): string {
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   const re =
-    /\s*(?:(\d+\.\d+|\d+)[uU]?|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([A-Za-z_][A-Za-z0-9_]*)|(\|\||&&|==|!=|<=|>=|[!<>+\-*/%?:().,[\]]))/y;
+    /\s*(?:(\d+\.\d+|\d+)[uU]?|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([A-Za-z_][A-Za-z0-9_]*)|(\|\||&&|==|!=|<=|>=|[!<>+\-*/%?:().,[\]{}]))/y;
   let i = 0;
   while (i < src.length) {
     if (/^\s*$/.test(src.slice(i))) break;
@@ -418,6 +418,12 @@ function parse(src: string): Node {
       return e;
     }
     if (t.text === "[") return { t: "list", items: args("]") };
+    // The empty map literal (Istio's `... : {}`); a map with entries is outside the subset.
+    if (t.text === "{") {
+      if (!peek("}")) throw new Unsupported("map literal with entries");
+      p++;
+      return { t: "lit", v: {} };
+    }
     throw new Unsupported(`unexpected ${t.text}`);
   };
   const member = (): Node => {

@@ -35,6 +35,7 @@ describe("tap:addons", () => {
       loadBalancerController: false,
       externalDns: false,
       secretsStore: false,
+      istio: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

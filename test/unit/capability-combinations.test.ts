@@ -1,6 +1,6 @@
 /**
- * Every combination of the capability switches (2^11, App Mesh by tap:enableAppMesh) is either a
- * config error whose every problem names a `tap:addons.*` key (before anything exists), or a stack
+ * Every combination of the capability switches (2^12, App Mesh by tap:enableAppMesh) is either a
+ * config error whose every problem names a `tap:addons.*` key (or App Mesh's tap:enableAppMesh) (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
  */
@@ -65,13 +65,14 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(288);
+    expect(resolved.filter((r) => r.config).length).toBe(432);
   });
 
   it("names only tap:addons keys when it is not", () => {
     for (const r of resolved.filter((x) => x.config === undefined)) {
       expect(r.problems.length).toBeGreaterThan(0);
-      for (const p of r.problems) expect(p).toMatch(/^tap:addons\.\w+/);
+      // App Mesh's own switch is the specification's tap:enableAppMesh.
+      for (const p of r.problems) expect(p).toMatch(/^tap:(addons\.\w+|enableAppMesh)$/);
     }
   });
 

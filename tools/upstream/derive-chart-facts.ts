@@ -56,16 +56,25 @@ interface CalicoSource {
   readonly kind: "calico-tags";
 }
 /**
- * OCI charts (no Helm index anywhere): every release tag `vX.Y.Z` (>= `minVersion`) of
- * `ownerRepo` whose tree has `<chartPath>/Chart.yaml`. The release workflow runs on exactly such
- * tags (`.github/workflows/release.yaml`); `-rc.N` prereleases and other tags are not listed.
+ * Charts whose Helm index git does not keep (OCI charts; Istio's GCS bucket): every release tag
+ * `<tagPrefix>X.Y.Z` (>= `minVersion`) of `ownerRepo` whose tree has `<chartPath>/Chart.yaml`.
+ * Karpenter's release workflow runs on exactly such `vX.Y.Z` tags (`.github/workflows/release.yaml`);
+ * Istio's release-builder creates the bare `X.Y.Z` tags when it publishes. `-rc.N`, `-beta.N` and
+ * other tags are not listed.
  */
 interface ReleaseTagsSource {
   readonly kind: "release-tags";
   readonly chartPath: string;
   readonly minVersion: string;
+  /** What precedes X.Y.Z in the tag name: `v` when absent (karpenter), `""` for Istio. */
+  readonly tagPrefix?: string;
   /** The file that stamps and packages the chart of a tag (cited in the published source). */
   readonly packagedBy: string;
+  /**
+   * Where the publication of each version is recorded (Istio: the release-builder branch's
+   * `release/trigger-publish` commits). A tag without such a record is left out and named.
+   */
+  readonly publishedBy?: ReleaseBuilder;
 }
 
 /**
@@ -103,6 +112,27 @@ interface VendoredDependency {
   readonly chart: string;
 }
 
+/**
+ * istio/release-builder builds and publishes Istio (release/build.sh, release/publish.sh on the
+ * `release-X.Y` branch; a commit writing the version into `release/trigger-build` runs the build,
+ * one writing it into `release/trigger-publish` publishes that build). Before `helm package` the
+ * build stamps every chart of the istio tree it builds (pkg/build/helm.go `stampChartForRelease`,
+ * called by `SanitizeAllCharts` in pkg/build/build.go): Chart.yaml `version` = `appVersion` = the
+ * release version (the whole file re-marshalled); in values.yaml, by plain text replacement,
+ * `hub: <h>` / `"hub": "<h>"` for each `<h>` of its `hubs` list becomes the manifest's `docker`
+ * hub (release/build.sh `DOCKER_HUB`, default in the script), and each `tagRegexes` /
+ * `quotedTagRegexes` match becomes `tag: <version>` / `"tag": "<version>"`. The publish step then
+ * tags istio at the commit it built (pkg/publish/github.go), so the tag's chart directory is the
+ * input of the stamp. Every one of those rules is read from the release-builder commit that
+ * triggered the build of the version, and its shape asserted: a change in release-builder fails
+ * the derivation instead of stamping the wrong hub.
+ */
+interface ReleaseBuilder {
+  readonly ownerRepo: string;
+  /** The release-builder branch that built a version (`release-1.30` for 1.30.3). */
+  readonly branch: (version: string) => string;
+}
+
 interface ChartSpec {
   readonly chart: string;
   readonly repo: string;
@@ -121,6 +151,14 @@ interface ChartSpec {
   readonly placeholderVersion?: boolean;
   /** The release script stamps the chart of the tag before packaging it (karpenter). */
   readonly stamp?: ReleaseStamp;
+  /** istio/release-builder stamps the chart of the tag before packaging it (Istio). */
+  readonly releaseBuilder?: ReleaseBuilder;
+  /**
+   * values.yaml keeps every default under this one key, which the templates merge the user's
+   * values over (Istio: `_internal_defaults_do_not_set`, templates/zzz_profile.yaml): defaultLeaves,
+   * defaultLeavesRead and valuesImages are recorded as the user addresses them, without the key.
+   */
+  readonly valuesUnder?: string;
   /** Dependencies git does not hold, vendored at their Chart.lock version before rendering. */
   readonly dependencies?: readonly VendoredDependency[];
   /** The line a version belongs to (newest-per-line is reported per line). */
@@ -351,6 +389,45 @@ const SPECS: readonly ChartSpec[] = [
       imageTagRule: "exact",
     }),
   ),
+  // Istio (ambient): the Helm repository is a GCS bucket (release/publish.sh HELM_BUCKET
+  // istio-release/charts), whose index.yaml no git repository keeps. Chart names as the bucket
+  // publishes them (Chart.yaml `name`), directories as istio/istio holds them.
+  ...(
+    [
+      ["base", "manifests/charts/base"],
+      ["istiod", "manifests/charts/istio-control/istio-discovery"],
+      ["cni", "manifests/charts/istio-cni"],
+      ["ztunnel", "manifests/charts/ztunnel"],
+    ] as const
+  ).map(([chart, chartPath]): ChartSpec => {
+    const releaseBuilder: ReleaseBuilder = {
+      ownerRepo: "istio/release-builder",
+      branch: (v) => `release-${minor(v)}`,
+    };
+    return {
+      chart,
+      repo: "https://istio-release.storage.googleapis.com/charts",
+      ownerRepo: "istio/istio",
+      published: {
+        kind: "release-tags",
+        chartPath,
+        minVersion: "1.24.0",
+        tagPrefix: "",
+        packagedBy: "pkg/build/helm.go",
+        publishedBy: releaseBuilder,
+      },
+      dirAt: (v) => ({ ref: v, paths: [chartPath] }),
+      releaseBuilder,
+      valuesUnder: "_internal_defaults_do_not_set",
+      line: (v) => minor(v.version),
+      wantedLines: (published, pinned) =>
+        newerLines(
+          published.map((v) => minor(v.version)),
+          pinned,
+        ),
+      imageTagRule: "exact",
+    };
+  }),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -452,27 +529,53 @@ function publishedOf(spec: ChartSpec): Published {
   }
   if (spec.published.kind === "release-tags") {
     const p = spec.published;
+    const prefix = p.tagPrefix ?? "v";
+    const stable = new RegExp(`^${prefix}\\d+\\.\\d+\\.\\d+$`);
     const versions: PublishedVersion[] = [];
-    for (const tag of git(spec.ownerRepo, ["tag", "--list", "v*"]).split("\n")) {
-      // Only vX.Y.Z: the release workflow's stable trigger (no -rc.N, no *-hash-fix-backport).
-      if (!/^v\d+\.\d+\.\d+$/.test(tag) || semverCmp(tag, p.minVersion) < 0) continue;
+    const unrecorded: string[] = [];
+    for (const tag of git(spec.ownerRepo, ["tag", "--list", `${prefix}*`]).split("\n")) {
+      // Only X.Y.Z: karpenter's release workflow's stable trigger (no -rc.N, no
+      // *-hash-fix-backport); Istio's releases (no -alpha.N, -beta.N, -rc.N).
+      if (!stable.test(tag) || semverCmp(tag, p.minVersion) < 0) continue;
       try {
         gitQuiet(spec.ownerRepo, ["cat-file", "-e", `${tag}:${p.chartPath}/Chart.yaml`]);
       } catch {
         continue;
       }
-      // Chart.yaml at the tag holds the previous release's version: the release script stamps
-      // version = appVersion = the tag without "v" (yq), then `helm package --version`.
-      versions.push({ version: tag.slice(1), appVersion: tag.slice(1) });
+      const version = tag.slice(prefix.length);
+      if (p.publishedBy && triggers(p.publishedBy, version, PUBLISH_TRIGGER).length === 0) {
+        unrecorded.push(tag);
+        continue;
+      }
+      // Chart.yaml at the tag holds the previous release's version (karpenter) or a placeholder
+      // (Istio, 1.0.0): the release stamps version = appVersion = the tag without the prefix.
+      versions.push({ version, appVersion: version });
     }
     versions.sort((a, b) => semverCmp(b.version, a.version));
-    const newest = versions[0] ? revParse(spec.ownerRepo, `v${versions[0].version}`) : "";
+    const newestTag = versions[0] ? `${prefix}${versions[0].version}` : "?";
+    const newest = versions[0] ? revParse(spec.ownerRepo, newestTag) : "";
+    if (p.publishedBy) {
+      const rb = p.publishedBy;
+      const built = versions[0] ? releaseBuild(rb, versions[0].version).build : "";
+      return {
+        source:
+          `${spec.ownerRepo}@<tag>:${p.chartPath} for every tag X.Y.Z >= ${p.minVersion} that has it ` +
+          `and whose publication ${rb.ownerRepo} records (a commit of its branch release-X.Y writing ` +
+          `X.Y.Z into ${PUBLISH_TRIGGER}; -alpha/-beta/-rc and other tags skipped` +
+          `${unrecorded.length ? `; without a record, left out: ${unrecorded.join(", ")}` : ""}), ` +
+          `packaged as version = appVersion = the tag by ${rb.ownerRepo}@${built}:${p.packagedBy} ` +
+          `(the build of the newest tag ${newestTag}, ${spec.ownerRepo}@${newest})`,
+        versions,
+        digests,
+        files,
+      };
+    }
     return {
       source:
         `${spec.ownerRepo}@<tag>:${p.chartPath} for every tag vX.Y.Z >= v${p.minVersion} that has it ` +
         `(the release workflow's trigger; -rc and other tags skipped), packaged as version = ` +
         `appVersion = the tag without v by ${spec.ownerRepo}@${newest}:${p.packagedBy} ` +
-        `(newest tag v${versions[0]?.version ?? "?"})`,
+        `(newest tag ${newestTag})`,
       versions,
       digests,
       files,
@@ -699,6 +802,8 @@ function extractChartSource(
       };
       if (spec.stamp) {
         notes.push(...stampChart(spec, spec.stamp, version, at.ref, commit, p, dir));
+      } else if (spec.releaseBuilder) {
+        notes.push(...stampByReleaseBuilder(spec, spec.releaseBuilder, version, p, dir));
       } else if (spec.placeholderVersion) {
         notes.push(
           `Chart.yaml version in git is the placeholder ${chartYaml.version}; the tag ${at.ref} is the chart version`,
@@ -936,6 +1041,202 @@ function crossCheckStamp(
     );
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// istio/release-builder
+
+const BUILD_TRIGGER = "release/trigger-build";
+const PUBLISH_TRIGGER = "release/trigger-publish";
+const triggerCache = new Map<string, Map<string, string[]>>();
+
+/**
+ * The commits of the branch that builds `version` which write exactly `version` into `file`
+ * (one of the trigger files), newest first. A branch the snapshot lacks has none.
+ */
+function triggers(rb: ReleaseBuilder, version: string, file: string): string[] {
+  const branch = rb.branch(version);
+  const key = `${rb.ownerRepo} ${branch} ${file}`;
+  let byVersion = triggerCache.get(key);
+  if (!byVersion) {
+    byVersion = new Map();
+    let commits: string[] = [];
+    try {
+      commits = gitQuiet(rb.ownerRepo, ["log", "--format=%H", branch, "--", file])
+        .toString("utf8")
+        .split("\n")
+        .filter(Boolean);
+    } catch {
+      // no such branch
+    }
+    for (const c of commits) {
+      const v = git(rb.ownerRepo, ["show", `${c}:${file}`]).trim();
+      byVersion.set(v, [...(byVersion.get(v) ?? []), c]);
+    }
+    triggerCache.set(key, byVersion);
+  }
+  return byVersion.get(version) ?? [];
+}
+
+interface ReleaseBuild {
+  readonly branch: string;
+  /** The newest commit triggering the publication of the version. */
+  readonly publish: string;
+  /** The newest commit triggering its build that the publication commit contains. */
+  readonly build: string;
+}
+
+function releaseBuild(rb: ReleaseBuilder, version: string): ReleaseBuild {
+  const branch = rb.branch(version);
+  const publish = triggers(rb, version, PUBLISH_TRIGGER)[0];
+  if (!publish) {
+    throw new Error(
+      `${rb.ownerRepo} ${branch}: no commit writes ${version} into ${PUBLISH_TRIGGER}`,
+    );
+  }
+  const build = triggers(rb, version, BUILD_TRIGGER).find((c) => {
+    try {
+      gitQuiet(rb.ownerRepo, ["merge-base", "--is-ancestor", c, publish]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!build) {
+    throw new Error(
+      `${rb.ownerRepo} ${branch}: no commit before ${publish} writes ${version} into ${BUILD_TRIGGER}`,
+    );
+  }
+  return { branch, publish, build };
+}
+
+/** 1-based number of the first line of `text` that contains `needle`; throws when none does. */
+function lineWith(text: string, needle: string | RegExp, where: string): number {
+  const n =
+    text
+      .split("\n")
+      .findIndex((l) => (typeof needle === "string" ? l.includes(needle) : needle.test(l))) + 1;
+  if (n === 0) throw new Error(`${where} has no ${String(needle)}: its shape changed; re-read it`);
+  return n;
+}
+
+/** The items of a Go `name = []T{...}` literal: quoted strings or regexp.MustCompile(`...`). */
+function goList(text: string, name: string, where: string): { items: string[]; line: number } {
+  const m = new RegExp(`^\\s*${name} = \\[\\][^{]*\\{([^}]*)\\}`, "m").exec(text);
+  if (!m) throw new Error(`${where} has no ${name} list: its shape changed; re-read it`);
+  const body = m[1];
+  const items = body.includes("MustCompile")
+    ? [...body.matchAll(/regexp\.MustCompile\(`([^`]*)`\)/g)].map((x) => x[1])
+    : [...body.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
+  return {
+    items,
+    line: text.slice(0, m.index + m[0].indexOf(`${name} =`)).split("\n").length,
+  };
+}
+
+/**
+ * Applies istio/release-builder's stamp (see ReleaseBuilder) to the chart extracted from the tag,
+ * with the rules read from the commit that triggered the build of `version`. Returns notes citing
+ * where each rule and value comes from and which values.yaml leaves it changed.
+ */
+function stampByReleaseBuilder(
+  spec: ChartSpec,
+  rb: ReleaseBuilder,
+  version: string,
+  chartPath: string,
+  dir: string,
+): string[] {
+  const { branch, publish, build } = releaseBuild(rb, version);
+  const at = (file: string): { text: string; cite: string } => ({
+    text: git(rb.ownerRepo, ["show", `${build}:${file}`]),
+    cite: `${rb.ownerRepo}@${build}:${file}`,
+  });
+  const subject = (c: string): string => git(rb.ownerRepo, ["log", "-1", "--format=%s", c]).trim();
+
+  // release/build.sh: the manifest's version and docker hub.
+  const script = at("release/build.sh");
+  const hubMatch = /^DOCKER_HUB=\$\{DOCKER_HUB:-([^}]+)\}$/m.exec(script.text);
+  if (!hubMatch) throw new Error(`${script.cite} sets no DOCKER_HUB default: re-read it`);
+  const docker = hubMatch[1];
+  const hubLine = lineWith(script.text, hubMatch[0], script.cite);
+  lineWith(script.text, 'VERSION=${VERSION:-$(cat "${WD}/trigger-build")}', script.cite);
+  const manifestVersion = lineWith(script.text, 'version: "${VERSION}"', script.cite);
+  const manifestDocker = lineWith(script.text, 'docker: "${DOCKER_HUB}"', script.cite);
+
+  // pkg/build/build.go: the charts are stamped before they are packaged.
+  const buildGo = at("pkg/build/build.go");
+  const sanitize = lineWith(buildGo.text, "SanitizeAllCharts(manifest)", buildGo.cite);
+  const packaged = lineWith(buildGo.text, "HelmCharts(manifest)", buildGo.cite);
+  if (sanitize > packaged) throw new Error(`${buildGo.cite}: charts are packaged before stamped`);
+
+  // pkg/build/helm.go: what the stamp does.
+  const helmGo = at("pkg/build/helm.go");
+  const hubs = goList(helmGo.text, "hubs", helmGo.cite);
+  const tagRegexes = goList(helmGo.text, "tagRegexes", helmGo.cite);
+  const quotedTagRegexes = goList(helmGo.text, "quotedTagRegexes", helmGo.cite);
+  for (const list of ["helmCharts", "repoHelmCharts"]) {
+    if (!goList(helmGo.text, list, helmGo.cite).items.includes(chartPath)) {
+      throw new Error(`${helmGo.cite}: ${list} does not list ${chartPath}`);
+    }
+  }
+  const rule = (needle: string): number => lineWith(helmGo.text, needle, helmGo.cite);
+  const versionLine = rule("chartFile.Version = manifest.Version");
+  rule("chartFile.AppVersion = manifest.Version");
+  rule('updateValues(manifest, path.Join(s, "values.yaml"))');
+  const hubRule = rule(
+    'contents = strings.ReplaceAll(contents, fmt.Sprintf("hub: %s", hub), fmt.Sprintf("hub: %s", manifest.Docker))',
+  );
+  rule(
+    'contents = strings.ReplaceAll(contents, fmt.Sprintf("\\"hub\\": \\"%s\\"", hub), fmt.Sprintf("\\"hub\\": \\"%s\\"", manifest.Docker))',
+  );
+  rule('contents = tagRegex.ReplaceAllString(contents, fmt.Sprintf("tag: %s", manifest.Version))');
+  rule(
+    'contents = quotedTagRegex.ReplaceAllString(contents, fmt.Sprintf("\\"tag\\": \\"%s\\"", manifest.Version))',
+  );
+
+  // Chart.yaml: version = appVersion = the release (dependencies on file:// charts too, none here).
+  const chartFile = path.join(dir, "Chart.yaml");
+  const chartDoc = YAML.parseDocument(fs.readFileSync(chartFile, "utf8"));
+  if (chartDoc.get("dependencies")) {
+    throw new Error(`${spec.chart}@${version}: Chart.yaml declares dependencies; not modelled`);
+  }
+  const before = `${String(chartDoc.get("version"))}/${String(chartDoc.get("appVersion"))}`;
+  chartDoc.set("version", version);
+  chartDoc.set("appVersion", version);
+  fs.writeFileSync(chartFile, String(chartDoc));
+
+  // values.yaml: the same text replacements, in the same order.
+  const valuesFile = path.join(dir, "values.yaml");
+  const original = fs.readFileSync(valuesFile, "utf8");
+  let text = original;
+  for (const hub of hubs.items) {
+    text = text.split(`hub: ${hub}`).join(`hub: ${docker}`);
+    text = text.split(`"hub": "${hub}"`).join(`"hub": "${docker}"`);
+  }
+  for (const re of tagRegexes.items) text = text.replace(new RegExp(re, "g"), `tag: ${version}`);
+  for (const re of quotedTagRegexes.items) {
+    text = text.replace(new RegExp(re, "g"), `"tag": "${version}"`);
+  }
+  fs.writeFileSync(valuesFile, text);
+  const changed = leafPaths((YAML.parse(text) ?? {}) as Values)
+    .map((l) => ({ path: l.path, after: l.value, before: getIn(YAML.parse(original), l.keys) }))
+    .filter((l) => JSON.stringify(l.before) !== JSON.stringify(l.after))
+    .map((l) => `${l.path}: ${String(l.before)} -> ${String(l.after)}`);
+
+  return [
+    `Chart.yaml at tag ${version} says version/appVersion ${before} (a placeholder); stamped ` +
+      `${version}/${version} as ${helmGo.cite} L${versionLine} (stampChartForRelease, run by ` +
+      `SanitizeAllCharts before HelmCharts packages: ${buildGo.cite} L${sanitize}, L${packaged}) ` +
+      `does. The build: ${build} ("${subject(build)}"), published by ${publish} ` +
+      `("${subject(publish)}"), branch ${branch}`,
+    `values.yaml stamped by text replacement as ${helmGo.cite} L${hubRule} (updateValues) does: ` +
+      `hubs [${hubs.items.join(", ")}] (L${hubs.line}) -> ${docker} (the manifest's docker, ` +
+      `${script.cite} L${manifestDocker}: DOCKER_HUB default L${hubLine}; a DOCKER_HUB set by the ` +
+      `job's environment would override it), tags matching [${tagRegexes.items.join(", ")}] ` +
+      `(L${tagRegexes.line}) and [${quotedTagRegexes.items.join(", ")}] (L${quotedTagRegexes.line}) ` +
+      `-> ${version} (the manifest's version, L${manifestVersion}). Changed: ` +
+      `${changed.length ? changed.join("; ") : "nothing"}`,
+  ];
 }
 
 interface RenderInput {
@@ -1201,10 +1502,38 @@ interface ValueSet {
   readonly release: TapRelease & { namespace: string };
 }
 
-/** Default leaf paths of values.yaml (arrays and empty maps are leaves). */
-function defaultLeaves(chartDir: string): { keys: string[]; value: unknown }[] {
+/**
+ * The defaults of values.yaml as a user addresses them: the whole file, or (`valuesUnder`) the map
+ * under that key, which the chart's templates/zzz_profile.yaml takes out of .Values and merges the
+ * user's values over (Istio: `$defaults := $.Values._internal_defaults_do_not_set` ...
+ * `set $ "Values" (mustMergeOverwrite $defaults $.Values)`; users set `foo`, never
+ * `_internal_defaults_do_not_set.foo`). Throws when the template does not have that shape.
+ */
+function valuesDefaults(chartDir: string, under?: string): Values {
   const v = (YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8")) ??
     {}) as Values;
+  if (!under) return v;
+  const profile = path.join(chartDir, "templates", "zzz_profile.yaml");
+  const tpl = fs.existsSync(profile) ? fs.readFileSync(profile, "utf8") : "";
+  for (const needle of [
+    `{{- $defaults := $.Values.${under} }}`,
+    `{{- $_ := unset $.Values "${under}" }}`,
+    `{{- $b := set $ "Values" (mustMergeOverwrite $defaults $.Values) }}`,
+  ]) {
+    if (!tpl.includes(needle)) {
+      throw new Error(`${profile} has no ${needle}: the defaults under ${under} are not merged so`);
+    }
+  }
+  const inner = v[under];
+  if (typeof inner !== "object" || inner === null || Object.keys(v).length !== 1) {
+    throw new Error(`${chartDir}/values.yaml: expected only the key ${under}`);
+  }
+  return inner as Values;
+}
+
+/** Default leaf paths of values.yaml (arrays and empty maps are leaves). */
+function defaultLeaves(chartDir: string, under?: string): { keys: string[]; value: unknown }[] {
+  const v = valuesDefaults(chartDir, under);
   return leafPaths(v).map((l) => ({ keys: [...l.keys], value: l.value }));
 }
 
@@ -1289,7 +1618,9 @@ async function deriveVersion(
     });
 
     if (probeDefaults && set === sets[0]) {
-      const dl = defaultLeaves(chart.dir).filter((l) => !probed.has(leafPathOf(l.keys)));
+      const dl = defaultLeaves(chart.dir, spec.valuesUnder).filter(
+        (l) => !probed.has(leafPathOf(l.keys)),
+      );
       const readDefaults: string[] = [];
       await pool(dl, CONCURRENCY, async (l) => {
         const res = await probeLeaf(base, baseline, volatile, l.keys, l.value);
@@ -1299,7 +1630,9 @@ async function deriveVersion(
     }
   }
 
-  const allDefaultLeaves = defaultLeaves(chart.dir).map((l) => leafPathOf(l.keys));
+  const allDefaultLeaves = defaultLeaves(chart.dir, spec.valuesUnder).map((l) =>
+    leafPathOf(l.keys),
+  );
   const readInDefaults = new Set([
     ...(defaultLeavesReadCache.get(`${spec.chart}@${version}`) ?? []),
     ...Object.entries(valuesRead)
@@ -1335,7 +1668,7 @@ async function deriveVersion(
     ),
     valuesReadInto: Object.fromEntries(Object.entries(into).sort(([a], [b]) => a.localeCompare(b))),
     ...(onlyCr.length ? { readOnlyIntoCustomResource: onlyCr } : {}),
-    valuesImages: valuesImagesOf(chart.dir),
+    valuesImages: valuesImagesOf(chart.dir, spec.valuesUnder),
     ...(probeDefaults ? { defaultLeavesRead: [...readInDefaults].sort() } : {}),
     defaultLeaves: allDefaultLeaves,
     ...(notes.length ? { notes } : {}),
@@ -1376,19 +1709,21 @@ const leafPathOf = (keys: readonly string[]): string => leafPaths(setAt({}, keys
 
 /** Image defaults in values.yaml: objects with `repository`/`tag` (or registry/image/version), and `digest`. */
 type ValuesImage = { repository?: string; tag?: string; digest?: string };
-function valuesImagesOf(chartDir: string): Record<string, ValuesImage> {
-  const v = (YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8")) ??
-    {}) as Values;
+function valuesImagesOf(chartDir: string, under?: string): Record<string, ValuesImage> {
+  const v = valuesDefaults(chartDir, under);
   const out: Record<string, ValuesImage> = {};
+  // An image at the root (Istio's `hub`/`tag` of istiod, ztunnel) is recorded under "", the path
+  // imageOverrides gives a root-level override.
+  const at = (keys: readonly string[]): string => (keys.length ? leafPathOf(keys) : "");
   const walk = (o: Values, keys: string[]): void => {
     const r = o as Record<string, unknown>;
     if (typeof r.image === "string" && "version" in r) {
-      out[leafPathOf(keys.length ? keys : ["(root)"])] = {
+      out[at(keys)] = {
         repository: `${r.registry ? `${String(r.registry)}/` : ""}${r.image}`,
         tag: String(r.version ?? ""),
       };
     } else if ("repository" in r || ("tag" in r && typeof r.tag !== "object")) {
-      out[leafPathOf(keys.length ? keys : ["(root)"])] = {
+      out[at(keys)] = {
         ...(r.repository !== undefined ? { repository: String(r.repository ?? "") } : {}),
         ...(r.tag !== undefined ? { tag: String(r.tag ?? "") } : {}),
         ...(typeof r.digest === "string" && r.digest !== "" ? { digest: r.digest } : {}),
@@ -1400,6 +1735,34 @@ function valuesImagesOf(chartDir: string): Record<string, ValuesImage> {
   };
   walk(v, []);
   return out;
+}
+
+/**
+ * The chart `chart`@`version` exactly as the derivation renders it (extracted, stamped, missing
+ * dependencies vendored), copied to `outDir`, with its published list and notes: for a check by
+ * hand (`helm template outDir`) of a chart tap has no release of yet, which main() skips.
+ */
+export function extractForCheck(
+  chart: string,
+  version: string,
+  outDir: string,
+): { source: string; published: string; versions: string[]; notes: string[] } {
+  const spec = SPECS.find((s) => s.chart === chart);
+  if (!spec) throw new Error(`${chart} is not in SPECS`);
+  const published = publishedOf(spec);
+  const extracted = extractChart(spec, version, published);
+  const notes = [...extracted.notes];
+  // Throws when the defaults are not laid out as the spec says.
+  valuesDefaults(extracted.dir, spec.valuesUnder);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.cpSync(extracted.dir, outDir, { recursive: true });
+  fs.rmSync(WORK, { recursive: true, force: true });
+  return {
+    source: extracted.source,
+    published: published.source,
+    versions: published.versions.map((v) => v.version),
+    notes,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1437,6 +1800,11 @@ export async function main(args: readonly string[]): Promise<number> {
             release: rel,
           });
       }
+    }
+    if (tapSets.length === 0) {
+      // Nothing to probe (e.g. Istio's charts before tap installs them): the file is left as is.
+      console.error(`${spec.chart}: tap has no release of this chart; nothing derived`);
+      continue;
     }
     const pinned = [...new Set(tapSets.map((t) => t.version))];
     const lineOf = (v: string): string =>

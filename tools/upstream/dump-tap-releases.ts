@@ -15,6 +15,7 @@ export interface TapReleaseSet {
   readonly loadBalancerController: boolean;
   readonly externalDns: boolean;
   readonly secretsStore: boolean;
+  readonly istio: boolean;
   readonly releases: readonly TapRelease[];
 }
 

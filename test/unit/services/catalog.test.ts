@@ -552,6 +552,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
         "calico-system",
         "default",
         "external-dns",
+        "istio-system",
         "keda",
         "kube-node-lease",
         "kube-public",

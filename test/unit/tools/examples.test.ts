@@ -22,6 +22,7 @@ const EXPECTED: Record<string, { deploys: boolean; capabilities?: string[] }> = 
   karpenter: { deploys: true },
   tenants: { deploys: true },
   private: { deploys: true },
+  edge: { deploys: true },
   spec: { deploys: false },
 };
 
@@ -43,6 +44,18 @@ describe("the example stacks", () => {
     },
   );
 
+  it("edge: the ALB on HTTPS under the zone, the ambient mesh, a secret as a file", async () => {
+    const p = await plan("edge");
+    expect(p.capabilities.on).toEqual(
+      expect.arrayContaining(["loadBalancerController", "externalDns", "secretsStore", "istio"]),
+    );
+    expect(p.capabilities.on).not.toContain("appMesh");
+    expect(p.addons.map((a) => a.chart)).toEqual(
+      expect.arrayContaining(["external-dns", "secrets-store-csi-driver", "istiod", "ztunnel"]),
+    );
+    expect(p.cost.fixed.map((l) => l.component)).toContain("Load balancers");
+  });
+
   it("karpenter: Karpenter instead of cluster-autoscaler, x86 and Graviton pools, one system group", async () => {
     const p = await plan("karpenter");
     expect(p.capabilities.on).toContain("karpenter");
@@ -60,6 +73,7 @@ describe("the example stacks", () => {
       "loadBalancerController",
       "externalDns",
       "secretsStore",
+      "istio",
     ]);
   });
 

@@ -53,6 +53,7 @@ const expectedCharts = (v: TapVariant): string[] =>
     ...(v.secretsStore
       ? ["secrets-store-csi-driver", "secrets-store-csi-driver-provider-aws"]
       : []),
+    ...(v.istio ? ["base", "istiod", "cni", "ztunnel"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();

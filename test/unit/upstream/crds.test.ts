@@ -473,6 +473,7 @@ describe("recorded CRD facts (facts/crds)", () => {
     expect([...CRD_CHARTS].sort()).toEqual(
       [
         "appmesh-controller",
+        "base",
         "karpenter-crd",
         "keda",
         "secrets-store-csi-driver",
@@ -720,6 +721,43 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
         "secrets-store.csi.x-k8s.io/v1 SecretProviderClass -> secretproviderclasses.secrets-store.csi.x-k8s.io",
       ]);
       expect(problems(checked)).toEqual([]);
+    });
+  },
+);
+
+describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
+  "custom resources with Istio ambient on, Kubernetes %s",
+  (version) => {
+    it("AuthorizationPolicies and PeerAuthentications validate against Istio's base chart at the pin, CEL rules evaluated", async () => {
+      const resources = await synth({
+        kubernetesVersion: version,
+        enableAppMesh: false,
+        addons: { istio: true },
+      });
+      const base = ofType(resources, RELEASE).find((r) => r.inputs.chart === "base");
+      expect(base?.inputs.version).toBe(VERSION_PINS[version].istio.version);
+      const checked = checkAll(resources, (_chart, pinned) => pinned);
+      const istio = checked.filter((c) => c.apiVersion.startsWith("security.istio.io/"));
+      expect(istio.map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`).sort()).toEqual([
+        ...Array(3).fill(
+          "security.istio.io/v1 AuthorizationPolicy -> authorizationpolicies.security.istio.io",
+        ),
+        // mesh-wide STRICT, and the public gateway's port
+        ...Array(2).fill(
+          "security.istio.io/v1 PeerAuthentication -> peerauthentications.security.istio.io",
+        ),
+      ]);
+      expect(problems(checked)).toEqual([]);
+      expect(unlisted(checked)).toEqual([]);
+      const evaluated = new Set(checked.flatMap((c) => c.evaluated));
+      // The rule that a port-level mode needs a selector (tap's public PeerAuthentication) ran.
+      expect(
+        [...evaluated].some(
+          (r) =>
+            r.startsWith("peerauthentications.security.istio.io") &&
+            /portLevelMtls/.test(r.split(": ").slice(1).join(": ")),
+        ),
+      ).toBe(true);
     });
   },
 );

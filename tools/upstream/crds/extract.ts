@@ -6,8 +6,8 @@
  *     [--only <chart>[,<chart>...]]
  *
  * `--only` (repeatable, comma-separated) re-derives the releases of those charts only
- * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver) and leaves the other directories as
- * they are, so only the mirrors of those charts are needed.
+ * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver, base) and
+ * leaves the other directories as they are, so only the mirrors of those charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
  * openAPIV3Schema reduced to what validation needs (descriptions, examples and defaults dropped,
@@ -570,6 +570,65 @@ function secretsStoreRelease(repo: Repo, version: string): void {
   });
 }
 
+/**
+ * Istio's `base` chart (istio/istio tag X.Y.Z, manifests/charts/base; published to
+ * https://istio-release.storage.googleapis.com/charts as `base`). It has no crds/ directory: its
+ * templates/crds.yaml renders files/crd-all.gen.yaml as templates (split on "\n---\n", each
+ * document's metadata.labels replaced by the chart's labels, those in base.excludedCRDs dropped;
+ * with base.enableCRDTemplates false the file verbatim), so the schemas are the file's. The
+ * extraction asserts that template shape, that the chart has no crds/, and the values defaults
+ * (enableCRDTemplates true, excludedCRDs empty). The release stamp (istio/release-builder
+ * pkg/build/helm.go) rewrites only Chart.yaml and values.yaml hub/tag, so the tag's files/ is what
+ * is published. Only the kinds tap writes are recorded: PeerAuthentication, AuthorizationPolicy.
+ */
+function istioBaseRelease(repo: Repo, tag: string): void {
+  const chartDir = "manifests/charts/base";
+  const crdFile = `${chartDir}/files/crd-all.gen.yaml`;
+  const template = `${chartDir}/templates/crds.yaml`;
+  const dir = path.join(OUT, "istio-base", tag);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const chart = parseAllDocuments(
+    repo.show(tag, `${chartDir}/Chart.yaml`).text,
+  )[0].toJSON() as JsonObject;
+  if (chart.name !== "base") throw new Error(`${tag}: ${chartDir}/Chart.yaml names ${chart.name}`);
+  if (repo.list(tag, chartDir).includes("crds"))
+    throw new Error(`${tag}: ${chartDir} has a crds/ directory; the CRDs are not only templates`);
+  const tpl = repo.show(tag, template).text;
+  const lines = tpl.split("\n");
+  const lineOf = (needle: string): number => {
+    const n = lines.findIndex((l) => l.includes(needle)) + 1;
+    if (n === 0) throw new Error(`${tag}:${template} has no ${needle}: its shape changed`);
+    return n;
+  };
+  const range = lineOf(
+    '{{- range $crd := .Files.Get "files/crd-all.gen.yaml"|splitList "\\n---\\n"}}',
+  );
+  const labels = lineOf('{{- $_ := set $asDict.metadata "labels" $replacement }}');
+  lineOf("{{- if not (has $name $.Values.base.excludedCRDs)}}");
+  lineOf('{{ .Files.Get "files/crd-all.gen.yaml" }}');
+  const sets = lines.filter((l) => /\bset\b|\bunset\b|\bmerge/.test(l));
+  if (sets.length !== 1) throw new Error(`${tag}:${template} changes more than metadata.labels`);
+  const values = parseAllDocuments(repo.show(tag, `${chartDir}/values.yaml`).text)[0].toJSON() as {
+    _internal_defaults_do_not_set: { base: JsonObject };
+  };
+  const base = values._internal_defaults_do_not_set.base;
+  if (base.enableCRDTemplates !== true || JSON.stringify(base.excludedCRDs) !== "[]")
+    throw new Error(`${tag}: base.enableCRDTemplates/excludedCRDs defaults changed`);
+  const entries = extractCrds(dir, [
+    { repo, ref: tag, file: crdFile, kinds: ["PeerAuthentication", "AuthorizationPolicy"] },
+  ]);
+  if (entries.length !== 2) throw new Error(`${tag}: ${crdFile} lacks one of the kinds`);
+  writeJson(path.join(dir, "index.json"), {
+    chart: "base",
+    version: tag,
+    commit: repo.rev(tag),
+    chartYamlVersionAtTag: chart.version,
+    versionStamp: `istio/release-builder (branch release-${tag.split(".").slice(0, 2).join(".")}) pkg/build/helm.go stampChartForRelease sets Chart.yaml version = appVersion = ${tag} when it packages the chart (Chart.yaml in git keeps the placeholder ${chart.version}); see facts/istio.md`,
+    chartSource: `${repo.slug}@${tag}:${template} renders ${crdFile} (L${range}: each document, metadata.labels replaced at L${labels}; base.enableCRDTemplates true and base.excludedCRDs [] by default in ${chartDir}/values.yaml); no crds/ directory (asserted by the extraction)`,
+    crds: entries,
+  });
+}
+
 /** The chart releases recorded, by chart name (what --only takes), with their facts directory. */
 const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo) => void }> = {
   "tigera-operator": {
@@ -608,6 +667,14 @@ const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo
       // 1.6.0 requires Kubernetes >= 1.30 (Chart.yaml kubeVersion): tap runs 1.5.6 on 1.28.
       const sscd = repo("kubernetes-sigs/secrets-store-csi-driver");
       for (const version of ["1.5.6", "1.6.0"]) secretsStoreRelease(sscd, version);
+    },
+  },
+  base: {
+    dir: "istio-base",
+    run: (repo) => {
+      // facts/istio.md: 1.24.6 on Kubernetes 1.28, 1.29.6 on 1.31, 1.30.3 on 1.32-1.35.
+      const istio = repo("istio/istio");
+      for (const tag of ["1.24.6", "1.29.6", "1.30.3"]) istioBaseRelease(istio, tag);
     },
   },
 };
