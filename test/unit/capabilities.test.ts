@@ -8,18 +8,13 @@ import {
   deploymentOrder,
   parseCapabilities,
 } from "../../lib/capabilities";
-import { TapConfigError, resolveConfig } from "../../lib/config";
+import { resolveConfig } from "../../lib/config";
 import { synthStack, valueOf } from "../helpers/mocks";
+import { configProblems } from "../helpers/config";
 
 const ctx = { stackName: "dev", env: {} };
-const problems = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveConfig({ enableAppMesh: "false", ...input }, ctx);
-    return [];
-  } catch (e) {
-    return (e as TapConfigError).problems.map((p) => `${p.propertyPath}: ${p.reason}`);
-  }
-};
+const problems = (input: Record<string, unknown>): string[] =>
+  configProblems({ enableAppMesh: "false", ...input }, ctx);
 
 describe("tap:addons", () => {
   it("defaults to the specification's six, App Mesh by tap:enableAppMesh, Karpenter off", () => {

@@ -4,8 +4,9 @@
  * the tenant's services in its namespace.
  */
 import { kmsKeyPolicy } from "../../../lib/cluster";
-import { TapConfigError, resolveConfig } from "../../../lib/config";
+import { resolveConfig } from "../../../lib/config";
 import { TENANT_DEFAULTS, tenantBucketName, tenantS3Policy } from "../../../lib/tenants";
+import { configProblems } from "../../helpers/config";
 import { simulate } from "../../helpers/iam-sim";
 import { validateManifest } from "../../helpers/k8s-schema";
 import {
@@ -73,14 +74,8 @@ const CONFIG = {
   services: SERVICES,
 };
 
-const problems = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveConfig({ enableAppMesh: "false", ...input }, ctx);
-    return [];
-  } catch (e) {
-    return (e as TapConfigError).problems.map((p) => `${p.propertyPath}: ${p.reason}`);
-  }
-};
+const problems = (input: Record<string, unknown>): string[] =>
+  configProblems({ enableAppMesh: "false", ...input }, ctx);
 
 describe("tap:tenants, the contract", () => {
   it("has none by default, and resolves a tenant's defaults", () => {

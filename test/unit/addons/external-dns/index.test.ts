@@ -3,8 +3,9 @@
  * the one configured zone, never delete with upsert-only, and the public service's Ingress answers
  * `<service>.<zone>`; the config refuses it without a zone or without the load balancer controller.
  */
-import { TapConfigError, resolveConfig } from "../../../../lib/config";
+import { resolveConfig } from "../../../../lib/config";
 import { externalDnsPolicy, recordNames } from "../../../../lib/addons/external-dns/iam";
+import { configProblems } from "../../../helpers/config";
 import { simulate } from "../../../helpers/iam-sim";
 import { validateManifest } from "../../../helpers/k8s-schema";
 import {
@@ -29,15 +30,7 @@ const ON = {
 };
 const ctxOf = { stackName: "dev", env: {} };
 
-const problemsOf = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveConfig(input, ctxOf);
-  } catch (e) {
-    if (e instanceof TapConfigError) return e.problems.map((p) => `${p.propertyPath}: ${p.reason}`);
-    throw e;
-  }
-  return [];
-};
+const problemsOf = (input: Record<string, unknown>): string[] => configProblems(input, ctxOf);
 
 describe("ExternalDNS's config", () => {
   it("needs a hosted zone ID, a known policy and the load balancer controller, all reported", () => {

@@ -4,11 +4,12 @@
  * secrets (and decrypt only through Secrets Manager, for them); nothing is copied into a Kubernetes
  * Secret; the config refuses bad ARNs and secrets without the capability.
  */
-import { TapConfigError, resolveConfig } from "../../../../lib/config";
+import { resolveConfig } from "../../../../lib/config";
 import { ascpObjects } from "../../../../lib/addons/secrets-store/secret-provider-class";
 import { pinsFor } from "../../../../lib/addons/versions";
 import { servicePolicy } from "../../../../lib/services/service-iam";
 import { ServiceSpec } from "../../../../lib/services/types";
+import { configProblems } from "../../../helpers/config";
 import { simulate } from "../../../helpers/iam-sim";
 import { validateManifest } from "../../../helpers/k8s-schema";
 import { ACCOUNT, REGION, RecordedResource, ofType, synthStack } from "../../../helpers/mocks";
@@ -32,15 +33,7 @@ const SERVICES = [
 const ON = { enableAppMesh: "false", addons: { secretsStore: true }, services: SERVICES };
 const ctxOf = { stackName: "dev", env: {} };
 
-const problemsOf = (input: Record<string, unknown>): string[] => {
-  try {
-    resolveConfig(input, ctxOf);
-  } catch (e) {
-    if (e instanceof TapConfigError) return e.problems.map((p) => `${p.propertyPath}: ${p.reason}`);
-    throw e;
-  }
-  return [];
-};
+const problemsOf = (input: Record<string, unknown>): string[] => configProblems(input, ctxOf);
 
 describe("a service's secrets in the config", () => {
   it("takes ARNs or { arn, kmsKeyArn, file }; the file defaults to the name ('/' as '_')", () => {
