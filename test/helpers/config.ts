@@ -13,3 +13,34 @@ export function configProblems(input: TapConfigInput, context = DEV_CONTEXT): st
     throw e;
   }
 }
+
+/**
+ * The capabilities that are off by default, all on (Karpenter instead of cluster-autoscaler), with
+ * a public service that reads a secret encrypted with a customer key: the config that gives the
+ * stack every IAM role and AWS API it can have.
+ */
+export const OPTIONAL_CAPABILITIES_ON = {
+  addons: {
+    karpenter: true,
+    clusterAutoscaler: false,
+    ebsCsi: true,
+    loadBalancerController: true,
+    externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+    secretsStore: true,
+    istio: true,
+  },
+  services: [
+    {
+      name: "gateway",
+      image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
+      public: true,
+      secrets: [
+        {
+          arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",
+          kmsKeyArn:
+            "arn:${partition}:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+      ],
+    },
+  ],
+} as const;

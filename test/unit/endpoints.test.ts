@@ -4,6 +4,7 @@
  * tap attaches) has an endpoint or a documented reason; one security group admits HTTPS from the
  * VPC only; a private cluster has no public endpoint.
  */
+import { OPTIONAL_CAPABILITIES_ON } from "../helpers/config";
 import { resolveConfig } from "../../lib/config";
 import { NO_ENDPOINT_NEEDED, endpointForPrefix, endpointServices } from "../../lib/endpoints";
 import { RecordedResource, ofType, one, policyOf, synthStack, valueOf } from "../helpers/mocks";
@@ -50,26 +51,9 @@ describe("which endpoints a stack gets", () => {
 describe.each([
   ["the default stack", {}],
   [
-    "Karpenter, EBS CSI, the load balancer controller, ExternalDNS, secrets and S3 tenants",
+    "every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio) and S3 tenants",
     {
-      addons: {
-        karpenter: true,
-        clusterAutoscaler: false,
-        ebsCsi: true,
-        loadBalancerController: true,
-        externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
-        secretsStore: true,
-      },
-      services: [
-        {
-          name: "gateway",
-          image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
-          public: true,
-          secrets: [
-            "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",
-          ],
-        },
-      ],
+      ...OPTIONAL_CAPABILITIES_ON,
       tenants: [{ name: "retail", s3: true }],
     },
   ],

@@ -7,6 +7,7 @@
  * Matrix: every supported Kubernetes minor x App Mesh on/off x {default catalog, a catalog with
  * custom IAM statements}. Identical documents are checked once.
  */
+import { OPTIONAL_CAPABILITIES_ON } from "../../helpers/config";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../lib/addons/versions";
 import { parseServiceCatalog } from "../../../lib/services/catalog";
 import { catalogIamProblems } from "../../../lib/services/catalog-iam";
@@ -101,31 +102,11 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
 ).concat(
   // Karpenter (off by default): its controller policy, node role and queue, on the newest minor.
   {
-    label: "k8s 1.35, Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets store",
+    label:
+      "k8s 1.35, every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio)",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
-    addons: {
-      karpenter: true,
-      clusterAutoscaler: false,
-      ebsCsi: true,
-      loadBalancerController: true,
-      externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
-      secretsStore: true,
-    },
-    services: [
-      {
-        name: "gateway",
-        image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
-        public: true,
-        secrets: [
-          {
-            arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",
-            kmsKeyArn:
-              "arn:${partition}:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-          },
-        ],
-      },
-    ],
+    ...OPTIONAL_CAPABILITIES_ON,
   },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
