@@ -20,6 +20,7 @@ export const CAPABILITY_NAMES = [
   "externalDns",
   "secretsStore",
   "istio",
+  "containerInsights",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -195,6 +196,17 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     conflicts: ["appMesh"],
     outputs: [],
     folder: "lib/addons/istio/",
+  },
+  containerInsights: {
+    name: "containerInsights",
+    configKey: addonKey("containerInsights"),
+    summary:
+      "Container Insights (the CloudWatch Observability EKS add-on, own IRSA role, container logs left to Fluent Bit) and alarms on nodes not ready, pods pending, CPU/memory saturation and Fluent Bit restarts to a KMS-encrypted SNS topic",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["irsaRoleArns.containerInsights", "alarmTopicArn"],
+    folder: "lib/addons/container-insights/",
   },
 };
 

@@ -11,6 +11,7 @@ import { createHash } from "crypto";
 import { TapContext } from "./context";
 import { CREATOR_TAG } from "./creator";
 import { irsaTrustPolicy } from "./iam/irsa";
+import { performanceLogGroupName } from "./addons/container-insights/names";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -75,6 +76,8 @@ export function kmsKeyPolicy(
   region: string,
   accountId: string,
   logGroups: readonly string[],
+  /** Whether CloudWatch alarms publish to a topic encrypted with the key (Container Insights). */
+  alarmsPublish = false,
 ): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -100,13 +103,31 @@ export function kmsKeyPolicy(
           },
         },
       },
+      // An SNS topic encrypted with a customer managed key takes CloudWatch alarms' messages
+      // only when the key lets CloudWatch make and read its data keys (facts/container-insights.md
+      // §6); only this account's alarms.
+      ...(alarmsPublish
+        ? [
+            {
+              Sid: "CloudWatchAlarmsPublishToTopic",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ]
+        : []),
     ],
   });
 }
 
 /** Every log group tap creates (all encrypted with tap's key). */
 export function tapLogGroups(ctx: TapContext): string[] {
-  return Object.values(logGroupNames(ctx.config.environmentSuffix));
+  return [
+    ...Object.values(logGroupNames(ctx.config.environmentSuffix)),
+    ...(ctx.config.addons.containerInsights ? [performanceLogGroupName(ctx.clusterName)] : []),
+  ];
 }
 
 export function createKmsKey(ctx: TapContext): KmsKey {
@@ -122,7 +143,9 @@ export function createKmsKey(ctx: TapContext): KmsKey {
       deletionWindowInDays: 7, // the minimum: `pulumi destroy` schedules deletion, nothing lingers long
       policy: pulumi
         .all([partition.partition, region.region, identity.accountId])
-        .apply(([p, r, a]) => kmsKeyPolicy(p, r, a, tapLogGroups(ctx))),
+        .apply(([p, r, a]) =>
+          kmsKeyPolicy(p, r, a, tapLogGroups(ctx), ctx.config.addons.containerInsights),
+        ),
       tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-kms"))),
     },
     opts,

@@ -83,6 +83,25 @@ export function endpointServices(
   }
   if (a.keda)
     needs.push({ service: "monitoring", kind: "Interface", why: "KEDA's CloudWatch triggers" });
+  if (a.containerInsights) {
+    // The CloudWatch agent: performance logs (the metrics), and what its managed policy grants.
+    needs.push({
+      service: "logs",
+      kind: "Interface",
+      why: "the CloudWatch agent (Container Insights)",
+    });
+    needs.push({ service: "monitoring", kind: "Interface", why: "the CloudWatch agent's metrics" });
+    needs.push({
+      service: "ssm",
+      kind: "Interface",
+      why: "the CloudWatch agent's managed policy (AmazonCloudWatch-* parameters)",
+    });
+    needs.push({
+      service: "xray",
+      kind: "Interface",
+      why: "the CloudWatch agent's managed policy (X-Ray writes, Application Signals)",
+    });
+  }
   if (a.loadBalancerController) {
     needs.push({
       service: "elasticloadbalancing",
@@ -131,6 +150,7 @@ export function endpointForPrefix(prefix: string): string | undefined {
     dynamodb: "dynamodb",
     sns: "sns",
     secretsmanager: "secretsmanager",
+    xray: "xray",
   };
   return builtIn[prefix];
 }

@@ -83,6 +83,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly vpcEndpointIds: pulumi.Output<Record<string, string>>;
   /** The default StorageClass (gp3, encrypted with tap's key); undefined with tap:addons.ebsCsi off. */
   readonly storageClassName: pulumi.Output<string | undefined>;
+  /** The SNS topic the platform's alarms publish to (Container Insights on). */
+  readonly alarmTopicArn: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -240,6 +242,7 @@ export class TapStack extends pulumi.ComponentResource {
         : pulumi.output(publicAccess(config.services));
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
+    this.alarmTopicArn = pulumi.output(addons.containerInsights?.alarmTopic.arn);
     this.vpcEndpointIds = pulumi.output(
       Object.fromEntries(Object.entries(endpoints?.endpoints ?? {}).map(([k, e]) => [k, e.id])),
     );
@@ -283,6 +286,7 @@ export function stackOutputs(stack: TapStack) {
     tenantRoleArns: stack.tenantRoleArns,
     tenantBucketName: stack.tenantBucketName,
     storageClassName: stack.storageClassName,
+    alarmTopicArn: stack.alarmTopicArn,
     vpcEndpointIds: stack.vpcEndpointIds,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,

@@ -45,6 +45,7 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:sqs/queuePolicy:QueuePolicy",
+  "aws:sns/topicPolicy:TopicPolicy",
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

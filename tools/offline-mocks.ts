@@ -127,6 +127,8 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       return { arn: `arn:aws:iam::${ACCOUNT}:policy/${str("name")}` };
     case "aws:ec2/eip:Eip":
       return { allocationId: `eipalloc-${name}` };
+    case "aws:sns/topic:Topic":
+      return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${str("name")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { latestVersion: 1 };
     default:

@@ -21,6 +21,7 @@ import { deployMetricsServer } from "./metrics-server";
 import { ExternalDnsResult, deployExternalDns } from "./external-dns";
 import { SecretsStoreResult, deploySecretsStore } from "./secrets-store";
 import { IstioResult, deployIstio } from "./istio";
+import { ContainerInsightsResult, deployContainerInsights } from "./container-insights";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -38,6 +39,7 @@ export interface PlatformAddons {
   readonly externalDns?: ExternalDnsResult;
   readonly secretsStore?: SecretsStoreResult;
   readonly istio?: IstioResult;
+  readonly containerInsights?: ContainerInsightsResult;
 }
 
 export interface InstallAddonsArgs {
@@ -73,6 +75,9 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   }),
   secretsStore: (ctx) => ({ secretsStore: deploySecretsStore(ctx) }),
   istio: (ctx) => ({ istio: deployIstio(ctx) }),
+  containerInsights: (ctx, args) => ({
+    containerInsights: deployContainerInsights(ctx, { kmsKeyArn: args.kmsKeyArn }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

@@ -28,6 +28,7 @@ export const OPTIONAL_CAPABILITIES_ON = {
     externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
     secretsStore: true,
     istio: true,
+    containerInsights: true,
   },
   services: [
     {

@@ -31,6 +31,7 @@ describe("tap:addons", () => {
       externalDns: false,
       secretsStore: false,
       istio: false,
+      containerInsights: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

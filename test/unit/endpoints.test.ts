@@ -21,6 +21,8 @@ const MANAGED_PREFIXES: Readonly<Record<string, string[]>> = {
   AmazonEC2ContainerRegistryPullOnly: ["ecr"],
   AmazonEKS_CNI_Policy: ["ec2"],
   AmazonEBSCSIDriverPolicy: ["ec2"],
+  // facts/container-insights.md (IAM policy): a copy of the policy, not AWS's reference page.
+  CloudWatchAgentServerPolicy: ["cloudwatch", "ec2", "logs", "ssm", "xray"],
 };
 
 describe("which endpoints a stack gets", () => {

@@ -95,6 +95,7 @@ describe("TapStack", () => {
         "appMeshName",
         "addons",
         "storageClassName",
+        "alarmTopicArn",
         "vpcEndpointIds",
         "tenantNamespaces",
         "tenantRoleArns",

@@ -74,6 +74,7 @@ describe("the example stacks", () => {
       "externalDns",
       "secretsStore",
       "istio",
+      "containerInsights",
     ]);
   });
 

@@ -100,7 +100,7 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
     })),
   ),
 ).concat(
-  // Karpenter (off by default): its controller policy, node role and queue, on the newest minor.
+  // The optional capabilities (off by default): Karpenter, the load balancer controller, ExternalDNS, secrets.
   {
     label:
       "k8s 1.35, every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio)",
