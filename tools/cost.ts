@@ -233,6 +233,14 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     albs ? need("ipv4.hour", "Public IPv4") : undefined,
   );
 
+  const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").length;
+  hourly(
+    "CloudWatch alarms",
+    "standard-resolution metric alarms",
+    alarms,
+    alarms ? need("cloudwatch.alarm.month", "CloudWatch alarms") : undefined,
+  );
+
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
   const nodesAtMax = nodeCost(resources, "max", find, prices, []);
 

@@ -185,6 +185,35 @@ describe("what changes the estimate", () => {
     expect(renderCost(c).join("\n")).toMatch(/AWS states only "up to 90%"/);
   });
 
+  it("names the alarms as unpriced while the table has no alarm price", async () => {
+    const c = estimate(
+      await plan({
+        kubernetesVersion: "1.35",
+        enableAppMesh: false,
+        addons: { containerInsights: true },
+      }),
+    );
+    expect(c.unpriced).toContainEqual({
+      component: "CloudWatch alarms",
+      why: "facts/pricing/aws.json has no cloudwatch.alarm.month price for us-east-1",
+    });
+    const priced = estimate(
+      await plan({
+        kubernetesVersion: "1.35",
+        enableAppMesh: false,
+        addons: { containerInsights: true },
+      }),
+      {
+        prices: {
+          ...TABLE,
+          prices: [...TABLE.prices, price("cloudwatch.alarm.month", 0.1, "alarm-month")],
+        },
+      },
+    );
+    expect(line(priced, "CloudWatch alarms")?.quantity).toBe(5);
+    close(line(priced, "CloudWatch alarms")?.monthlyUsd.low ?? 0, 0.5);
+  });
+
   it("names what the table cannot price instead of guessing", async () => {
     const resources = await plan({
       kubernetesVersion: "1.35",
