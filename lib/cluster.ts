@@ -378,10 +378,11 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
   const clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
   // The way in to the private endpoint: the EKS-created cluster security group (the control
   // plane's ENIs) admits only its members unless a network is named.
+  // Named by CIDR, so removing one network leaves the others' rules as they are.
   const apiAccessRules = config.privateEndpointAccessCidrs.map(
-    (cidr, i) =>
+    (cidr) =>
       new aws.vpc.SecurityGroupIngressRule(
-        ctx.name(`api-access-${i}`),
+        ctx.name(`api-access-${cidr.replace(/[./]/g, "-")}`),
         {
           securityGroupId: clusterSecurityGroupId,
           cidrIpv4: cidr,

@@ -412,6 +412,13 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
     DEFAULTS.privateEndpointAccessCidrs,
   );
   const badPrivate = privateCidrs.filter((c) => !isIpv4Cidr(c) || c.endsWith("/0"));
+  const twice = privateCidrs.filter((c, i) => privateCidrs.indexOf(c) !== i);
+  if (twice.length > 0) {
+    fail(
+      "privateEndpointAccessCidrs",
+      `tap:privateEndpointAccessCidrs lists ${[...new Set(twice)].join(", ")} more than once (a security group takes each rule once)`,
+    );
+  }
   if (badPrivate.length > 0) {
     fail(
       "privateEndpointAccessCidrs",

@@ -29,7 +29,7 @@ export const NO_ENDPOINT_NEEDED: Readonly<Record<string, string>> = {
   pricing:
     "the Price List API has endpoints in three regions only; Karpenter falls back to its built-in price list",
   "arc-zonal-shift": "read only when Karpenter's enableZonalShift is on; tap leaves it off",
-  kms: "never called by a pod: S3 and EC2 call KMS for the caller (kms:ViaService)",
+  kms: "never called by a pod: S3, EC2 and Secrets Manager call KMS for the caller (kms:ViaService)",
   route53:
     "Route 53's API is global and has no VPC endpoint (PrivateLink serves Route 53 Resolver, not it): ExternalDNS reaches it through NAT",
   "cognito-idp":

@@ -4,6 +4,7 @@
  * version EKS no longer offers, App Mesh (which AWS discontinued), and catalog IAM that AWS's
  * service authorization data says cannot be granted.
  */
+import { pinsFor } from "./addons/versions";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { TapConfig } from "./config";
@@ -149,10 +150,27 @@ export function judge(
 
 /** Asks EKS and judges the answer; throws `PreflightError` when the stack cannot deploy today. */
 export async function preflight(
-  config: PreflightConfig & Pick<TapConfig, "services">,
+  config: PreflightConfig & Pick<TapConfig, "services"> & Partial<Pick<TapConfig, "addons">>,
   lookup: ClusterVersionsLookup = eksClusterVersions,
   asOf?: string,
 ): Promise<PreflightResult> {
   const [versions, catalog] = await Promise.all([lookup(), catalogIamProblems(config.services)]);
-  return judge(config, versions, asOf, catalog);
+  const result = judge(config, versions, asOf, catalog);
+  const mesh = config.addons?.istio
+    ? istioSupportWarning(config.kubernetesVersion, asOf)
+    : undefined;
+  return mesh ? { ...result, warnings: [...result.warnings, mesh] } : result;
+}
+
+/** A warning when the Istio pinned for the minor is past (or at) the end of Istio's support. */
+export function istioSupportWarning(
+  kubernetesVersion: string,
+  asOf: string = new Date().toISOString().slice(0, 10),
+): string | undefined {
+  const pin = pinsFor(kubernetesVersion).istio;
+  if (asOf < pin.supportEnds) return undefined;
+  return (
+    `tap:addons.istio: Istio ${pin.version} (pinned for Kubernetes ${kubernetesVersion}) is out of Istio's support since ` +
+    `${pin.supportEnds}: no security fixes. A newer Istio needs new pins (lib/addons/versions.ts, facts/istio.md)`
+  );
 }

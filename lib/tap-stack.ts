@@ -157,6 +157,7 @@ export class TapStack extends pulumi.ComponentResource {
       dependsOn: namespaceDeps,
       // In Istio's ambient mesh the tenants' namespaces are enrolled too (their services are in it).
       labels: addons.istio ? { ...ISTIO_DEFAULTS.dataplaneLabel } : {},
+      ambientProbeSource: addons.istio ? ISTIO_DEFAULTS.probeSourceCidr : undefined,
     });
     const catalog = deployServiceCatalog(addonCtx, {
       services: config.services,

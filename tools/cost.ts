@@ -118,6 +118,13 @@ export function loadPriceTable(file = path.join(repoRoot(), PRICE_TABLE_PATH)): 
 }
 
 const usd = (n: number): Usd => ({ low: n, high: n });
+
+/** How many of a price's units a month holds: 730 hours, or one month. */
+function monthsOf(price: Price): number {
+  if (/-hour\b/.test(price.unit)) return HOURS_PER_MONTH;
+  if (/-month\b/.test(price.unit)) return 1;
+  throw new Error(`${price.key}: unit "${price.unit}" is neither per hour nor per month`);
+}
 const add = (a: Usd, b: Usd): Usd => ({ low: a.low + b.low, high: a.high + b.high });
 const sum = (xs: readonly Usd[]): Usd => xs.reduce(add, usd(0));
 const times = (u: Usd, n: number): Usd => ({ low: u.low * n, high: u.high * n });
@@ -151,7 +158,13 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     return p;
   };
   const fixed: CostLine[] = [];
-  const hourly = (component: string, what: string, quantity: number, price: Price | undefined) => {
+  // A recurring price: per hour (x 730) or per month, as its unit says; any other unit is an error.
+  const recurring = (
+    component: string,
+    what: string,
+    quantity: number,
+    price: Price | undefined,
+  ) => {
     if (!price || quantity === 0) return;
     fixed.push({
       component,
@@ -159,7 +172,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
       quantity,
       unit: price.unit,
       unitUsd: usd(price.usd),
-      monthlyUsd: usd(price.usd * quantity * (price.unit.endsWith("-hour") ? HOURS_PER_MONTH : 1)),
+      monthlyUsd: usd(price.usd * quantity * monthsOf(price)),
       sources: [price.source],
     });
   };
@@ -168,7 +181,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   const clusters = ofType(resources, "aws:eks/cluster:Cluster").length;
   const phase = phaseOn(args.kubernetesVersion, args.date);
   if (phase === "standard" || phase === "extended") {
-    hourly(
+    recurring(
       "EKS control plane",
       `Kubernetes ${args.kubernetesVersion}, ${phase} support on ${args.date}`,
       clusters,
@@ -182,14 +195,14 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   }
 
   const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
-  hourly(
+  recurring(
     "NAT gateways",
     "one per AZ or one (tap:natGatewayStrategy)",
     nats,
     nats ? need("nat.hour", "NAT gateways") : undefined,
   );
   const eips = ofType(resources, "aws:ec2/eip:Eip").length;
-  hourly(
+  recurring(
     "Public IPv4",
     "the NAT gateways' Elastic IPs",
     eips,
@@ -202,7 +215,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
       Array.isArray(inputsOf(r).subnetIds) ? (inputsOf(r).subnetIds as unknown[]).length : 0,
     );
   const endpointAzHours = interfaceAzs.reduce((a, b) => a + b, 0);
-  hourly(
+  recurring(
     "VPC endpoints",
     `${interfaceAzs.length} interface endpoints, one ENI per AZ each`,
     endpointAzHours,
@@ -210,7 +223,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   );
 
   const keys = ofType(resources, "aws:kms/key:Key").length;
-  hourly("KMS", "customer managed keys", keys, keys ? need("kms.key.month", "KMS") : undefined);
+  recurring("KMS", "customer managed keys", keys, keys ? need("kms.key.month", "KMS") : undefined);
 
   // One ALB per Ingress of class alb (tap writes no group.name annotation), one public IPv4 per AZ.
   const albs = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress").filter(
@@ -220,13 +233,13 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   const publicSubnets = ofType(resources, "aws:ec2/subnet:Subnet").filter((r) =>
     /-public-\d+$/.test(r.name),
   ).length;
-  hourly(
+  recurring(
     "Load balancers",
     "an internet-facing ALB per public service",
     albs,
     albs ? need("alb.hour", "Load balancers") : undefined,
   );
-  hourly(
+  recurring(
     "Public IPv4",
     "the ALBs' addresses, one per public subnet each",
     albs * publicSubnets,
@@ -234,7 +247,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   );
 
   const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").length;
-  hourly(
+  recurring(
     "CloudWatch alarms",
     "standard-resolution metric alarms",
     alarms,
@@ -242,7 +255,12 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   );
 
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
-  const nodesAtMax = nodeCost(resources, "max", find, prices, []);
+  const nodesAtMax = nodeCost(resources, "max", find, prices, unpriced);
+  if (ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").length > 0)
+    unpriced.push({
+      component: "Nodes: Karpenter's NodePools",
+      why: "Karpenter launches what the pods ask for (up to the NodePools' limits): only its system group is counted",
+    });
 
   const usage: UsageLine[] = [];
   const perUse = (component: string, what: string, key: string, present: boolean) => {
@@ -347,7 +365,6 @@ function nodeCost(
     const typePrices = types.map((t) => find(`ec2.${t}.hour`));
     const missing = types.filter((_, i) => typePrices[i] === undefined);
     const first = typePrices[0];
-    if (count === 0) continue;
     if (!first || (spot && missing.length > 0) || (spot && !discount)) {
       unpriced.push({
         component: `Nodes: ${name}`,
@@ -358,12 +375,15 @@ function nodeCost(
       });
       continue;
     }
+    if (count === 0) continue;
     nodes += count;
-    const onDemandEach = usd(first.usd);
+    const all = typePrices.map((x) => (x as Price).usd);
+    // All on-demand: the first type for an on-demand group (EKS launches in the listed order), any
+    // of a spot group's types (the same basis as its spot range).
+    const onDemandEach = spot ? { low: Math.min(...all), high: Math.max(...all) } : usd(first.usd);
     allOnDemand = add(allOnDemand, times(onDemandEach, count * HOURS_PER_MONTH));
     let each = onDemandEach;
     if (spot && discount) {
-      const all = typePrices.map((x) => (x as Price).usd);
       each = {
         low: Math.min(...all) * (1 - discount.highPercent / 100),
         // Spot is billed at most the on-demand price: with no sourced typical discount the
@@ -411,8 +431,9 @@ function nodeCost(
     lines,
     monthlyUsd,
     allOnDemandUsd: allOnDemand,
+    // Spot never costs more than on-demand: a negative end is a range artefact, shown as 0.
     spotSavingUsd: {
-      low: allOnDemand.low - monthlyUsd.high,
+      low: Math.max(0, allOnDemand.low - monthlyUsd.high),
       high: allOnDemand.high - monthlyUsd.low,
     },
   };

@@ -71,6 +71,23 @@ export function allowDnsSpec(): NetworkPolicySpec {
 export interface BaselineOptions {
   /** Resources the policies wait for (the namespace, the Calico release). Default: none. */
   readonly dependsOn?: pulumi.Resource[];
+  /**
+   * In Istio's ambient mesh: the address kubelet's health probes come from (the ambient CNI
+   * rewrites their source), admitted to every pod of the namespace, tap's or a tenant's own.
+   */
+  readonly ambientProbeSource?: string;
+}
+
+/** Names of the baseline policies created only in an ambient-mesh namespace. */
+export const AMBIENT_PROBES_POLICY = "allow-ambient-probes";
+
+/** Ingress from the ambient CNI's probe address to every pod of the namespace, on any port. */
+export function allowAmbientProbesSpec(probeSourceCidr: string): NetworkPolicySpec {
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ ipBlock: { cidr: probeSourceCidr } }] }],
+  };
 }
 
 /** Creates `default-deny-all` and `allow-dns` in `namespace` (which must exist or be in dependsOn). */
@@ -98,6 +115,9 @@ export function createNamespaceBaseline(
   return [
     policy(BASELINE_POLICY_NAMES.defaultDeny, defaultDenyAllSpec()),
     policy(BASELINE_POLICY_NAMES.allowDns, allowDnsSpec()),
+    ...(opts.ambientProbeSource
+      ? [policy(AMBIENT_PROBES_POLICY, allowAmbientProbesSpec(opts.ambientProbeSource))]
+      : []),
   ];
 }
 
@@ -112,6 +132,8 @@ export interface WorkloadNamespaceOptions {
   readonly labels?: Record<string, string>;
   /** Resources the namespace waits for (e.g. the Calico release, so policies are enforced). */
   readonly dependsOn?: pulumi.Resource[];
+  /** In Istio's ambient mesh: kubelet's probe address, admitted to every pod (BaselineOptions). */
+  readonly ambientProbeSource?: string;
 }
 
 export interface WorkloadNamespace {
@@ -161,6 +183,7 @@ export function createWorkloadNamespace(
   );
   const policies = createNamespaceBaseline(ctx, name, {
     dependsOn: [namespace, ...(opts.dependsOn ?? [])],
+    ambientProbeSource: opts.ambientProbeSource,
   });
   return { namespace, policies };
 }

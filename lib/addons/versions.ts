@@ -109,6 +109,8 @@ export interface IstioPins {
   readonly istiod: ChartPin;
   readonly cni: ChartPin;
   readonly ztunnel: ChartPin;
+  /** The day Istio's support of this minor ends (ended), from its support table. */
+  readonly supportEnds: string;
   readonly source: string;
 }
 
@@ -325,7 +327,7 @@ const SECRETS_STORE_AWS: ChartPin = {
 const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
 
 /** Istio's four ambient charts at one release; images `<hub>/<component>:<version>`. */
-function istio(version: string, hub: string, source: string): IstioPins {
+function istio(version: string, hub: string, supportEnds: string, source: string): IstioPins {
   const chart = (name: string, component: string): ChartPin => ({
     chart: name,
     repo: ISTIO_REPO,
@@ -336,10 +338,12 @@ function istio(version: string, hub: string, source: string): IstioPins {
   return {
     version,
     hub,
+    // base renders no image (CRDs and the cluster-wide defaults only).
     base: chart("base", "pilot"),
     istiod: chart("istiod", "pilot"),
     cni: chart("cni", "install-cni"),
     ztunnel: chart("ztunnel", "ztunnel"),
+    supportEnds,
     source,
   };
 }
@@ -349,17 +353,20 @@ function istio(version: string, hub: string, source: string): IstioPins {
 const ISTIO_1_30 = istio(
   "1.30.3",
   "registry.istio.io/release",
+  "2026-11-30",
   "endoflife-date/endoflife.date@a70eca33:products/istio.md L53 (1.30: Kubernetes 1.32-1.36); istio/release-builder@612231b3:release/build.sh L50 (hub registry.istio.io/release); facts/istio.md",
 );
 const ISTIO_1_29 = istio(
   "1.29.6",
   "docker.io/istio",
+  "2026-08-31",
   "endoflife-date/endoflife.date@a70eca33:products/istio.md L60 (1.29: Kubernetes 1.31-1.35); release-builder release-1.29 (hub docker.io/istio); facts/istio.md",
 );
 /** Out of Istio's support since 2025-06-24 (as 1.28 is out of EKS's): no supported Istio runs on 1.28. */
 const ISTIO_1_24 = istio(
   "1.24.6",
   "docker.io/istio",
+  "2025-06-24",
   "endoflife-date/endoflife.date@a70eca33:products/istio.md L95 (1.24: Kubernetes 1.28-1.31, EOL 2025-06-24); facts/istio.md",
 );
 

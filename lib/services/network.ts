@@ -11,8 +11,8 @@
  *   internet minus IMDS, so its SDK can reach STS (IRSA) and the AWS API it was granted.
  * - `allow-mesh-egress`: only with the mesh on: the data plane's `extraEgress`.
  * With Istio's ambient mesh (tap:addons.istio) every caller -> callee rule also admits the HBONE
- * port (ztunnel carries the call to the callee pod there, from the caller pod's address), and the
- * ingress policy admits the probe address the ambient CNI gives kubelet's health checks.
+ * port (ztunnel carries the call to the callee pod there, from the caller pod's address); kubelet's
+ * probes are the namespace baseline's (allow-ambient-probes, lib/addons/network-policies.ts).
  * A policy with no rule is not created (default-deny stays the answer).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -71,12 +71,10 @@ const lookup = (services: readonly ServiceSpec[], name: string): ServiceSpec => 
 
 const tcp = (port: number) => [{ protocol: "TCP", port }];
 
-/** What Istio's ambient data plane needs from NetworkPolicies (lib/addons/istio). */
+/** What Istio's ambient data plane needs from the call graph's NetworkPolicies (lib/addons/istio). */
 export interface AmbientPorts {
   /** ztunnel's HBONE port on the destination pod. */
   readonly hbonePort: number;
-  /** The source address of kubelet's health probes in an ambient pod. */
-  readonly probeSourceCidr: string;
 }
 
 /** The ports of one call: the callee's, and HBONE's in the ambient mesh. */
@@ -99,12 +97,6 @@ export function ingressPolicySpec(
   if (service.public && loadBalancerSources.length > 0)
     ingress.push({
       from: loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })),
-      ports: tcp(service.port),
-    });
-  // Health probes reach the pod from the ambient CNI's probe address, on the service's port.
-  if (ambient)
-    ingress.push({
-      from: [{ ipBlock: { cidr: ambient.probeSourceCidr } }],
       ports: tcp(service.port),
     });
   if (ingress.length === 0) return undefined;

@@ -58,7 +58,16 @@ export interface PodOptions {
   readonly capacitySpreadLabel?: string;
   /** The SecretProviderClass its secrets volume names (the service lists secrets). */
   readonly secretProviderClass?: string;
+  /**
+   * The service account has an IRSA role only so the CSI driver can read its secrets: the EKS pod
+   * identity webhook is told not to inject the role's token and variables into the container
+   * (amazon-eks-pod-identity-webhook pkg/handler/handler.go: `eks.amazonaws.com/skip-containers`).
+   */
+  readonly roleForSecretsOnly?: boolean;
 }
+
+/** The pod annotation naming containers the EKS pod identity webhook leaves without credentials. */
+export const SKIP_CONTAINERS_ANNOTATION = "eks.amazonaws.com/skip-containers";
 
 /** The Deployment spec; no `replicas` (the HPA that KEDA creates owns it). */
 export function deploymentSpec(service: ServiceSpec, opts: PodOptions): DeploymentSpec {
@@ -79,7 +88,16 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
     template: {
       metadata: {
         labels: serviceLabels(service.name, opts.environmentSuffix),
-        ...(opts.mesh ? { annotations: opts.mesh.podAnnotations(service.name) } : {}),
+        ...(opts.mesh || opts.roleForSecretsOnly
+          ? {
+              annotations: {
+                ...(opts.mesh ? opts.mesh.podAnnotations(service.name) : {}),
+                ...(opts.roleForSecretsOnly
+                  ? { [SKIP_CONTAINERS_ANNOTATION]: d.containerName }
+                  : {}),
+              },
+            }
+          : {}),
       },
       spec: {
         serviceAccountName: service.name,

@@ -6,7 +6,10 @@ import { AwsScope, PolicyDocument, PolicyStatement } from "../iam/policy";
 import { templateArn } from "./catalog-rules";
 import { MeshBinding, ServiceSpec } from "./types";
 
-/** Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, or the mesh is on. */
+/**
+ * Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, App Mesh is on,
+ * or it reads secrets (the CSI driver reads them as the pod).
+ */
 export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
   return callsAws(service, mesh) || service.secrets.length > 0;
 }

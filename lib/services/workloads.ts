@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
-import { publicHost } from "../addons/external-dns";
+import { ExternalDnsResult, publicHost } from "../addons/external-dns";
 import { CAPACITY_SPREAD_LABEL } from "../addons/karpenter/node-pools";
 import { createWorkloadNamespace } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
@@ -49,7 +49,7 @@ export interface ServicesDeps {
   /** The load balancer controller when on: a public service gets an internet-facing ALB Ingress. */
   readonly loadBalancer?: LoadBalancerControllerResult;
   /** ExternalDNS when on: a public service's Ingress answers `<service>.<zone>`, which it publishes. */
-  readonly dns?: { readonly zoneName: pulumi.Output<string> };
+  readonly dns?: ExternalDnsResult;
   /** The Secrets Store CSI driver and ASCP when on: a service's declared secrets become files. */
   readonly secrets?: SecretsStoreResult;
   /** Istio's ambient mesh when on: namespaces enrolled, calls authorized by identity, mTLS. */
@@ -134,6 +134,7 @@ function deployService(
           ? { ...ISTIO_DEFAULTS.dataplaneLabel }
           : undefined,
       dependsOn: deps.dependsOn,
+      ambientProbeSource: deps.ambient ? ISTIO_DEFAULTS.probeSourceCidr : undefined,
     }).namespace;
   const opts = inCluster(ctx, [namespace]);
 
@@ -170,6 +171,11 @@ function deployService(
       ? createSecretProviderClass(ctx, service, deps, metadata, opts)
       : undefined;
 
+  // Its mesh policies before its pods: a pod must never serve under a policy tap did not write.
+  const ambientPolicies = deps.ambient
+    ? createAmbientPolicies(ctx, service, services, deps.ambient, deps, metadata, namespace)
+    : [];
+
   const deployment = new k8s.apps.v1.Deployment(
     rn("deployment"),
     {
@@ -182,6 +188,7 @@ function deployService(
         mesh,
         capacitySpreadLabel: ctx.config.addons.karpenter ? CAPACITY_SPREAD_LABEL : undefined,
         secretProviderClass: secretProviderClass ? secretProviderClassName(name) : undefined,
+        roleForSecretsOnly: role !== undefined && !automount,
       }),
     },
     // The mesh's injector must exist before the pods, or they start without their proxy; the
@@ -194,6 +201,7 @@ function deployService(
         ...(mesh?.dependsOn ?? []),
         // The ambient data plane first, so the pods start in the mesh.
         ...(deps.ambient?.dependsOn ?? []),
+        ...ambientPolicies,
         ...(secretProviderClass ? [secretProviderClass, ...(deps.secrets?.dependsOn ?? [])] : []),
       ],
     },
@@ -255,8 +263,6 @@ function deployService(
     );
   }
 
-  if (deps.ambient) createAmbientPolicies(ctx, service, services, deps, metadata, namespace);
-
   new k8s.apiextensions.CustomResource(
     rn("scaledobject"),
     {
@@ -307,7 +313,13 @@ function deployService(
           {
             parent: ctx.parent,
             provider: ctx.k8sProvider,
-            dependsOn: [namespace, kubeService, deps.loadBalancer.release],
+            // ...and, with ExternalDNS, before its release and role go (sync deletes the records).
+            dependsOn: [
+              namespace,
+              kubeService,
+              deps.loadBalancer.release,
+              ...(deps.dns ? [deps.dns.release] : []),
+            ],
             customTimeouts: { create: "15m", update: "15m", delete: "15m" },
           },
         )
@@ -331,33 +343,36 @@ function createAmbientPolicies(
   ctx: AddonContext,
   service: ServiceSpec,
   services: readonly ServiceSpec[],
+  istio: IstioResult,
   deps: ServicesDeps,
   metadata: (objectName: string) => k8s.types.input.meta.v1.ObjectMeta,
   namespace: k8s.core.v1.Namespace,
-): void {
-  const istio = deps.ambient as IstioResult;
+): k8s.apiextensions.CustomResource[] {
   const opts = inCluster(ctx, [namespace, istio.base, istio.istiod]);
-  new k8s.apiextensions.CustomResource(
+  // The load balancer's plaintext is admitted only when there is a load balancer.
+  const lbSources = deps.loadBalancer ? deps.loadBalancerSources : [];
+  const authz = new k8s.apiextensions.CustomResource(
     ctx.name(`svc-${service.name}-authz`),
     {
       apiVersion: ISTIO_SECURITY_API,
       kind: "AuthorizationPolicy",
       metadata: metadata(service.name),
-      spec: authorizationPolicySpec(service, services, deps.loadBalancerSources),
+      spec: authorizationPolicySpec(service, services, lbSources),
     },
     opts,
   );
-  if (service.public)
-    new k8s.apiextensions.CustomResource(
-      ctx.name(`svc-${service.name}-peer-authn`),
-      {
-        apiVersion: ISTIO_SECURITY_API,
-        kind: "PeerAuthentication",
-        metadata: metadata(service.name),
-        spec: publicPeerAuthenticationSpec(service),
-      },
-      opts,
-    );
+  if (!(service.public && deps.loadBalancer)) return [authz];
+  const peerAuthn = new k8s.apiextensions.CustomResource(
+    ctx.name(`svc-${service.name}-peer-authn`),
+    {
+      apiVersion: ISTIO_SECURITY_API,
+      kind: "PeerAuthentication",
+      metadata: metadata(service.name),
+      spec: publicPeerAuthenticationSpec(service),
+    },
+    opts,
+  );
+  return [authz, peerAuthn];
 }
 
 /** The service's SecretProviderClass: its declared secrets, by ARN, in the stack's region. */
@@ -371,7 +386,7 @@ function createSecretProviderClass(
   const store = deps.secrets;
   // The config refuses secrets without tap:addons.secretsStore; this guards code paths that skip it.
   if (!store) throw new Error(`service ${service.name}: secrets need tap:addons.secretsStore`);
-  const spec = pulumi.all([awsScope(ctx.parent), store.region]).apply(([scope, region]) => {
+  const spec = pulumi.all([awsScope(ctx.parent), ctx.region]).apply(([scope, region]) => {
     const arnOf = (s: SecretRef) => templateArn(s.arn, scope);
     // ASCP refuses an ARN of another region (provider/secret_descriptor.go validateObjectName).
     const elsewhere = service.secrets.map(arnOf).filter((a) => a.split(":")[3] !== region);

@@ -40,6 +40,8 @@ export interface TenantsArgs {
   readonly dependsOn: pulumi.Resource[];
   /** Extra labels of every tenant namespace (Istio's ambient enrolment when the mesh is on). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** In Istio's ambient mesh: kubelet's probe address, admitted to every pod of the namespace. */
+  readonly ambientProbeSource?: string;
 }
 
 export interface TenantsResult {
@@ -100,6 +102,7 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
       podSecurity: "restricted",
       labels: { ...(args.labels ?? {}), [TENANT_LABEL]: t.name },
       dependsOn: args.dependsOn,
+      ambientProbeSource: args.ambientProbeSource,
     });
     namespaces.set(t.name, namespace);
     const meta = (name: string) => ({

@@ -116,6 +116,9 @@ describe("the EKS cluster", () => {
     ).toThrow(
       /tap:privateEndpointAccessCidrs must hold IPv4 CIDRs .*narrower than \/0.*0\.0\.0\.0\/0.*10\.0\.0\.1\/16/,
     );
+    expect(() =>
+      resolveConfig({ privateEndpointAccessCidrs: ["10.1.0.0/24", "10.1.0.0/24"] }, ctx),
+    ).toThrow(/lists 10\.1\.0\.0\/24 more than once/);
     const { warnings } = resolveConfig({ endpointPublicAccess: false, vpcEndpoints: true }, ctx);
     expect(warnings.join("\n")).toMatch(/tap:privateEndpointAccessCidrs is empty/);
   });

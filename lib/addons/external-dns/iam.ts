@@ -12,7 +12,9 @@
  *   upsert-only` (DELETE too with `sync`);
  * - no ListTagsForResources: it is called only with a zone tag filter (L438, L1200), which tap
  *   does not set.
- * A tenant's own Ingress naming another host in the zone therefore cannot get a record.
+ * A tenant's own Ingress naming another host in the zone therefore cannot get a record; one naming
+ * a tap public service's host can (ExternalDNS reads every Ingress, and the `alb` class is open to
+ * every namespace): closing that needs admission policy (issue #13), see the README.
  */
 import { AwsScope, PolicyDocument, PolicyStatement } from "../../iam/policy";
 import { ExternalDnsPolicy } from "../../capabilities";
@@ -43,6 +45,8 @@ export function externalDnsPolicy(
   zoneId: string,
   hosts: readonly string[],
   policy: ExternalDnsPolicy,
+  /** The zone's name (Route 53's, no trailing dot): sync deletes under it. */
+  zoneName?: string,
 ): PolicyDocument {
   const zoneArn = `arn:${scope.partition}:route53:::hostedzone/${zoneId}`;
   const statements: PolicyStatement[] = [
@@ -66,6 +70,26 @@ export function externalDnsPolicy(
           "route53:ChangeResourceRecordSetsNormalizedRecordNames": hosts.flatMap(recordNames),
           "route53:ChangeResourceRecordSetsRecordTypes": [...EXTERNAL_DNS_RECORD_TYPES],
           "route53:ChangeResourceRecordSetsActions": changeActions(policy),
+        },
+      },
+    });
+  }
+  // sync: a removed service's records are deleted after its name left the list above (the same
+  // `pulumi up` drops both), so deleting is allowed for any name in the zone; ExternalDNS deletes
+  // only records its TXT registry says it owns (owner = this cluster).
+  if (policy === "sync" && zoneName !== undefined) {
+    statements.push({
+      Sid: "DeleteOwnedRecords",
+      Effect: "Allow",
+      Action: ["route53:ChangeResourceRecordSets"],
+      Resource: zoneArn,
+      Condition: {
+        "ForAllValues:StringLike": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`*.${zoneName.toLowerCase()}`],
+        },
+        "ForAllValues:StringEquals": {
+          "route53:ChangeResourceRecordSetsRecordTypes": [...EXTERNAL_DNS_RECORD_TYPES],
+          "route53:ChangeResourceRecordSetsActions": ["DELETE"],
         },
       },
     });

@@ -9,7 +9,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ExternalDnsPolicy } from "../../capabilities";
 import { IRSA_ANNOTATION } from "../../iam/irsa";
 import { deployHelmAddon } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
@@ -32,7 +31,6 @@ export interface ExternalDnsResult extends AddonResult {
   readonly roleArn: pulumi.Output<string>;
   /** The zone's name (Route 53's, no trailing dot). */
   readonly zoneName: pulumi.Output<string>;
-  readonly policy: ExternalDnsPolicy;
 }
 
 /** The DNS name of a public service: `<service>.<zone>`. */
@@ -66,6 +64,7 @@ export function deployExternalDns(
             zoneId,
             args.publicServices.map((s) => publicHost(s, name)),
             settings.policy,
+            name,
           ),
         ),
     },
@@ -104,6 +103,5 @@ export function deployExternalDns(
     ...result,
     roleArn: result.roleArn as pulumi.Output<string>,
     zoneName,
-    policy: settings.policy,
   };
 }

@@ -25,8 +25,8 @@ export const ISTIO_DEFAULTS = {
   /** The HBONE port: ztunnel sends every meshed connection to the destination pod there. */
   hbonePort: 15008,
   /**
-   * The source address the ambient CNI gives kubelet's health probes (SNAT), so they pass
-   * ztunnel's policy; NetworkPolicies must admit it for probes to reach the pod.
+   * The source address the ambient CNI gives kubelet's health probes (SNAT); the pod accepts them
+   * before ztunnel sees them (facts/istio.md (d)), and NetworkPolicies must admit it.
    */
   probeSourceCidr: "169.254.7.127/32",
   istiodReplicas: 2,
@@ -87,7 +87,11 @@ export function deployIstio(ctx: AddonContext): IstioResult {
     name: d.releases.ztunnel,
     pin: pins.ztunnel,
     namespace: d.namespace,
-    values: {},
+    // Bottlerocket (tap's default node OS) enforces SELinux: ztunnel, not privileged, writes host
+    // paths and needs the super-privileged container type there, as the CNI chart gives its own
+    // container by itself (istio/istio@1.30.3:manifests/charts/istio-cni/templates/daemonset.yaml
+    // L145-147; ztunnel's daemonset.yaml L98-100 only with the value). Ignored without SELinux.
+    values: { seLinuxOptions: { type: "spc_t" } },
     lockedValues: () => image(),
     dependsOn: [cni.release],
     timeoutSeconds: d.timeoutSeconds,

@@ -44,7 +44,6 @@ export interface SecretsStoreResult extends AddonResult {
   readonly driverRelease: k8s.helm.v3.Release;
   /** What a pod that mounts secrets waits for: the driver and the provider. */
   readonly dependsOn: readonly pulumi.Resource[];
-  readonly region: pulumi.Output<string>;
 }
 
 /** Tolerates every taint: the driver and provider must run wherever a pod may mount secrets. */
@@ -93,6 +92,5 @@ export function deploySecretsStore(ctx: AddonContext): SecretsStoreResult {
     ...provider,
     driverRelease: driver.release,
     dependsOn: [driver.release, provider.release],
-    region: ctx.region,
   };
 }

@@ -8,6 +8,7 @@
  */
 import { TapConfigError, resolveConfig } from "../../../lib/config";
 import { ISTIO_DEFAULTS } from "../../../lib/addons/istio";
+import { istioSupportWarning } from "../../../lib/preflight";
 import { callGraphEdges } from "../../../lib/services/network";
 import { parseServiceCatalog } from "../../../lib/services/catalog";
 import { Pod, allows, buildModel } from "../../helpers/netpol";
@@ -24,7 +25,11 @@ const SERVICES = [
   { name: "batch", image: IMAGE, calls: ["ledger"] },
   { name: "orphan", image: IMAGE },
 ];
-const ON = { enableAppMesh: "false", kubernetesVersion: "1.35", addons: { istio: true } };
+const ON = {
+  enableAppMesh: "false",
+  kubernetesVersion: "1.35",
+  addons: { istio: true, loadBalancerController: true },
+};
 const CR = (kind: string) => `kubernetes:security.istio.io/v1:${kind}`;
 
 const declared = (): string[] => {
@@ -124,10 +129,13 @@ describe("the catalog on the ambient mesh", () => {
         if (app) allowed.push(`${a} -> ${b}:${port}`);
       }
     expect(allowed.sort()).toEqual(declared());
-    // kubelet's probes arrive from the ambient CNI's address, on the app port only.
+    // kubelet's probes arrive from the ambient CNI's address: every pod of an enrolled namespace
+    // admits it (the namespace baseline), a tenant's own pods too; no other address gets in that way.
     const probe = { ip: "169.254.7.127" };
     expect(allows(model, probe, pod("orphan"), { port: 8080, protocol: "TCP" })).toBe(true);
-    expect(allows(model, probe, pod("orphan"), { port: 15008, protocol: "TCP" })).toBe(false);
+    expect(
+      allows(model, { ip: "169.254.7.128" }, pod("orphan"), { port: 8080, protocol: "TCP" }),
+    ).toBe(false);
   });
 
   it("mTLS is STRICT mesh-wide; only the public service's port takes plaintext, from the public subnets", () => {
@@ -169,6 +177,53 @@ describe("the catalog on the ambient mesh", () => {
     expect(template.metadata.annotations).toBeUndefined();
     expect(template.spec.automountServiceAccountToken).toBe(false);
     expect(template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+  });
+});
+
+describe("the public service without a load balancer", () => {
+  it("takes no plaintext at all: no PERMISSIVE port, no address rule", async () => {
+    const { resources } = await synthStack({
+      enableAppMesh: "false",
+      kubernetesVersion: "1.35",
+      addons: { istio: true },
+    });
+    const peers = ofType(resources, CR("PeerAuthentication"));
+    expect(peers.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual([
+      "istio-system",
+    ]);
+    const gateway = ofType(resources, CR("AuthorizationPolicy")).find(
+      (p) => (p.inputs.metadata as { name: string }).name === "gateway",
+    );
+    expect(JSON.stringify(gateway?.inputs.spec)).not.toMatch(/ipBlocks/);
+  });
+
+  it("tenants' namespaces are enrolled and admit kubelet's probes for the tenants' own pods", async () => {
+    const { resources } = await synthStack({
+      enableAppMesh: "false",
+      kubernetesVersion: "1.35",
+      addons: { istio: true },
+      tenants: [{ name: "retail" }],
+    });
+    const probes = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+      (p) =>
+        (p.inputs.metadata as { name: string; namespace: string }).namespace === "retail" &&
+        (p.inputs.metadata as { name: string }).name === "allow-ambient-probes",
+    );
+    expect(probes?.inputs.spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ ipBlock: { cidr: "169.254.7.127/32" } }] }],
+    });
+  });
+});
+
+describe("Istio's own support calendar", () => {
+  it("warns when the pinned Istio is out of Istio's support on the day", () => {
+    expect(istioSupportWarning("1.35", "2026-11-01")).toBeUndefined();
+    expect(istioSupportWarning("1.35", "2026-12-03")).toMatch(
+      /Istio 1\.30\.3 \(pinned for Kubernetes 1\.35\) is out of Istio's support since 2026-11-30/,
+    );
+    expect(istioSupportWarning("1.28", "2026-12-03")).toMatch(/Istio 1\.24\.6 .* since 2025-06-24/);
   });
 });
 

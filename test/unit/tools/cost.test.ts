@@ -113,7 +113,9 @@ describe("the monthly estimate of the dev stack (1.35, three AZs, 70/30 of 10 no
 
   it("says what the spot split saves against the same nodes all on-demand", () => {
     const d = c.nodesAtDesired;
-    close(d.allOnDemandUsd.low, 10 * 0.1 * 730 + 540 * 0.08);
+    // The spot group all on-demand is any of its types (the basis of its spot range).
+    close(d.allOnDemandUsd.low, 3 * 0.1 * 730 + 7 * 0.08 * 730 + 540 * 0.08);
+    close(d.allOnDemandUsd.high, 10 * 0.1 * 730 + 540 * 0.08);
     close(d.spotSavingUsd.high, d.allOnDemandUsd.high - d.monthlyUsd.low);
     close(d.spotSavingUsd.low, d.allOnDemandUsd.low - d.monthlyUsd.high);
     expect(d.spotSavingUsd.low).toBeGreaterThan(0);
@@ -168,6 +170,36 @@ describe("what changes the estimate", () => {
     expect(line(c, "Load balancers")?.quantity).toBe(1);
     const ipv4 = c.fixed.filter((l) => l.component === "Public IPv4").map((l) => l.quantity);
     expect(ipv4).toEqual([1, 3]);
+  });
+
+  it("never shows a negative saving, whatever the order of the spot group's types", async () => {
+    const c = estimate(
+      await plan({
+        kubernetesVersion: "1.35",
+        enableAppMesh: false,
+        nodeInstanceTypes: ["m5a.large", "m6i.large", "m5.large"],
+      }),
+      {
+        prices: {
+          ...TABLE,
+          ranges: [{ key: "ec2.spot.discount", lowPercent: 0, highPercent: 90, source: "s" }],
+        },
+      },
+    );
+    expect(c.nodesAtDesired.spotSavingUsd.low).toBe(0);
+    expect(c.nodesAtDesired.spotSavingUsd.high).toBeGreaterThan(0);
+  });
+
+  it("says Karpenter's nodes are not counted", async () => {
+    const c = estimate(
+      await plan({
+        kubernetesVersion: "1.35",
+        enableAppMesh: false,
+        addons: { karpenter: true, clusterAutoscaler: false },
+      }),
+    );
+    expect(c.unpriced.map((u) => u.component)).toContain("Nodes: Karpenter's NodePools");
+    expect(c.complete).toBe(false);
   });
 
   it("a discount stated only as a ceiling ranges up to the on-demand price itself", async () => {

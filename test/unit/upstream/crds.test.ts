@@ -732,7 +732,7 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
       const resources = await synth({
         kubernetesVersion: version,
         enableAppMesh: false,
-        addons: { istio: true },
+        addons: { istio: true, loadBalancerController: true },
       });
       const base = ofType(resources, RELEASE).find((r) => r.inputs.chart === "base");
       expect(base?.inputs.version).toBe(VERSION_PINS[version].istio.version);

@@ -87,7 +87,7 @@ describe("ExternalDNS's policy, simulated", () => {
       },
     });
   const upsertOnly = externalDnsPolicy(scope, ZONE, hosts, "upsert-only");
-  const sync = externalDnsPolicy(scope, ZONE, hosts, "sync");
+  const sync = externalDnsPolicy(scope, ZONE, hosts, "sync", "example.com");
 
   it("writes the service's alias and its registry TXT records in its zone", async () => {
     expect(recordNames("gateway.example.com")).toEqual([
@@ -130,6 +130,19 @@ describe("ExternalDNS's policy, simulated", () => {
         "arn:aws:route53:::hostedzone/ZOTHERZONE1",
       ),
     ).toBe("ImplicitlyDenied");
+  });
+
+  it("with sync, deletes a removed service's records in its zone (nothing else)", async () => {
+    expect(
+      await change(sync, ["old.example.com", "a-old.example.com"], ["A", "TXT"], ["DELETE"]),
+    ).toBe("Allowed");
+    expect(await change(sync, ["old.example.com"], ["A"], ["UPSERT"])).toBe("ImplicitlyDenied");
+    expect(await change(sync, ["old.example.org"], ["A"], ["DELETE"])).toBe("ImplicitlyDenied");
+    expect(await change(sync, ["old.example.com"], ["NS"], ["DELETE"])).toBe("ImplicitlyDenied");
+    expect(await change(sync, ["example.com"], ["A"], ["DELETE"])).toBe("ImplicitlyDenied");
+    expect(await change(upsertOnly, ["old.example.com"], ["A"], ["DELETE"])).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("lists zones, reads only its zone's records, and writes nothing without a public service", async () => {

@@ -224,6 +224,13 @@ describe("the secrets store in the stack", () => {
     });
     // The container itself calls no AWS API: the driver asks for the pod's token.
     expect(pod.automountServiceAccountToken).toBe(false);
+    // ...and the pod identity webhook gives it no credentials either.
+    const annotations = (
+      deployment?.inputs.spec as {
+        template: { metadata: { annotations?: Record<string, string> } };
+      }
+    ).template.metadata.annotations;
+    expect(annotations).toEqual({ "eks.amazonaws.com/skip-containers": "app" });
     expect(deployment?.dependencies).toEqual(
       expect.arrayContaining([spc.urn, release("secrets-store-csi-driver-provider-aws")?.urn]),
     );
