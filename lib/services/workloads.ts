@@ -8,6 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { ExternalDnsResult, publicHost } from "../addons/external-dns";
+import {
+  albIngressPolicy,
+  albIngressPolicyBinding,
+} from "../addons/load-balancer-controller/ingress-policy";
+import { minorOf } from "../config";
 import { CAPACITY_SPREAD_LABEL } from "../addons/karpenter/node-pools";
 import { createWorkloadNamespace } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
@@ -54,6 +59,8 @@ export interface ServicesDeps {
   readonly secrets?: SecretsStoreResult;
   /** Istio's ambient mesh when on: namespaces enrolled, calls authorized by identity, mTLS. */
   readonly ambient?: IstioResult;
+  /** The ALB Ingress admission policy and binding (load balancer controller on, >= 1.30). */
+  readonly ingressGuard?: readonly pulumi.Resource[];
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
@@ -95,8 +102,11 @@ export function deployServices(
   deps: ServicesDeps,
 ): ServicesResult {
   const result: ServicesResult = { services: {}, roleArns: {} };
+  // Before any Ingress: the admission policy that lets only tap's ALB Ingresses in (>= 1.30).
+  const ingressGuard = deps.loadBalancer ? albIngressGuard(ctx, services, deps) : [];
+  const withGuard: ServicesDeps = { ...deps, ingressGuard };
   for (const service of services) {
-    const deployed = deployService(ctx, service, services, deps);
+    const deployed = deployService(ctx, service, services, withGuard);
     result.services[service.name] = deployed;
     if (deployed.roleArn) result.roleArns[service.name] = deployed.roleArn;
   }
@@ -319,6 +329,7 @@ function deployService(
               kubeService,
               deps.loadBalancer.release,
               ...(deps.dns ? [deps.dns.release] : []),
+              ...(deps.ingressGuard ?? []),
             ],
             customTimeouts: { create: "15m", update: "15m", delete: "15m" },
           },
@@ -332,6 +343,52 @@ function deployService(
     endpoint: serviceEndpoint(service),
     ...(role ? { roleArn: role.arn } : {}),
   };
+}
+
+/**
+ * The admission policy that admits only tap's ALB Ingresses (lib/addons/load-balancer-controller/
+ * ingress-policy.ts), built from the same host and annotations the Ingresses get. Kubernetes 1.28
+ * has no admissionregistration.k8s.io/v1 policies: nothing is created there.
+ */
+function albIngressGuard(
+  ctx: AddonContext,
+  services: readonly ServiceSpec[],
+  deps: ServicesDeps,
+): pulumi.Resource[] {
+  const lb = deps.loadBalancer as LoadBalancerControllerResult;
+  if (minorOf(ctx.config.kubernetesVersion) < 30) return [];
+  const zone: pulumi.Output<string | undefined> = deps.dns
+    ? deps.dns.zoneName
+    : pulumi.output<string | undefined>(undefined);
+  const spec = zone.apply((z) =>
+    albIngressPolicy(
+      services
+        .filter((s) => s.public)
+        .map((s) => ({
+          namespace: serviceNamespace(s),
+          name: s.name,
+          ...(z !== undefined ? { host: publicHost(s.name, z) } : {}),
+          annotations: albAnnotations(s, lb.certificateArn, ctx.tags),
+        })),
+    ),
+  );
+  const opts = inCluster(ctx);
+  const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+    ctx.name("alb-ingress-policy"),
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: spec.apply((p) => p.metadata),
+      spec: spec.apply((p) => p.spec),
+    },
+    opts,
+  );
+  const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+    ctx.name("alb-ingress-policy-binding"),
+    albIngressPolicyBinding(),
+    { ...opts, dependsOn: [policy] },
+  );
+  return [policy, binding];
 }
 
 /**

@@ -406,6 +406,79 @@ function suite(kubeconfig: string): void {
         expect(problems).toEqual([]);
       });
 
+      it("admits only tap's own ALB Ingresses (the admission policy, with tap's applied above)", async () => {
+        const tapIngresses = applied.filter((p) => p.manifest.kind === "Ingress");
+        if (tapIngresses.length === 0) return; // the load balancer controller is off here
+        const own = tapIngresses[0].manifest;
+        const meta = own.metadata as Obj;
+        const copy = (change: (o: Obj) => void): Obj => {
+          const o = JSON.parse(JSON.stringify(own)) as Obj;
+          delete (o.metadata as Obj).resourceVersion;
+          change(o);
+          return o;
+        };
+        const rules = (o: Obj) => (o.spec as { rules: Obj[] }).rules;
+        const tries: [string, Obj][] = [
+          ["another name", copy((o) => ((o.metadata as Obj).name = "hijack"))],
+          [
+            "another backend",
+            copy((o) => {
+              (o.metadata as Obj).name = "hijack";
+              ((rules(o)[0].http as { paths: Obj[] }).paths[0].backend as Obj).service = {
+                name: "hijack",
+                port: { number: 80 },
+              };
+            }),
+          ],
+          [
+            "an extra ALB annotation",
+            copy((o) => {
+              (o.metadata as Obj).name = "hijack";
+              ((o.metadata as Obj).annotations as Obj)["alb.ingress.kubernetes.io/group.name"] =
+                "x";
+            }),
+          ],
+          [
+            "the legacy class annotation in another namespace",
+            copy((o) => {
+              (o.metadata as Obj).namespace = "tap-probe";
+              delete (o.spec as Obj).ingressClassName;
+              ((o.metadata as Obj).annotations as Obj)["kubernetes.io/ingress.class"] = "alb";
+            }),
+          ],
+        ];
+        // The API server compiles a policy and its binding asynchronously: wait until it answers.
+        await waitUntil(async () => {
+          try {
+            await kube.dryRunCreate(tries[0][1], FIELD_MANAGER);
+            return false;
+          } catch {
+            return true;
+          }
+        }, 30000);
+        const verdicts: string[] = [];
+        for (const [what, o] of tries) {
+          let verdict = "accepted";
+          try {
+            await kube.dryRunCreate(o, FIELD_MANAGER);
+          } catch (e) {
+            verdict = /only tap creates ALB Ingresses/.test((e as Error).message)
+              ? "denied by tap-alb-ingresses"
+              : `failed otherwise: ${(e as Error).message.slice(0, 200)}`;
+          }
+          verdicts.push(`${what}: ${verdict}`);
+        }
+        expect(verdicts).toEqual(tries.map(([what]) => `${what}: denied by tap-alb-ingresses`));
+        // A non-ALB Ingress is not the policy's business.
+        const other = copy((o) => {
+          (o.metadata as Obj).name = "not-alb";
+          (o.spec as Obj).ingressClassName = "nginx";
+          (o.metadata as Obj).annotations = {};
+        });
+        await expect(kube.dryRunCreate(other, FIELD_MANAGER)).resolves.toBeDefined();
+        expect(String(meta.name)).toBe("gateway");
+      });
+
       it("admits every workload's Pod template as a dry-run Pod in its namespace (PodSecurity, no warnings)", async () => {
         const problems: string[] = [];
         const levels: string[] = [];

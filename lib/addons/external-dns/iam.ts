@@ -12,9 +12,9 @@
  *   upsert-only` (DELETE too with `sync`);
  * - no ListTagsForResources: it is called only with a zone tag filter (L438, L1200), which tap
  *   does not set.
- * A tenant's own Ingress naming another host in the zone therefore cannot get a record; one naming
- * a tap public service's host can (ExternalDNS reads every Ingress, and the `alb` class is open to
- * every namespace): closing that needs admission policy (issue #13), see the README.
+ * A tenant's own Ingress naming another host in the zone therefore cannot get a record, and from
+ * Kubernetes 1.30 one naming a tap public service's host is refused at admission (the `alb` class
+ * admits only tap's Ingresses: lib/addons/load-balancer-controller/ingress-policy.ts).
  */
 import { AwsScope, PolicyDocument, PolicyStatement } from "../../iam/policy";
 import { ExternalDnsPolicy } from "../../capabilities";

@@ -220,3 +220,36 @@ describe("the controller and the public services' ALBs in the stack", () => {
     ).toEqual([]);
   });
 });
+
+describe("only tap's ALB Ingresses are admitted (ValidatingAdmissionPolicy)", () => {
+  const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+  const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+
+  it("pins each public service's Ingress (name, backend, annotations), denies the rest; Ingresses wait for it", async () => {
+    const { resources } = await synthStack({ ...ON, kubernetesVersion: "1.35" });
+    const [policy] = ofType(resources, VAP);
+    const [binding] = ofType(resources, BINDING);
+    expect(binding.inputs.spec).toEqual({
+      policyName: "tap-alb-ingresses",
+      validationActions: ["Deny"],
+    });
+    const spec = policy.inputs.spec as {
+      failurePolicy: string;
+      validations: { expression: string }[];
+    };
+    expect(spec.failurePolicy).toBe("Fail");
+    const rule = spec.validations[0].expression;
+    expect(rule).toContain("object.metadata.namespace == 'gateway'");
+    expect(rule).toContain("p.backend.service.name == 'gateway'");
+    expect(rule).toContain("'alb.ingress.kubernetes.io/scheme' in variables.albAnnotations");
+    const [ing] = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ing.dependencies).toEqual(expect.arrayContaining([policy.urn, binding.urn]));
+  });
+
+  it("is not made on 1.28 (no admissionregistration.k8s.io/v1 policies there) nor without the controller", async () => {
+    const old = await synthStack({ ...ON, kubernetesVersion: "1.28" });
+    expect(ofType(old.resources, VAP)).toEqual([]);
+    const off = await synthStack({ enableAppMesh: "false", kubernetesVersion: "1.35" });
+    expect(ofType(off.resources, VAP)).toEqual([]);
+  });
+});
