@@ -2,10 +2,16 @@
  * The capabilities tap can switch, as data: each one's config key, default, what it needs and what it
  * conflicts with, and what it adds to the stack outputs. The config contract reads this file to
  * validate `tap:addons` (it knows the names and the shape of their settings, not how they are
- * built); lib/addons/registry.ts holds how each one is deployed, in the order computed here.
+ * built); lib/addons/index.ts holds how each one is deployed, in the order computed here.
  * Adding a capability: one entry here, one folder lib/addons/<name>/, one line in the registry.
  */
 import { closestKey, show } from "./config-parse";
+import {
+  DEFAULT_REGISTRY_SETTINGS,
+  REGISTRY_SETTING_DOCS,
+  RegistrySettings,
+  parseRegistrySettings,
+} from "./addons/registry/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -21,6 +27,7 @@ export const CAPABILITY_NAMES = [
   "secretsStore",
   "istio",
   "containerInsights",
+  "registry",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -208,6 +215,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     outputs: ["irsaRoleArns.containerInsights", "alarmTopicArn"],
     folder: "lib/addons/container-insights/",
   },
+  registry: {
+    name: "registry",
+    configKey: addonKey("registry"),
+    summary:
+      "ECR: one repository per catalog service (scan on push, immutable tags, KMS, keeps the last N images), pulled only by tap's nodes and the service's own role; a GitHub OIDC push role for tap's repositories only",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["registryRepositories", "registryPushRoleArn"],
+    folder: "lib/addons/registry/",
+    settings: REGISTRY_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -225,6 +244,7 @@ export interface CapabilitySettings {
   readonly karpenter: KarpenterSettings;
   readonly loadBalancerController: LoadBalancerControllerSettings;
   readonly externalDns: ExternalDnsSettings;
+  readonly registry: RegistrySettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -245,6 +265,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   karpenter: { architectures: ["amd64", "arm64"], systemNodes: 2 },
   loadBalancerController: {},
   externalDns: { policy: "upsert-only" },
+  registry: DEFAULT_REGISTRY_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -348,6 +369,12 @@ export function parseCapabilities(
           );
         }
       }
+    }
+    if (name === "registry" && isMap) {
+      settings = {
+        ...settings,
+        registry: parseRegistrySettings(value as Record<string, unknown>, fail),
+      };
     }
     if (name === "externalDns") {
       settings = {

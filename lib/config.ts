@@ -499,6 +499,14 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         )}) listen on HTTP only. Give one: pulumi config set --path tap:addons.loadBalancerController.certificateArn arn:aws:acm:...`,
     );
   }
+  const ownImages = services.filter((s) => s.imageTag !== undefined);
+  if (ownImages.length > 0 && !addons.registry) {
+    fail(
+      "addons.registry",
+      `tap:services ${ownImages.map((s) => s.name).join(", ")}: imageTag is a tag of the service's own ECR repository, which tap:addons.registry creates: ` +
+        "turn it on (pulumi config set --path tap:addons.registry true) or give those services an image",
+    );
+  }
   const withSecrets = services.filter((s) => s.secrets.length > 0);
   if (withSecrets.length > 0 && !addons.secretsStore) {
     fail(

@@ -85,6 +85,10 @@ export class TapStack extends pulumi.ComponentResource {
   readonly storageClassName: pulumi.Output<string | undefined>;
   /** The SNS topic the platform's alarms publish to (Container Insights on). */
   readonly alarmTopicArn: pulumi.Output<string | undefined>;
+  /** Service -> its ECR repository URL (tap:addons.registry on); empty when off. */
+  readonly registryRepositories: pulumi.Output<Record<string, string>>;
+  /** The role GitHub Actions assumes to push (registry with githubRepository); undefined otherwise. */
+  readonly registryPushRoleArn: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -145,7 +149,11 @@ export class TapStack extends pulumi.ComponentResource {
       // lib/cluster.ts bootstrapSelfManagedAddons), so they do not wait for the add-on adopting it.
       nodeGroups: nodes.groups.map((g) => g.group),
     };
-    const addons = installAddons(addonCtx, { kmsKeyArn: kms.arn, vpcId: network.vpcId });
+    const addons = installAddons(addonCtx, {
+      kmsKeyArn: kms.arn,
+      vpcId: network.vpcId,
+      nodeRoleArn: nodes.role.arn,
+    });
     // Namespaces wait for the policy engine, so their policies are enforced from the start, and
     // with Karpenter for its NodePools, so the services' pods have somewhere to run.
     const namespaceDeps = [
@@ -171,6 +179,7 @@ export class TapStack extends pulumi.ComponentResource {
       dns: addons.externalDns,
       secrets: addons.secretsStore,
       ambient: addons.istio,
+      registry: addons.registry,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -247,6 +256,12 @@ export class TapStack extends pulumi.ComponentResource {
     this.vpcEndpointIds = pulumi.output(
       Object.fromEntries(Object.entries(endpoints?.endpoints ?? {}).map(([k, e]) => [k, e.id])),
     );
+    this.registryRepositories = pulumi.output(
+      Object.fromEntries(
+        Object.entries(addons.registry?.repositories ?? {}).map(([n, r]) => [n, r.repositoryUrl]),
+      ),
+    );
+    this.registryPushRoleArn = pulumi.output(addons.registry?.pushRole?.arn);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -289,6 +304,8 @@ export function stackOutputs(stack: TapStack) {
     storageClassName: stack.storageClassName,
     alarmTopicArn: stack.alarmTopicArn,
     vpcEndpointIds: stack.vpcEndpointIds,
+    registryRepositories: stack.registryRepositories,
+    registryPushRoleArn: stack.registryPushRoleArn,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -49,6 +49,8 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:ecr/repositoryPolicy:RepositoryPolicy",
 ];
 
 export function isTaggable(type: string): boolean {
@@ -117,7 +119,7 @@ export const iamLeastPrivilege: ResourceValidationPolicy = {
 export const irsaTrustPinned: ResourceValidationPolicy = {
   name: "irsa-trust-pinned",
   description:
-    "IRSA trust policies pin StringEquals on <issuer>:sub (one service account) and <issuer>:aud = sts.amazonaws.com, never StringLike (CKV_AWS_60/61).",
+    "IRSA trust policies pin StringEquals on <issuer>:sub (one service account; for GitHub Actions' provider one repository's branch) and <issuer>:aud = sts.amazonaws.com, never StringLike (CKV_AWS_60/61).",
   enforcementLevel: "mandatory",
   validateResource: onTypes(["aws:iam/role:Role"], (props, args, report) => {
     const doc = parseDocument(props.assumeRolePolicy);

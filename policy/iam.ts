@@ -92,6 +92,14 @@ export function leastPrivilegeProblems(doc: Props): string[] {
 }
 
 /** IRSA trust findings; [] for a trust policy without a Federated OIDC principal (not IRSA). */
+const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+const GITHUB_PROVIDER_RE = /:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+const GITHUB_SUB_RE = /^repo:[^:*?/]+\/[^:*?/]+:ref:refs\/heads\/[^*?]+$/;
+
+/**
+ * Web-identity trust problems: an EKS OIDC trust pins one service account; GitHub Actions' trust
+ * (the registry's push role) pins one repository's branch; both pin the audience sts.amazonaws.com.
+ */
 export function irsaTrustProblems(doc: Props): string[] {
   const problems: string[] = [];
   for (const [i, st] of statements(doc).entries()) {
@@ -121,7 +129,21 @@ export function irsaTrustProblems(doc: Props): string[] {
     const audKey = key(":aud");
     const sub = subKey ? list(equals[subKey]) : [];
     const aud = audKey ? list(equals[audKey]) : [];
-    if (sub.length === 0 || !sub.every((s) => /^system:serviceaccount:[^:*?]+:[^:*?]+$/.test(s))) {
+    // GitHub Actions' provider (the registry's push role): one repository's one branch.
+    const github = federated.length > 0 && federated.every((f) => GITHUB_PROVIDER_RE.test(f));
+    if (github) {
+      if (
+        subKey !== `${GITHUB_OIDC_HOST}:sub` ||
+        !sub.every((s) => GITHUB_SUB_RE.test(s)) ||
+        sub.length === 0
+      )
+        problems.push(
+          `statement ${sid}: StringEquals ${GITHUB_OIDC_HOST}:sub must pin repo:<owner>/<name>:ref:refs/heads/<branch> (no wildcards)`,
+        );
+    } else if (
+      sub.length === 0 ||
+      !sub.every((s) => /^system:serviceaccount:[^:*?]+:[^:*?]+$/.test(s))
+    ) {
       problems.push(
         `statement ${sid}: StringEquals <issuer>:sub must pin system:serviceaccount:<namespace>:<name> (no wildcards)`,
       );

@@ -300,6 +300,13 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     keys > 0,
   );
   perUse("Load balancers", "load balancer capacity units", "alb.lcuHour", albs > 0);
+  const repositories = ofType(resources, "aws:ecr/repository:Repository").length;
+  perUse(
+    "Registry",
+    `image storage in the ${repositories} ECR repositories (basic scanning and same-region pulls cost nothing)`,
+    "ecr.storage.gbMonth",
+    repositories > 0,
+  );
 
   const fixedMonthlyUsd = sum(fixed.map((l) => l.monthlyUsd));
   const spotDiscount = prices.ranges.find((r) => r.key === "ec2.spot.discount");

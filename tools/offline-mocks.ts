@@ -127,6 +127,16 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       return { arn: `arn:aws:iam::${ACCOUNT}:policy/${str("name")}` };
     case "aws:ec2/eip:Eip":
       return { allocationId: `eipalloc-${name}` };
+    case "aws:ecr/repository:Repository":
+      return {
+        name: str("name"),
+        arn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${str("name")}`,
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${str("name")}`,
+      };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      return {
+        arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}`,
+      };
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${str("name")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":

@@ -22,6 +22,7 @@ import { ExternalDnsResult, deployExternalDns } from "./external-dns";
 import { SecretsStoreResult, deploySecretsStore } from "./secrets-store";
 import { IstioResult, deployIstio } from "./istio";
 import { ContainerInsightsResult, deployContainerInsights } from "./container-insights";
+import { RegistryResult, deployRegistry } from "./registry";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -40,6 +41,7 @@ export interface PlatformAddons {
   readonly secretsStore?: SecretsStoreResult;
   readonly istio?: IstioResult;
   readonly containerInsights?: ContainerInsightsResult;
+  readonly registry?: RegistryResult;
 }
 
 export interface InstallAddonsArgs {
@@ -47,9 +49,12 @@ export interface InstallAddonsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** The VPC (the load balancer controller is given it: pods cannot reach IMDS). */
   readonly vpcId: pulumi.Input<string>;
+  /** The managed node groups' role (the registry lets it pull). */
+  readonly nodeRoleArn: pulumi.Input<string>;
 }
 
-type Deploy = (ctx: AddonContext, args: InstallAddonsArgs) => PlatformAddons;
+/** Deploys one capability; `built` holds what the capabilities before it built. */
+type Deploy = (ctx: AddonContext, args: InstallAddonsArgs, built: PlatformAddons) => PlatformAddons;
 
 /** One line per capability: what deploying it means. */
 const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
@@ -78,13 +83,20 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   containerInsights: (ctx, args) => ({
     containerInsights: deployContainerInsights(ctx, { kmsKeyArn: args.kmsKeyArn }),
   }),
+  // Nodes pull: the managed groups' role and, with Karpenter (deployed before it), its nodes' role.
+  registry: (ctx, args, built) => ({
+    registry: deployRegistry(ctx, {
+      kmsKeyArn: args.kmsKeyArn,
+      nodeRoleArns: [args.nodeRoleArn, ...(built.karpenter ? [built.karpenter.nodeRole.arn] : [])],
+    }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
 export function installAddons(ctx: AddonContext, args: InstallAddonsArgs): PlatformAddons {
   let built: PlatformAddons = {};
   for (const name of deploymentOrder(ctx.config.addons)) {
-    built = { ...built, ...REGISTRY[name](ctx, args) };
+    built = { ...built, ...REGISTRY[name](ctx, args, built) };
   }
   return built;
 }

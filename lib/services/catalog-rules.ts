@@ -20,6 +20,15 @@ const IMAGE_NAME_RE =
   /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** Why `tag` is not a tag tap's own (immutable) repository can hold for a release; else undefined. */
+export function imageTagProblem(tag: string): string | undefined {
+  if (!TAG_RE.test(tag))
+    return "must be an image tag: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'";
+  if (tag === "latest")
+    return "must not be `latest`; use the tag the pipeline pushed (a version or commit)";
+  return undefined;
+}
+
 /** Why `image` is not a pinned image reference (tag other than `latest`, or digest); else undefined. */
 export function imageProblem(image: string): string | undefined {
   let rest = image;

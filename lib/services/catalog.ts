@@ -12,7 +12,12 @@
  */
 import { RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
 import { KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
-import { MAX_SERVICE_NAME_LENGTH, SERVICE_NAME_RE, imageProblem } from "./catalog-rules";
+import {
+  MAX_SERVICE_NAME_LENGTH,
+  SERVICE_NAME_RE,
+  imageProblem,
+  imageTagProblem,
+} from "./catalog-rules";
 import {
   Fail,
   FieldReader,
@@ -116,6 +121,7 @@ export const DEFAULT_SERVICES: readonly ServiceSpec[] = [
 const FIELDS = [
   "name",
   "image",
+  "imageTag",
   "port",
   "healthPath",
   "public",
@@ -228,7 +234,23 @@ function parseEntry(
     );
   }
 
-  const image = r.string(obj.image, `${at}.image`);
+  // An image, or (with tap:addons.registry) the tag of the service's own repository.
+  const imageTag =
+    obj.imageTag === undefined ? undefined : r.string(obj.imageTag, `${at}.imageTag`);
+  const badTag = imageTag === undefined ? undefined : imageTagProblem(imageTag);
+  if (badTag) problem(`${at}.imageTag`, `${badTag} (got ${show(imageTag)})`);
+  if (obj.image !== undefined && obj.imageTag !== undefined)
+    problem(
+      `${at}.imageTag`,
+      "and image are both set: give image (any registry) or imageTag (the service's own tap:addons.registry repository), not both",
+    );
+  let image: string | undefined;
+  if (obj.image !== undefined) image = r.string(obj.image, `${at}.image`);
+  else if (obj.imageTag === undefined)
+    problem(
+      `${at}.image`,
+      "is required (or imageTag, the tag of the service's own repository with tap:addons.registry on)",
+    );
   const badImage = image === undefined ? undefined : imageProblem(image);
   if (badImage) problem(`${at}.image`, `${badImage} (got ${show(image)})`);
 
@@ -248,6 +270,7 @@ function parseEntry(
     name: name ?? "",
     ...(tenant !== undefined ? { tenant } : {}),
     image: image ?? "",
+    ...(imageTag !== undefined && obj.image === undefined ? { imageTag } : {}),
     port: r.int(obj.port, `${at}.port`, d.port, 1, 65535),
     healthPath: healthPath ?? d.healthPath,
     public: r.bool(obj.public, `${at}.public`, d.public),

@@ -36,6 +36,8 @@ export interface ServiceCatalogArgs {
   readonly secrets?: ServicesDeps["secrets"];
   /** Istio's ambient mesh when on. */
   readonly ambient?: ServicesDeps["ambient"];
+  /** The registry when on: service repositories and their pull policies. */
+  readonly registry?: ServicesDeps["registry"];
 }
 
 export interface ServiceCatalog {
@@ -54,6 +56,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     dns: args.dns,
     secrets: args.secrets,
     ambient: args.ambient,
+    registry: args.registry,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

@@ -3,6 +3,7 @@
  * resource-bounded, spread over zones and nodes, preferring spot capacity, draining cleanly.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
 import { SECRETS_STORE_DEFAULTS } from "../addons/secrets-store";
 import { MeshBinding, SECRETS_MOUNT_PATH, ServiceSpec, serviceSelector } from "./types";
@@ -64,6 +65,8 @@ export interface PodOptions {
    * (amazon-eks-pod-identity-webhook pkg/handler/handler.go: `eks.amazonaws.com/skip-containers`).
    */
   readonly roleForSecretsOnly?: boolean;
+  /** The image when the service runs its own repository's `imageTag` (tap:addons.registry). */
+  readonly image?: pulumi.Input<string>;
 }
 
 /** The pod annotation naming containers the EKS pod identity webhook leaves without credentials. */
@@ -142,7 +145,7 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
         containers: [
           {
             name: d.containerName,
-            image: service.image,
+            image: opts.image ?? service.image,
             // Every start asks the registry (its authorization too), never a node's cached copy
             // that another tenant's pull left behind (CKV_K8S_15).
             imagePullPolicy: "Always",

@@ -34,8 +34,13 @@ export interface ServiceSpec {
   readonly name: string;
   /** The tenant (tap:tenants) the service belongs to: it runs in that tenant's namespace. */
   readonly tenant?: string;
-  /** Public image pinned by tag or digest (never `latest`). */
+  /** Image pinned by tag or digest (never `latest`); "" when it runs its own repository's `imageTag`. */
   readonly image: string;
+  /**
+   * With tap:addons.registry and no `image`: the tag in the service's own ECR repository it runs
+   * (`<repositoryUrl>:<imageTag>`, what the pipeline pushed).
+   */
+  readonly imageTag?: string;
   /** Port the container serves HTTP on (also the Service port). */
   readonly port: number;
   /** Path answering health checks (probes, mesh health check). */

@@ -22,6 +22,7 @@ import { servicePolicySpecs } from "./network";
 import { deploymentSpec, serviceLabels } from "./pod";
 import { callsAws, needsRole, servicePolicy, serviceRoleName } from "./service-iam";
 import { SecretsStoreResult } from "../addons/secrets-store";
+import { RegistryResult } from "../addons/registry";
 import { ISTIO_DEFAULTS, IstioResult } from "../addons/istio";
 import {
   ISTIO_SECURITY_API,
@@ -59,6 +60,8 @@ export interface ServicesDeps {
   readonly secrets?: SecretsStoreResult;
   /** Istio's ambient mesh when on: namespaces enrolled, calls authorized by identity, mTLS. */
   readonly ambient?: IstioResult;
+  /** The registry when on: each service's repository admits its pulls, `imageTag` runs from it. */
+  readonly registry?: RegistryResult;
   /** The ALB Ingress admission policy and binding (load balancer controller on, >= 1.30). */
   readonly ingressGuard?: readonly pulumi.Resource[];
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
@@ -176,6 +179,13 @@ function deployService(
     opts,
   );
 
+  // Its repository's policy names its role, so it waits for it; its pods wait for the policy.
+  const pullPolicy = deps.registry?.grantPull(name, role?.arn);
+  const image =
+    service.imageTag !== undefined
+      ? requireRegistry(deps.registry, name).imageOf(name, service.imageTag)
+      : undefined;
+
   const secretProviderClass =
     service.secrets.length > 0
       ? createSecretProviderClass(ctx, service, deps, metadata, opts)
@@ -199,6 +209,7 @@ function deployService(
         capacitySpreadLabel: ctx.config.addons.karpenter ? CAPACITY_SPREAD_LABEL : undefined,
         secretProviderClass: secretProviderClass ? secretProviderClassName(name) : undefined,
         roleForSecretsOnly: role !== undefined && !automount,
+        ...(image ? { image } : {}),
       }),
     },
     // The mesh's injector must exist before the pods, or they start without their proxy; the
@@ -213,6 +224,7 @@ function deployService(
         ...(deps.ambient?.dependsOn ?? []),
         ...ambientPolicies,
         ...(secretProviderClass ? [secretProviderClass, ...(deps.secrets?.dependsOn ?? [])] : []),
+        ...(pullPolicy ? [pullPolicy] : []),
       ],
     },
   );
@@ -496,4 +508,11 @@ export function albAnnotations(
         }
       : { [`${a}/listen-ports`]: '[{"HTTP": 80}]' }),
   };
+}
+
+/** The config refuses an imageTag without the registry (lib/config.ts); this is the code's guard. */
+function requireRegistry(registry: RegistryResult | undefined, service: string): RegistryResult {
+  if (!registry)
+    throw new Error(`service ${service}: imageTag needs tap:addons.registry, which is off`);
+  return registry;
 }

@@ -29,12 +29,13 @@ export const OPTIONAL_CAPABILITIES_ON = {
     secretsStore: true,
     istio: true,
     containerInsights: true,
+    registry: { githubRepository: "acme/payments" },
   },
   services: [
     {
       name: "gateway",
-      image: "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
       public: true,
+      imageTag: "1.4.2",
       secrets: [
         {
           arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",

@@ -75,6 +75,13 @@ const POLICY_INPUTS: readonly {
   { type: "aws:iam/policy:Policy", input: "policy", kind: "identity", maxChars: 6_144 },
   { type: "aws:iam/role:Role", input: "assumeRolePolicy", kind: "trust", maxChars: 2_048 },
   { type: "aws:kms/key:Key", input: "policy", kind: "resource", maxChars: 32_768 },
+  // ECR's repository policy quota: 10,240 characters (ECR service quotas).
+  {
+    type: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    input: "policy",
+    kind: "resource",
+    maxChars: 10_240,
+  },
 ];
 
 export const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";

@@ -32,6 +32,7 @@ describe("tap:addons", () => {
       secretsStore: false,
       istio: false,
       containerInsights: false,
+      registry: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -100,6 +100,8 @@ describe("TapStack", () => {
         "tenantNamespaces",
         "tenantRoleArns",
         "tenantBucketName",
+        "registryRepositories",
+        "registryPushRoleArn",
         "karpenterNodeRoleName",
         "karpenterInterruptionQueueName",
       ].sort(),

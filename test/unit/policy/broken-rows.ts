@@ -29,16 +29,16 @@ const add =
 const drop = (type: string, name?: string) => (rs: readonly PolicyInput[]) =>
   rs.filter((r) => !(r.type === type && (name === undefined || r.name === name)));
 
-const trust = (condition: Inputs) =>
+const trust = (
+  condition: Inputs,
+  provider = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+) =>
   JSON.stringify({
     Version: "2012-10-17",
     Statement: [
       {
         Effect: "Allow",
-        Principal: {
-          Federated:
-            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
-        },
+        Principal: { Federated: provider },
         Action: "sts:AssumeRoleWithWebIdentity",
         Condition: condition,
       },
@@ -359,6 +359,27 @@ export const ROWS: Row[] = [
             "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:keda:*",
           },
         }),
+      }),
+      "tap-keda-dev",
+    ),
+  },
+  {
+    what: "GitHub Actions trust on every branch of a repository",
+    policy: "irsa-trust-pinned",
+    resource: "tap-keda-dev",
+    build: mutate(
+      "aws:iam/role:Role",
+      (i) => ({
+        ...i,
+        assumeRolePolicy: trust(
+          {
+            StringEquals: {
+              "token.actions.githubusercontent.com:sub": "repo:acme/shop:ref:refs/heads/*",
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            },
+          },
+          "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        ),
       }),
       "tap-keda-dev",
     ),

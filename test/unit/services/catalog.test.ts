@@ -204,7 +204,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
     [
       "unknown field",
       withEntry(0, { prot: 80 }),
-      "tap:services[0].prot is not a field here (known: name, image, port",
+      "tap:services[0].prot is not a field here (known: name, image, imageTag, port",
     ],
     [
       "unknown callee",

@@ -75,6 +75,7 @@ describe("the example stacks", () => {
       "secretsStore",
       "istio",
       "containerInsights",
+      "registry",
     ]);
   });
 
