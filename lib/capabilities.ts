@@ -12,6 +12,12 @@ import {
   RegistrySettings,
   parseRegistrySettings,
 } from "./addons/registry/settings";
+import {
+  DATABASE_SETTING_DOCS,
+  DEFAULT_DATABASE_SETTINGS,
+  DatabaseSettings,
+  parseDatabaseSettings,
+} from "./addons/database/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -28,6 +34,7 @@ export const CAPABILITY_NAMES = [
   "istio",
   "containerInsights",
   "registry",
+  "database",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -227,6 +234,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/registry/",
     settings: REGISTRY_SETTING_DOCS,
   },
+  database: {
+    name: "database",
+    configKey: addonKey("database"),
+    summary:
+      "Aurora PostgreSQL Serverless v2 (writer and reader in two AZs) in isolated data subnets, its own KMS key, RDS-managed master secret, IAM auth, backups with point-in-time recovery, TLS only; reachable from exactly the catalog services that declare it",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["databaseEndpoint", "databaseReaderEndpoint", "databaseSecretArn"],
+    folder: "lib/addons/database/",
+    settings: DATABASE_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -245,6 +264,7 @@ export interface CapabilitySettings {
   readonly loadBalancerController: LoadBalancerControllerSettings;
   readonly externalDns: ExternalDnsSettings;
   readonly registry: RegistrySettings;
+  readonly database: DatabaseSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -266,6 +286,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   loadBalancerController: {},
   externalDns: { policy: "upsert-only" },
   registry: DEFAULT_REGISTRY_SETTINGS,
+  database: DEFAULT_DATABASE_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -374,6 +395,12 @@ export function parseCapabilities(
       settings = {
         ...settings,
         registry: parseRegistrySettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "database" && isMap) {
+      settings = {
+        ...settings,
+        database: parseDatabaseSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "externalDns") {

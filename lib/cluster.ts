@@ -12,6 +12,7 @@ import { TapContext } from "./context";
 import { CREATOR_TAG } from "./creator";
 import { irsaTrustPolicy } from "./iam/irsa";
 import { performanceLogGroupName } from "./addons/container-insights/names";
+import { databaseLogGroupName } from "./addons/database/names";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -127,6 +128,7 @@ export function tapLogGroups(ctx: TapContext): string[] {
   return [
     ...Object.values(logGroupNames(ctx.config.environmentSuffix)),
     ...(ctx.config.addons.containerInsights ? [performanceLogGroupName(ctx.clusterName)] : []),
+    ...(ctx.config.addons.database ? [databaseLogGroupName(ctx.config.environmentSuffix)] : []),
   ];
 }
 

@@ -499,6 +499,23 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         )}) listen on HTTP only. Give one: pulumi config set --path tap:addons.loadBalancerController.certificateArn arn:aws:acm:...`,
     );
   }
+  const withDatabase = services.filter((s) => s.database !== undefined);
+  if (withDatabase.length > 0 && !addons.database) {
+    fail(
+      "addons.database",
+      `tap:services ${withDatabase.map((s) => s.name).join(", ")} declare a database, which tap:addons.database creates: ` +
+        "turn it on (pulumi config set --path tap:addons.database true) or remove the services' database",
+    );
+  } else {
+    const dbName = addonSettings.database.name;
+    services.forEach((s, i) => {
+      if (s.database !== undefined && s.database !== dbName)
+        fail(
+          "services",
+          `tap:services[${i}].database names "${s.database}", but tap's database is "${dbName}" (tap:addons.database.name)`,
+        );
+    });
+  }
   const ownImages = services.filter((s) => s.imageTag !== undefined);
   if (ownImages.length > 0 && !addons.registry) {
     fail(

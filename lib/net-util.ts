@@ -29,9 +29,11 @@ export function cidrPrefix(cidr: string): number {
 
 /**
  * Subnet masks for a VPC of the given prefix, sized so up to 4 AZs fit with room to spare:
- * private subnets get 1/8 of the VPC each (pods take VPC IPs with the VPC CNI), public 1/16 each.
- * With 4 AZs that uses 3/4 of the VPC. A /16 gives /19 private and /20 public subnets.
+ * private subnets get 1/8 of the VPC each (pods take VPC IPs with the VPC CNI), public 1/16 each,
+ * the database's data subnets (tap:addons.database) 1/64 each. With 4 AZs that uses 3/4 (13/16
+ * with data subnets) of the VPC. A /16 gives /19 private, /20 public and /22 data subnets; a /20,
+ * /26 data subnets (62 addresses: an Aurora cluster needs a few).
  */
-export function subnetMasks(vpcPrefix: number): { private: number; public: number } {
-  return { private: vpcPrefix + 3, public: vpcPrefix + 4 };
+export function subnetMasks(vpcPrefix: number): { private: number; public: number; data: number } {
+  return { private: vpcPrefix + 3, public: vpcPrefix + 4, data: vpcPrefix + 6 };
 }

@@ -32,6 +32,15 @@ export interface Network {
   readonly publicSubnetIds: pulumi.Output<string[]>;
   /** Each public subnet's CIDR (where an internet-facing load balancer's ENIs are), AZ by AZ. */
   readonly publicSubnetCidrs: pulumi.Output<string>[];
+  /**
+   * The data subnets (tap:addons.database: isolated, no route out of the VPC), with each one's AZ
+   * and CIDR, AZ by AZ; absent when the database is off.
+   */
+  readonly dataSubnets?: {
+    readonly ids: pulumi.Output<string[]>;
+    readonly azs: pulumi.Output<string>[];
+    readonly cidrs: pulumi.Output<string>[];
+  };
   /** The private subnets' default routes through the NAT gateways: what nodes wait for. */
   readonly egress: readonly pulumi.Resource[];
   readonly flowLogGroup: aws.cloudwatch.LogGroup;
@@ -82,6 +91,21 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
           cidrMask: masks.public,
           tags: mergeTags(tags, subnetDiscoveryTags("public", ctx.clusterName)),
         },
+        // The database's own tier (tap:addons.database): isolated, so awsx gives its route tables
+        // no route at all (pulumi/pulumi-awsx@e60adf3:awsx/ec2/vpc.ts L351). Last in the list:
+        // awsx allocates each AZ's subnets in list order (subnetDistributorNew.ts
+        // allocateSubnetCidrBlocks), so adding it leaves the private and public subnets' CIDRs as
+        // they are.
+        ...(config.addons.database
+          ? [
+              {
+                type: awsxEc2.SubnetType.Isolated,
+                name: "data",
+                cidrMask: masks.data,
+                tags: mergeTags(tags, { "tap.io/tier": "data" }),
+              },
+            ]
+          : []),
       ],
       tags: mergeTags(tags, nameTag(vpcName)),
     },
@@ -111,8 +135,23 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
     publicSubnetCidrs: Array.from({ length: config.availabilityZoneCount }, (_, az) =>
       vpc.publicSubnetIds.apply((ids) => aws.ec2.getSubnetOutput({ id: ids[az] }, opts).cidrBlock),
     ),
+    ...(config.addons.database
+      ? { dataSubnets: dataSubnetsOf(vpc, config.availabilityZoneCount, opts) }
+      : {}),
     egress: createNatEgress(ctx, vpc),
     flowLogGroup,
+  };
+}
+
+/** The data subnets' ids, and each one's AZ and CIDR as EC2 reports them. */
+function dataSubnetsOf(vpc: awsxEc2.Vpc, azCount: number, opts: pulumi.InvokeOptions) {
+  const subnets = Array.from({ length: azCount }, (_, az) =>
+    vpc.isolatedSubnetIds.apply((ids) => aws.ec2.getSubnetOutput({ id: ids[az] }, opts)),
+  );
+  return {
+    ids: vpc.isolatedSubnetIds,
+    azs: subnets.map((s) => s.availabilityZone),
+    cidrs: subnets.map((s) => s.cidrBlock),
   };
 }
 

@@ -89,6 +89,12 @@ export class TapStack extends pulumi.ComponentResource {
   readonly registryRepositories: pulumi.Output<Record<string, string>>;
   /** The role GitHub Actions assumes to push (registry with githubRepository); undefined otherwise. */
   readonly registryPushRoleArn: pulumi.Output<string | undefined>;
+  /** The database's writer endpoint (tap:addons.database); undefined when off. */
+  readonly databaseEndpoint: pulumi.Output<string | undefined>;
+  /** The database's reader endpoint (read-only traffic); undefined when off. */
+  readonly databaseReaderEndpoint: pulumi.Output<string | undefined>;
+  /** The RDS-managed master secret's ARN (not its value); undefined when off. */
+  readonly databaseSecretArn: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -153,6 +159,7 @@ export class TapStack extends pulumi.ComponentResource {
       kmsKeyArn: kms.arn,
       vpcId: network.vpcId,
       nodeRoleArn: nodes.role.arn,
+      dataSubnets: network.dataSubnets,
     });
     // Namespaces wait for the policy engine, so their policies are enforced from the start, and
     // with Karpenter for its NodePools, so the services' pods have somewhere to run.
@@ -180,6 +187,7 @@ export class TapStack extends pulumi.ComponentResource {
       secrets: addons.secretsStore,
       ambient: addons.istio,
       registry: addons.registry,
+      database: addons.database,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -262,6 +270,9 @@ export class TapStack extends pulumi.ComponentResource {
       ),
     );
     this.registryPushRoleArn = pulumi.output(addons.registry?.pushRole?.arn);
+    this.databaseEndpoint = pulumi.output(addons.database?.endpoint);
+    this.databaseReaderEndpoint = pulumi.output(addons.database?.readerEndpoint);
+    this.databaseSecretArn = pulumi.output(addons.database?.secretArn);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -306,6 +317,9 @@ export function stackOutputs(stack: TapStack) {
     vpcEndpointIds: stack.vpcEndpointIds,
     registryRepositories: stack.registryRepositories,
     registryPushRoleArn: stack.registryPushRoleArn,
+    databaseEndpoint: stack.databaseEndpoint,
+    databaseReaderEndpoint: stack.databaseReaderEndpoint,
+    databaseSecretArn: stack.databaseSecretArn,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -254,6 +254,20 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     alarms ? need("cloudwatch.alarm.month", "CloudWatch alarms") : undefined,
   );
 
+  // Aurora Serverless v2: each instance bills at least its floor (minCapacity; 0 when paused).
+  const dbInstances = ofType(resources, "aws:rds/clusterInstance:ClusterInstance").length;
+  const dbCluster = ofType(resources, "aws:rds/cluster:Cluster")[0];
+  const scaling = dbCluster
+    ? (inputsOf(dbCluster).serverlessv2ScalingConfiguration as Inputs | undefined)
+    : undefined;
+  const floor = Number(scaling?.minCapacity ?? 0);
+  recurring(
+    "Database",
+    `${dbInstances} Aurora Serverless v2 instances at their floor of ${floor} ACU (minCapacity)`,
+    dbInstances * floor,
+    dbInstances && floor ? need("rds.aurora.serverlessV2.acuHour", "Database") : undefined,
+  );
+
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
   const nodesAtMax = nodeCost(resources, "max", find, prices, unpriced);
   if (ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").length > 0)
@@ -300,6 +314,14 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     keys > 0,
   );
   perUse("Load balancers", "load balancer capacity units", "alb.lcuHour", albs > 0);
+  perUse(
+    "Database",
+    `ACU-hours above the floor, up to ${String(scaling?.maxCapacity ?? "?")} ACU per instance`,
+    "rds.aurora.serverlessV2.acuHour",
+    dbInstances > 0,
+  );
+  perUse("Database", "storage (Aurora Standard)", "rds.aurora.storage.gbMonth", dbInstances > 0);
+  perUse("Database", "I/O requests (Aurora Standard)", "rds.aurora.io.million", dbInstances > 0);
   const repositories = ofType(resources, "aws:ecr/repository:Repository").length;
   perUse(
     "Registry",

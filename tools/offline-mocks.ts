@@ -85,10 +85,12 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       const azs =
         typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 3;
       const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${kind}-${i}`);
+      const specs = Array.isArray(inputs.subnetSpecs) ? (inputs.subnetSpecs as Inputs[]) : [];
       return {
         vpcId: "vpc-0123456789abcdef0",
         privateSubnetIds: ids("private"),
         publicSubnetIds: ids("public"),
+        isolatedSubnetIds: specs.some((s) => s.type === "Isolated") ? ids("data") : [],
       };
     }
     case "eks:index:Cluster":
@@ -137,6 +139,20 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       return {
         arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}`,
       };
+    case "aws:rds/cluster:Cluster": {
+      const id = str("clusterIdentifier");
+      return {
+        arn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${id}`,
+        endpoint: `${id}.cluster-c0ffee123456.${REGION}.rds.amazonaws.com`,
+        readerEndpoint: `${id}.cluster-ro-c0ffee123456.${REGION}.rds.amazonaws.com`,
+        masterUserSecrets: [
+          {
+            secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!cluster-0a1b2c3d-AbCdEf`,
+            secretStatus: "active",
+          },
+        ],
+      };
+    }
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${str("name")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
@@ -218,12 +234,25 @@ export async function mockTap<T>(
           case "aws:ec2/getSubnet:getSubnet": {
             // The awsx VPC's subnets as the mocks name them (subnet-<kind>-<az>), laid out as tap's
             // masks give them for 10.0.0.0/16: private /19s, then public /20s.
-            const m = /^subnet-(private|public)-(\d+)$/.exec(String(inputs.id));
+            const m = /^subnet-(private|public|data)-(\d+)$/.exec(String(inputs.id));
             const az = m ? Number(m[2]) : 0;
+            // Data subnets as awsx allocates them for 3 AZs: last in each AZ's /18, after private
+            // /19 and public /20 (pulumi/pulumi-awsx@e60adf3 subnetDistributorNew.ts).
             const cidrBlock =
-              m?.[1] === "public" ? `10.0.${96 + 16 * az}.0/20` : `10.0.${32 * az}.0/19`;
-            return { ...inputs, cidrBlock };
+              m?.[1] === "public"
+                ? `10.0.${96 + 16 * az}.0/20`
+                : m?.[1] === "data"
+                  ? `10.0.${64 * az + 48}.0/22`
+                  : `10.0.${32 * az}.0/19`;
+            return { ...inputs, cidrBlock, availabilityZone: `${REGION}${"abcd"[az] ?? "a"}` };
           }
+          case "aws:rds/getEngineVersion:getEngineVersion":
+            // The newest 16.x in us-east-1 as tap's mocks answer it (any 16.x >= 16.3 pauses at 0).
+            return {
+              ...inputs,
+              versionActual: "16.6",
+              parameterGroupFamily: "aurora-postgresql16",
+            };
           case "aws:route53/getZone:getZone":
             return {
               ...inputs,

@@ -51,7 +51,12 @@ function vpcChildren(name: string, inputs: Inputs): Child[] {
     { type: "aws:ec2/vpc:Vpc", name, after: [] },
     { type: "aws:ec2/internetGateway:InternetGateway", name, after: [name] },
   ];
-  for (const kind of ["public", "private"]) {
+  // An isolated spec (tap's data subnets) gets subnets, route tables and associations, no route.
+  const specs = Array.isArray(inputs.subnetSpecs) ? (inputs.subnetSpecs as Inputs[]) : [];
+  const isolated = specs
+    .filter((s) => s.type === "Isolated")
+    .map((s) => String(s.name ?? "isolated"));
+  for (const kind of ["public", "private", ...isolated]) {
     for (let i = 1; i <= azs; i++) {
       const subnet = `${name}-${kind}-${i}`;
       out.push(
@@ -73,7 +78,7 @@ function vpcChildren(name: string, inputs: Inputs): Child[] {
           },
         );
       }
-      if (kind === "private" && none) continue;
+      if ((kind === "private" && none) || isolated.includes(kind)) continue;
       out.push({
         type: "aws:ec2/route:Route",
         name: subnet,

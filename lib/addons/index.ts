@@ -23,6 +23,7 @@ import { SecretsStoreResult, deploySecretsStore } from "./secrets-store";
 import { IstioResult, deployIstio } from "./istio";
 import { ContainerInsightsResult, deployContainerInsights } from "./container-insights";
 import { RegistryResult, deployRegistry } from "./registry";
+import { DataSubnets, DatabaseResult, deployDatabase } from "./database";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -42,6 +43,7 @@ export interface PlatformAddons {
   readonly istio?: IstioResult;
   readonly containerInsights?: ContainerInsightsResult;
   readonly registry?: RegistryResult;
+  readonly database?: DatabaseResult;
 }
 
 export interface InstallAddonsArgs {
@@ -51,6 +53,8 @@ export interface InstallAddonsArgs {
   readonly vpcId: pulumi.Input<string>;
   /** The managed node groups' role (the registry lets it pull). */
   readonly nodeRoleArn: pulumi.Input<string>;
+  /** The isolated data subnets (present with the database on). */
+  readonly dataSubnets?: DataSubnets;
 }
 
 /** Deploys one capability; `built` holds what the capabilities before it built. */
@@ -90,6 +94,16 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
       nodeRoleArns: [args.nodeRoleArn, ...(built.karpenter ? [built.karpenter.nodeRole.arn] : [])],
     }),
   }),
+  database: (ctx, args) => {
+    if (!args.dataSubnets) throw new Error("database: the network made no data subnets");
+    return {
+      database: deployDatabase(ctx, {
+        kmsKeyArn: args.kmsKeyArn,
+        vpcId: args.vpcId,
+        subnets: args.dataSubnets,
+      }),
+    };
+  },
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

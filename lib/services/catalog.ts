@@ -134,6 +134,7 @@ const FIELDS = [
   "publishesMetrics",
   "tenant",
   "secrets",
+  "database",
 ] as const;
 
 const HEALTH_PATH_RE = /^\/[^\s?#]*$/;
@@ -288,5 +289,8 @@ function parseEntry(
     awsPermissions: parsePermissions(r, obj.awsPermissions, `${at}.awsPermissions`),
     publishesMetrics: parseMetricNamespaces(r, obj.publishesMetrics, `${at}.publishesMetrics`),
     secrets: parseSecrets(r, obj.secrets, `${at}.secrets`),
+    ...(obj.database !== undefined
+      ? { database: r.string(obj.database, `${at}.database`) ?? "" }
+      : {}),
   };
 }

@@ -38,6 +38,8 @@ export interface ServiceCatalogArgs {
   readonly ambient?: ServicesDeps["ambient"];
   /** The registry when on: service repositories and their pull policies. */
   readonly registry?: ServicesDeps["registry"];
+  /** The database when on: its declaring services' egress, secret and settings. */
+  readonly database?: ServicesDeps["database"];
 }
 
 export interface ServiceCatalog {
@@ -57,6 +59,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     secrets: args.secrets,
     ambient: args.ambient,
     registry: args.registry,
+    database: args.database,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

@@ -7,8 +7,11 @@
  *   whole VPC: pods have VPC addresses (VPC CNI), so a VPC-wide rule would admit any pod whose
  *   egress reaches the internet (an `allow-aws-apis` pod) on that port.
  * - `allow-to-callees`: egress on each callee's port to the callee's pods in its namespace.
- * - `allow-aws-apis`: only for a service whose catalog grants AWS permissions: HTTPS (443) to the
- *   internet minus IMDS, so its SDK can reach STS (IRSA) and the AWS API it was granted.
+ * - `allow-aws-apis`: only for a service whose own SDK calls AWS (catalog permissions, published
+ *   metrics, the database's secret): HTTPS (443) to the internet minus IMDS, so it reaches STS
+ *   (IRSA) and the AWS API it was granted.
+ * - `allow-database`: only for a service that declares the database (tap:addons.database):
+ *   PostgreSQL (5432) to the data subnets, where nothing but the database lives.
  * - `allow-mesh-egress`: only with the mesh on: the data plane's `extraEgress`.
  * With Istio's ambient mesh (tap:addons.istio) every caller -> callee rule also admits the HBONE
  * port (ztunnel carries the call to the callee pod there, from the caller pod's address); kubelet's
@@ -37,7 +40,14 @@ export const SERVICE_POLICY_NAMES = {
   toCallees: "allow-to-callees",
   awsApis: "allow-aws-apis",
   meshEgress: "allow-mesh-egress",
+  database: "allow-database",
 } as const;
+
+/** Where the database is (tap:addons.database): its subnets' CIDRs and its port. */
+export interface DatabaseEgress {
+  readonly cidrs: readonly pulumi.Input<string>[];
+  readonly port: number;
+}
 
 /** Every edge of the call graph, sorted by caller then callee (the port is the callee's). */
 export function callGraphEdges(services: readonly ServiceSpec[]): CallEdge[] {
@@ -122,9 +132,16 @@ export function egressPolicySpec(
   return egress.length === 0 ? undefined : egressSpec(service.name, egress);
 }
 
-/** `allow-aws-apis`: HTTPS to the internet minus IMDS, for a service with catalog permissions. */
+/**
+ * `allow-aws-apis`: HTTPS to the internet minus IMDS, for a service whose own SDK calls AWS: its
+ * catalog permissions, the metrics it publishes, its database's secret.
+ */
 export function awsApiEgressSpec(service: ServiceSpec): NetworkPolicySpec | undefined {
-  if (service.awsPermissions.length === 0) return undefined;
+  const callsAws =
+    service.awsPermissions.length > 0 ||
+    service.publishesMetrics.length > 0 ||
+    service.database !== undefined;
+  if (!callsAws) return undefined;
   return egressSpec(service.name, [{ to: [internetEgressPeer()], ports: tcp(443) }]);
 }
 
@@ -135,6 +152,17 @@ export function meshEgressSpec(
 ): NetworkPolicySpec | undefined {
   if (!mesh || mesh.extraEgress.length === 0) return undefined;
   return egressSpec(service.name, [...mesh.extraEgress]);
+}
+
+/** `allow-database`: the database's port in its subnets, for a service that declares it. */
+export function databaseEgressSpec(
+  service: ServiceSpec,
+  database: DatabaseEgress | undefined,
+): NetworkPolicySpec | undefined {
+  if (service.database === undefined || !database) return undefined;
+  return egressSpec(service.name, [
+    { to: database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(database.port) },
+  ]);
 }
 
 function egressSpec(name: string, egress: EgressRule[]): NetworkPolicySpec {
@@ -148,6 +176,7 @@ export function servicePolicySpecs(
   loadBalancerSources: readonly pulumi.Input<string>[],
   mesh: MeshBinding | undefined,
   ambient?: AmbientPorts,
+  database?: DatabaseEgress,
 ): [string, NetworkPolicySpec][] {
   const n = SERVICE_POLICY_NAMES;
   const all: [string, NetworkPolicySpec | undefined][] = [
@@ -155,6 +184,7 @@ export function servicePolicySpecs(
     [n.toCallees, egressPolicySpec(service, services, ambient)],
     [n.awsApis, awsApiEgressSpec(service)],
     [n.meshEgress, meshEgressSpec(service, mesh)],
+    [n.database, databaseEgressSpec(service, database)],
   ];
   return all.filter((e): e is [string, NetworkPolicySpec] => e[1] !== undefined);
 }

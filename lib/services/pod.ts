@@ -67,6 +67,8 @@ export interface PodOptions {
   readonly roleForSecretsOnly?: boolean;
   /** The image when the service runs its own repository's `imageTag` (tap:addons.registry). */
   readonly image?: pulumi.Input<string>;
+  /** Environment variables of its container (the database's connection settings). */
+  readonly env?: readonly { readonly name: string; readonly value: pulumi.Input<string> }[];
 }
 
 /** The pod annotation naming containers the EKS pod identity webhook leaves without credentials. */
@@ -149,6 +151,7 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
             // Every start asks the registry (its authorization too), never a node's cached copy
             // that another tenant's pull left behind (CKV_K8S_15).
             imagePullPolicy: "Always",
+            ...(opts.env ? { env: opts.env.map((e) => ({ ...e })) } : {}),
             ports: [{ name: "http", containerPort: service.port, protocol: "TCP" }],
             resources: {
               requests: { ...service.resources.requests },

@@ -20,7 +20,10 @@ export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): 
  */
 export function callsAws(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
   return (
-    service.awsPermissions.length > 0 || service.publishesMetrics.length > 0 || mesh !== undefined
+    service.awsPermissions.length > 0 ||
+    service.publishesMetrics.length > 0 ||
+    service.database !== undefined ||
+    mesh !== undefined
   );
 }
 

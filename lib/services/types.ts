@@ -72,6 +72,12 @@ export interface ServiceSpec {
    * SECRETS_MOUNT_PATH, read with the service's own IRSA role, which may read exactly these.
    */
   readonly secrets: readonly SecretRef[];
+  /**
+   * The tap database it uses (tap:addons.database, by its name): its pods may reach it on 5432,
+   * its role may read the RDS-managed master secret, and it gets the connection settings as
+   * environment variables (DATABASE_ENV).
+   */
+  readonly database?: string;
 }
 
 /** A Secrets Manager secret a service reads. */

@@ -23,6 +23,8 @@ import { deploymentSpec, serviceLabels } from "./pod";
 import { callsAws, needsRole, servicePolicy, serviceRoleName } from "./service-iam";
 import { SecretsStoreResult } from "../addons/secrets-store";
 import { RegistryResult } from "../addons/registry";
+import { DatabaseResult, databaseClientStatements } from "../addons/database";
+import { databaseEnv } from "./database-env";
 import { ISTIO_DEFAULTS, IstioResult } from "../addons/istio";
 import {
   ISTIO_SECURITY_API,
@@ -62,6 +64,8 @@ export interface ServicesDeps {
   readonly ambient?: IstioResult;
   /** The registry when on: each service's repository admits its pulls, `imageTag` runs from it. */
   readonly registry?: RegistryResult;
+  /** The database when on: the services that declare it reach it and read its secret. */
+  readonly database?: DatabaseResult;
   /** The ALB Ingress admission policy and binding (load balancer controller on, >= 1.30). */
   readonly ingressGuard?: readonly pulumi.Resource[];
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
@@ -157,7 +161,16 @@ function deployService(
         oidcIssuer: ctx.oidcIssuer,
         namespace: ns,
         serviceAccount: name,
-        policy: (scope) => servicePolicy(service, mesh, scope),
+        policy: (scope) => {
+          const base = servicePolicy(service, mesh, scope);
+          const db =
+            service.database !== undefined ? requireDatabase(deps.database, name) : undefined;
+          if (!db) return base;
+          return pulumi.all([db.secretArn, db.keyArn]).apply(([secret, key]) => ({
+            ...base,
+            Statement: [...base.Statement, ...databaseClientStatements(secret, key, scope)],
+          }));
+        },
         description: `tap service ${name}: its catalog AWS permissions${mesh ? " and the mesh data plane" : ""}`,
       })
     : undefined;
@@ -210,6 +223,9 @@ function deployService(
         secretProviderClass: secretProviderClass ? secretProviderClassName(name) : undefined,
         roleForSecretsOnly: role !== undefined && !automount,
         ...(image ? { image } : {}),
+        ...(service.database !== undefined
+          ? { env: databaseEnv(requireDatabase(deps.database, name)) }
+          : {}),
       }),
     },
     // The mesh's injector must exist before the pods, or they start without their proxy; the
@@ -225,6 +241,8 @@ function deployService(
         ...ambientPolicies,
         ...(secretProviderClass ? [secretProviderClass, ...(deps.secrets?.dependsOn ?? [])] : []),
         ...(pullPolicy ? [pullPolicy] : []),
+        // Its database and secret exist before its pods read them.
+        ...(service.database !== undefined ? (deps.database?.dependsOn ?? []) : []),
       ],
     },
   );
@@ -271,6 +289,7 @@ function deployService(
     deps.loadBalancerSources,
     mesh,
     deps.ambient ? ISTIO_DEFAULTS : undefined,
+    deps.database ? { cidrs: deps.database.subnetCidrs, port: deps.database.port } : undefined,
   )) {
     new k8s.networking.v1.NetworkPolicy(
       rn(`np-${policyName}`),
@@ -515,4 +534,11 @@ function requireRegistry(registry: RegistryResult | undefined, service: string):
   if (!registry)
     throw new Error(`service ${service}: imageTag needs tap:addons.registry, which is off`);
   return registry;
+}
+
+/** The config refuses `database:` without the database (lib/config.ts); this is the code's guard. */
+function requireDatabase(database: DatabaseResult | undefined, service: string): DatabaseResult {
+  if (!database)
+    throw new Error(`service ${service}: database needs tap:addons.database, which is off`);
+  return database;
 }

@@ -30,12 +30,14 @@ export const OPTIONAL_CAPABILITIES_ON = {
     istio: true,
     containerInsights: true,
     registry: { githubRepository: "acme/payments" },
+    database: true,
   },
   services: [
     {
       name: "gateway",
       public: true,
       imageTag: "1.4.2",
+      database: "main",
       secrets: [
         {
           arn: "arn:${partition}:secretsmanager:${region}:${account}:secret:gateway/tls-AbCdEf",

@@ -99,3 +99,26 @@ function assertNoIgnoredKeys(keys: readonly string[] | undefined): void {
     );
   }
 }
+
+const SECRET_ARN_KEY = "kms:EncryptionContext:SecretARN";
+const SECRET_ARN_ALIAS = "kms:RequestAlias";
+
+/**
+ * `simulate` for KMS requests that carry Secrets Manager's encryption context. iam-simulate does
+ * not evaluate KMS's templated kms:EncryptionContext:<key> keys (it reports them ignored, and
+ * `simulate` then refuses the result), so the key is renamed, in the policies and the request
+ * alike, to kms:RequestAlias, a string key kms:Decrypt has: the same StringEquals is evaluated.
+ * (The real key is checked against AWS's data in iam-data.test.ts.)
+ */
+export function simulateWithSecretContext(
+  policy: PolicyDocument,
+  request: SimRequest,
+): Promise<Decision> {
+  const alias = <T>(doc: T): T =>
+    JSON.parse(JSON.stringify(doc).split(SECRET_ARN_KEY).join(SECRET_ARN_ALIAS)) as T;
+  return simulate(alias(policy), {
+    ...request,
+    ...(request.context ? { context: alias(request.context) } : {}),
+    ...(request.resourcePolicy ? { resourcePolicy: alias(request.resourcePolicy) } : {}),
+  });
+}

@@ -33,6 +33,7 @@ describe("tap:addons", () => {
       istio: false,
       containerInsights: false,
       registry: false,
+      database: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

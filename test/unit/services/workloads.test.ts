@@ -396,8 +396,9 @@ describe("schemas", () => {
   it("every namespaced object is explicit: name, namespace, apiVersion and kind, on the one provider", async () => {
     const { resources } = await run();
     const ours = resources.filter((r) => r.name.startsWith("svc-"));
-    // 5 kinds each + 6 policies (gateway, payments: callers + callees; ledger: callers + AWS APIs)
-    expect(ours.length).toBe(3 * 5 + 6);
+    // 5 kinds each + 7 policies (gateway: callers + callees; payments: callers + callees + AWS
+    // APIs, for the metric it publishes; ledger: callers + AWS APIs)
+    expect(ours.length).toBe(3 * 5 + 7);
     for (const r of ours) {
       const inputs = r.inputs as { apiVersion?: string; kind?: string; metadata: Obj };
       expect([typeof inputs.apiVersion, typeof inputs.kind]).toEqual(["string", "string"]);

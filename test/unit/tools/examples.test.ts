@@ -76,6 +76,7 @@ describe("the example stacks", () => {
       "istio",
       "containerInsights",
       "registry",
+      "database",
     ]);
   });
 

@@ -10,7 +10,7 @@ import { pinsFor } from "../../../../lib/addons/versions";
 import { servicePolicy } from "../../../../lib/services/service-iam";
 import { ServiceSpec } from "../../../../lib/services/types";
 import { configProblems } from "../../../helpers/config";
-import { simulate } from "../../../helpers/iam-sim";
+import { simulate, simulateWithSecretContext } from "../../../helpers/iam-sim";
 import { validateManifest } from "../../../helpers/k8s-schema";
 import { ACCOUNT, REGION, RecordedResource, ofType, synthStack } from "../../../helpers/mocks";
 
@@ -96,24 +96,12 @@ describe("the service's role reads exactly its secrets", () => {
   });
 
   it("decrypts with the named key only through Secrets Manager, for its own secret", async () => {
-    // iam-simulate does not evaluate KMS's templated kms:EncryptionContext:<key> keys (it reports
-    // them ignored, and iam-sim.ts then refuses the result): the key is renamed, in the policy and
-    // the request alike, to kms:RequestAlias, a string key kms:Decrypt has, so the same
-    // StringEquals is evaluated. (The real key is checked against AWS's data in iam-data.test.ts.)
     const SECRET_ARN_KEY = "kms:EncryptionContext:SecretARN";
-    const aliased = JSON.parse(
-      JSON.stringify(policy).split(SECRET_ARN_KEY).join("kms:RequestAlias"),
-    ) as typeof policy;
     const decrypt = (context: Record<string, string>, key = KEY) =>
-      simulate(aliased, {
+      simulateWithSecretContext(policy, {
         action: "kms:Decrypt",
         resource: key,
-        context: Object.fromEntries(
-          Object.entries(context).map(([k, v]) => [
-            k === SECRET_ARN_KEY ? "kms:RequestAlias" : k,
-            v,
-          ]),
-        ),
+        context,
         resourcePolicy: {
           Version: "2012-10-17",
           Statement: [
