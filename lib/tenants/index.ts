@@ -12,9 +12,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntryKey } from "../cluster";
 import { IRSA_ANNOTATION, awsScope, createIrsaRole } from "../iam/irsa";
-import { mergeTags, nameTag } from "../naming";
 import { createWorkloadNamespace, internetEgressPeer } from "../addons/network-policies";
 import { AddonContext, inCluster } from "../addons/types";
+import { createPrivateBucket } from "../storage";
 import { tenantBucketName, tenantBucketPolicy, tenantS3Policy } from "./iam";
 import {
   ACCESS_POLICY_OF,
@@ -167,61 +167,11 @@ export function deployTenants(ctx: AddonContext, args: TenantsArgs): TenantsResu
   const withS3 = tenants.filter((t) => t.s3);
   if (withS3.length === 0) return { namespaces, roleArns };
   const bucketName = scope.apply((s) => tenantBucketName(suffix, s));
-  const bucket = new aws.s3.Bucket(
-    ctx.name("tap-tenants-bucket"),
-    {
-      bucket: bucketName,
-      // Destroyable: a stack destroy empties it (every version) and deletes it.
-      forceDestroy: true,
-      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-tenants"))),
-    },
-    opts,
-  );
-  // One after the other: S3 refuses concurrent configuration changes on one bucket
-  // (OperationAborted: a conflicting conditional operation is in progress).
-  const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
-    ctx.name("tap-tenants-sse"),
-    {
-      bucket: bucket.id,
-      rules: [
-        {
-          applyServerSideEncryptionByDefault: {
-            sseAlgorithm: "aws:kms",
-            kmsMasterKeyId: args.kmsKeyArn,
-          },
-          bucketKeyEnabled: true,
-        },
-      ],
-    },
-    opts,
-  );
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(
-    ctx.name("tap-tenants-public-access"),
-    {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    { ...opts, dependsOn: [sse] },
-  );
-  const ownership = new aws.s3.BucketOwnershipControls(
-    ctx.name("tap-tenants-ownership"),
-    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-    { ...opts, dependsOn: [publicAccess] },
-  );
-  const versioning = new aws.s3.BucketVersioning(
-    ctx.name("tap-tenants-versioning"),
-    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-    { ...opts, dependsOn: [ownership] },
-  );
-  new aws.s3.BucketPolicy(
-    ctx.name("tap-tenants-policy"),
-    { bucket: bucket.id, policy: bucket.arn.apply((a) => JSON.stringify(tenantBucketPolicy(a))) },
-    // After the public access block: a policy is judged against it.
-    { ...opts, dependsOn: [versioning] },
-  );
+  const { bucket, setPolicy } = createPrivateBucket(ctx, "tap-tenants", {
+    bucket: bucketName,
+    kmsKeyArn: args.kmsKeyArn,
+  });
+  setPolicy(tenantBucketPolicy);
 
   for (const t of withS3) {
     const role = createIrsaRole(ctx, `tap-tenant-${t.name}`, {
