@@ -18,6 +18,12 @@ import {
   DatabaseSettings,
   parseDatabaseSettings,
 } from "./addons/database/settings";
+import {
+  DEFAULT_EDGE_SETTINGS,
+  EDGE_SETTING_DOCS,
+  EdgeSettings,
+  parseEdgeSettings,
+} from "./addons/edge/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -35,6 +41,7 @@ export const CAPABILITY_NAMES = [
   "containerInsights",
   "registry",
   "database",
+  "edge",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -246,6 +253,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/database/",
     settings: DATABASE_SETTING_DOCS,
   },
+  edge: {
+    name: "edge",
+    configKey: addonKey("edge"),
+    summary:
+      "The front door: the frontend in a private S3 bucket behind CloudFront (origin access control, HTTPS, security headers, compression), AWS WAF (common and known-bad-inputs rule groups, a rate limit) on CloudFront and, with the load balancer controller, on the API's ALBs; WAF logs to CloudWatch",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["frontendUrl", "frontendBucketName", "frontendUploadCommand"],
+    folder: "lib/addons/edge/",
+    settings: EDGE_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -265,6 +284,7 @@ export interface CapabilitySettings {
   readonly externalDns: ExternalDnsSettings;
   readonly registry: RegistrySettings;
   readonly database: DatabaseSettings;
+  readonly edge: EdgeSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -287,6 +307,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   externalDns: { policy: "upsert-only" },
   registry: DEFAULT_REGISTRY_SETTINGS,
   database: DEFAULT_DATABASE_SETTINGS,
+  edge: DEFAULT_EDGE_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -402,6 +423,9 @@ export function parseCapabilities(
         ...settings,
         database: parseDatabaseSettings(value as Record<string, unknown>, fail),
       };
+    }
+    if (name === "edge" && isMap) {
+      settings = { ...settings, edge: parseEdgeSettings(value as Record<string, unknown>, fail) };
     }
     if (name === "externalDns") {
       settings = {

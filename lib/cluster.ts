@@ -13,6 +13,7 @@ import { CREATOR_TAG } from "./creator";
 import { irsaTrustPolicy } from "./iam/irsa";
 import { performanceLogGroupName } from "./addons/container-insights/names";
 import { databaseLogGroupName } from "./addons/database/names";
+import { EDGE_ACL_ROLES, wafLogGroupName } from "./addons/edge/waf";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -129,6 +130,10 @@ export function tapLogGroups(ctx: TapContext): string[] {
     ...Object.values(logGroupNames(ctx.config.environmentSuffix)),
     ...(ctx.config.addons.containerInsights ? [performanceLogGroupName(ctx.clusterName)] : []),
     ...(ctx.config.addons.database ? [databaseLogGroupName(ctx.config.environmentSuffix)] : []),
+    // The API's web ACL logs here (CloudFront's, in us-east-1, under a key of its own there).
+    ...(ctx.config.addons.edge && ctx.config.addons.loadBalancerController
+      ? [wafLogGroupName(ctx.name(EDGE_ACL_ROLES.regional))]
+      : []),
   ];
 }
 

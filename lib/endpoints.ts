@@ -32,6 +32,8 @@ export const NO_ENDPOINT_NEEDED: Readonly<Record<string, string>> = {
   kms: "never called by a pod: S3, EC2 and Secrets Manager call KMS for the caller (kms:ViaService)",
   route53:
     "Route 53's API is global and has no VPC endpoint (PrivateLink serves Route 53 Resolver, not it): ExternalDNS reaches it through NAT",
+  wafv2:
+    "called only by the load balancer controller with the front door on (tap:addons.edge), to associate tap's API web ACL with an ALB when its Ingress changes: through NAT, tap makes no WAF endpoint",
   "cognito-idp":
     "read by the load balancer controller only for an Ingress with Cognito authentication, which tap does not write",
 };

@@ -95,6 +95,12 @@ export class TapStack extends pulumi.ComponentResource {
   readonly databaseReaderEndpoint: pulumi.Output<string | undefined>;
   /** The RDS-managed master secret's ARN (not its value); undefined when off. */
   readonly databaseSecretArn: pulumi.Output<string | undefined>;
+  /** The frontend's URL (tap:addons.edge): CloudFront's name or tap:addons.edge.domainName. */
+  readonly frontendUrl: pulumi.Output<string | undefined>;
+  /** Where a frontend build goes (tap:addons.edge); undefined when off. */
+  readonly frontendBucketName: pulumi.Output<string | undefined>;
+  /** The line that uploads ./dist and invalidates CloudFront's cache (tap:addons.edge). */
+  readonly frontendUploadCommand: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -188,6 +194,7 @@ export class TapStack extends pulumi.ComponentResource {
       ambient: addons.istio,
       registry: addons.registry,
       database: addons.database,
+      webAclArn: addons.edge?.regionalAcl?.arn,
     });
     const services = Object.entries(catalog.workloads.services);
 
@@ -273,6 +280,9 @@ export class TapStack extends pulumi.ComponentResource {
     this.databaseEndpoint = pulumi.output(addons.database?.endpoint);
     this.databaseReaderEndpoint = pulumi.output(addons.database?.readerEndpoint);
     this.databaseSecretArn = pulumi.output(addons.database?.secretArn);
+    this.frontendUrl = pulumi.output(addons.edge?.url);
+    this.frontendBucketName = pulumi.output(addons.edge?.bucket.bucket);
+    this.frontendUploadCommand = pulumi.output(addons.edge?.uploadCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -320,6 +330,9 @@ export function stackOutputs(stack: TapStack) {
     databaseEndpoint: stack.databaseEndpoint,
     databaseReaderEndpoint: stack.databaseReaderEndpoint,
     databaseSecretArn: stack.databaseSecretArn,
+    frontendUrl: stack.frontendUrl,
+    frontendBucketName: stack.frontendBucketName,
+    frontendUploadCommand: stack.frontendUploadCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -51,6 +51,9 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   "aws:ecr/repositoryPolicy:RepositoryPolicy",
+  "aws:cloudfront/originAccessControl:OriginAccessControl",
+  "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
 ];
 
 export function isTaggable(type: string): boolean {

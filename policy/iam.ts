@@ -16,6 +16,7 @@ export const UNSCOPABLE_WRITE_ACTIONS: readonly string[] = [
   "servicediscovery:CreateHttpNamespace",
   "servicediscovery:CreatePrivateDnsNamespace",
   "ec2:CreateLaunchTemplate",
+  "elasticloadbalancing:SetWebAcl", // the controller associating tap's web ACL (tap:addons.edge)
 ];
 
 /** Verbs of read-only actions (Describe*, Get*, List*, ...): these may run on `*`. */

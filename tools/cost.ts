@@ -268,6 +268,25 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     dbInstances && floor ? need("rds.aurora.serverlessV2.acuHour", "Database") : undefined,
   );
 
+  // AWS WAF: each web ACL and each of its rules (a managed rule group is one) bills monthly.
+  const acls = ofType(resources, "aws:wafv2/webAcl:WebAcl");
+  const wafRules = acls.reduce(
+    (n, r) => n + (Array.isArray(inputsOf(r).rules) ? (inputsOf(r).rules as unknown[]).length : 0),
+    0,
+  );
+  recurring(
+    "WAF",
+    "web ACLs (CloudFront's, and the API's with the load balancer controller)",
+    acls.length,
+    acls.length ? need("waf.webAcl.month", "WAF") : undefined,
+  );
+  recurring(
+    "WAF",
+    "their rules (managed rule groups and the rate limit)",
+    wafRules,
+    wafRules ? need("waf.rule.month", "WAF") : undefined,
+  );
+
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
   const nodesAtMax = nodeCost(resources, "max", find, prices, unpriced);
   if (ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").length > 0)
@@ -322,6 +341,15 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   );
   perUse("Database", "storage (Aurora Standard)", "rds.aurora.storage.gbMonth", dbInstances > 0);
   perUse("Database", "I/O requests (Aurora Standard)", "rds.aurora.io.million", dbInstances > 0);
+  perUse("WAF", "requests the web ACLs inspect", "waf.requests.million", acls.length > 0);
+  const distributions = ofType(resources, "aws:cloudfront/distribution:Distribution").length;
+  perUse(
+    "CloudFront",
+    "data out to the internet (US and Europe, the first 10 TB)",
+    "cloudfront.dataOut.gb",
+    distributions > 0,
+  );
+  perUse("CloudFront", "HTTPS requests (US)", "cloudfront.https.10k", distributions > 0);
   const repositories = ofType(resources, "aws:ecr/repository:Repository").length;
   perUse(
     "Registry",

@@ -153,6 +153,24 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
         ],
       };
     }
+    case "aws:s3/bucket:Bucket":
+      return {
+        bucket: str("bucket"),
+        arn: `arn:aws:s3:::${str("bucket")}`,
+        bucketRegionalDomainName: `${str("bucket")}.s3.${REGION}.amazonaws.com`,
+      };
+    case "aws:cloudfront/distribution:Distribution":
+      return {
+        arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/E2QWRUHEXAMPLE`,
+        domainName: "d111111abcdef8.cloudfront.net",
+      };
+    case "aws:wafv2/webAcl:WebAcl":
+      return {
+        arn:
+          inputs.scope === "CLOUDFRONT"
+            ? `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${str("name")}/a1b2c3d4`
+            : `arn:aws:wafv2:${REGION}:${ACCOUNT}:regional/webacl/${str("name")}/a1b2c3d4`,
+      };
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${str("name")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
@@ -246,6 +264,15 @@ export async function mockTap<T>(
                   : `10.0.${32 * az}.0/19`;
             return { ...inputs, cidrBlock, availabilityZone: `${REGION}${"abcd"[az] ?? "a"}` };
           }
+          case "aws:cloudfront/getCachePolicy:getCachePolicy":
+            // AWS's managed policies have fixed IDs (CloudFront Developer Guide, managed cache policies).
+            return {
+              ...inputs,
+              id:
+                inputs.name === "Managed-CachingOptimized"
+                  ? "658327ea-f89d-4fab-a63d-7e88639e58f6"
+                  : undefined,
+            };
           case "aws:rds/getEngineVersion:getEngineVersion":
             // The newest 16.x in us-east-1 as tap's mocks answer it (any 16.x >= 16.3 pauses at 0).
             return {

@@ -24,6 +24,7 @@ import { IstioResult, deployIstio } from "./istio";
 import { ContainerInsightsResult, deployContainerInsights } from "./container-insights";
 import { RegistryResult, deployRegistry } from "./registry";
 import { DataSubnets, DatabaseResult, deployDatabase } from "./database";
+import { EdgeResult, deployEdge } from "./edge";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -44,6 +45,7 @@ export interface PlatformAddons {
   readonly containerInsights?: ContainerInsightsResult;
   readonly registry?: RegistryResult;
   readonly database?: DatabaseResult;
+  readonly edge?: EdgeResult;
 }
 
 export interface InstallAddonsArgs {
@@ -104,6 +106,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
       }),
     };
   },
+  edge: (ctx, args) => ({ edge: deployEdge(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

@@ -40,6 +40,8 @@ export interface ServiceCatalogArgs {
   readonly registry?: ServicesDeps["registry"];
   /** The database when on: its declaring services' egress, secret and settings. */
   readonly database?: ServicesDeps["database"];
+  /** The API's web ACL (edge and load balancer controller on): on every ALB Ingress. */
+  readonly webAclArn?: ServicesDeps["webAclArn"];
 }
 
 export interface ServiceCatalog {
@@ -60,6 +62,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     ambient: args.ambient,
     registry: args.registry,
     database: args.database,
+    webAclArn: args.webAclArn,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

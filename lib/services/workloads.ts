@@ -66,6 +66,8 @@ export interface ServicesDeps {
   readonly registry?: RegistryResult;
   /** The database when on: the services that declare it reach it and read its secret. */
   readonly database?: DatabaseResult;
+  /** The API's regional web ACL (tap:addons.edge with the load balancer controller). */
+  readonly webAclArn?: pulumi.Output<string>;
   /** The ALB Ingress admission policy and binding (load balancer controller on, >= 1.30). */
   readonly ingressGuard?: readonly pulumi.Resource[];
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
@@ -327,7 +329,11 @@ function deployService(
             kind: "Ingress",
             metadata: {
               ...metadata(name),
-              annotations: albAnnotations(service, deps.loadBalancer.certificateArn, ctx.tags),
+              annotations: pulumi
+                .output(deps.webAclArn)
+                .apply((acl) =>
+                  albAnnotations(service, deps.loadBalancer?.certificateArn, ctx.tags, acl),
+                ),
             },
             spec: {
               ingressClassName: deps.loadBalancer.ingressClass,
@@ -391,7 +397,7 @@ function albIngressGuard(
   const zone: pulumi.Output<string | undefined> = deps.dns
     ? deps.dns.zoneName
     : pulumi.output<string | undefined>(undefined);
-  const spec = zone.apply((z) =>
+  const spec = pulumi.all([zone, pulumi.output(deps.webAclArn)]).apply(([z, acl]) =>
     albIngressPolicy(
       services
         .filter((s) => s.public)
@@ -399,7 +405,7 @@ function albIngressGuard(
           namespace: serviceNamespace(s),
           name: s.name,
           ...(z !== undefined ? { host: publicHost(s.name, z) } : {}),
-          annotations: albAnnotations(s, lb.certificateArn, ctx.tags),
+          annotations: albAnnotations(s, lb.certificateArn, ctx.tags, acl),
         })),
     ),
   );
@@ -510,6 +516,8 @@ export function albAnnotations(
   service: ServiceSpec,
   certificateArn: string | undefined,
   tags: Readonly<Record<string, string>>,
+  /** The API's regional web ACL (tap:addons.edge): the controller associates it (wafv2-acl-arn). */
+  webAclArn?: string,
 ): Record<string, string> {
   const a = "alb.ingress.kubernetes.io";
   return {
@@ -526,6 +534,7 @@ export function albAnnotations(
           [`${a}/ssl-redirect`]: "443",
         }
       : { [`${a}/listen-ports`]: '[{"HTTP": 80}]' }),
+    ...(webAclArn ? { [`${a}/wafv2-acl-arn`]: webAclArn } : {}),
   };
 }
 

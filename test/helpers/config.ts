@@ -31,6 +31,7 @@ export const OPTIONAL_CAPABILITIES_ON = {
     containerInsights: true,
     registry: { githubRepository: "acme/payments" },
     database: true,
+    edge: true,
   },
   services: [
     {

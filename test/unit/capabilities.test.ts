@@ -34,6 +34,7 @@ describe("tap:addons", () => {
       containerInsights: false,
       registry: false,
       database: false,
+      edge: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

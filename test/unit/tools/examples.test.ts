@@ -77,6 +77,7 @@ describe("the example stacks", () => {
       "containerInsights",
       "registry",
       "database",
+      "edge",
     ]);
   });
 

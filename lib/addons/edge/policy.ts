@@ -1,0 +1,53 @@
+/**
+ * The front door's resource policies, pure so tests simulate them: the frontend bucket admits
+ * reads from its one CloudFront distribution (origin access control signs them as the CloudFront
+ * service, with the distribution's ARN as aws:SourceArn) and nothing else; the edge log key serves
+ * CloudWatch Logs for the one WAF log group in us-east-1.
+ */
+import { AwsScope, PolicyDocument, denyWithoutTls } from "../../iam/policy";
+
+export function frontendBucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadByItsDistributionOnly",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Resource: `${bucketArn}/*`,
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+      },
+      denyWithoutTls("DenyWithoutTLS", "s3:*", [bucketArn, `${bucketArn}/*`]),
+    ],
+  };
+}
+
+/** CloudFront's WAF logs live in us-east-1, where tap's key is not (keys are regional). */
+export function edgeLogKeyPolicy(scope: AwsScope, logGroupName: string): PolicyDocument {
+  const region = "us-east-1";
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchLogsUsesKey",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          ArnEquals: {
+            "kms:EncryptionContext:aws:logs:arn": `arn:${scope.partition}:logs:${region}:${scope.accountId}:log-group:${logGroupName}`,
+          },
+        },
+      },
+    ],
+  };
+}
