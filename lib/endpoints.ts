@@ -117,7 +117,11 @@ export function endpointServices(
     });
   }
   // ASCP reads a service's declared secrets (lib/addons/secrets-store), as the service's role.
-  if (a.secretsStore && config.services.some((s) => s.secrets.length > 0)) {
+  // ...and a service that declares the database reads its RDS-managed secret (tap:addons.database).
+  if (
+    (a.secretsStore && config.services.some((s) => s.secrets.length > 0)) ||
+    (a.database && config.services.some((s) => s.database !== undefined))
+  ) {
     needs.push(CATALOG_ENDPOINTS.secretsmanager);
   }
   for (const s of config.services) {

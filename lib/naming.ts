@@ -10,6 +10,12 @@ export type Tags = Readonly<Record<string, string>>;
 /** The tags every taggable resource carries. */
 export const MANDATORY_TAG_KEYS = ["Environment", "Team", "CostCenter", "ManagedBy"] as const;
 
+/**
+ * The tag on a resource tap keeps past `pulumi destroy` (retainOnDelete), saying why; tap's policy
+ * pack admits retainOnDelete only with it (policy/governance-policies.ts no-deletion-protection).
+ */
+export const RETAINED_FOR_TAG = "tap.io/retained-for";
+
 /** `<role>-<suffix>`: the one naming rule. */
 export function resourceName(role: string, suffix: string): string {
   return `${role}-${suffix}`;

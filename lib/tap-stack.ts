@@ -4,7 +4,6 @@
  * `createX(ctx, args)` functions of the modules it calls.
  */
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
 import {
@@ -24,8 +23,7 @@ import { deploymentOrder } from "./capabilities";
 import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
-import { publicAccess } from "./services/network";
-import { publicHost } from "./addons/external-dns";
+import { publicServiceUrls } from "./services/public-urls";
 import { ISTIO_DEFAULTS } from "./addons/istio";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
@@ -235,36 +233,12 @@ export class TapStack extends pulumi.ComponentResource {
       Object.fromEntries(services.map(([name, s]) => [name, s.endpoint])),
     );
     this.serviceRoleArns = pulumi.output(catalog.workloads.roleArns);
-    // With the load balancer controller: each public service's ALB URL, once the ALB exists.
-    const lb = addons.loadBalancerController;
-    const scheme = lb?.certificateArn ? "https" : "http";
-    const dns = addons.externalDns;
-    // With ExternalDNS: each public service's own name in the zone.
-    this.publicServices = dns
-      ? dns.zoneName.apply((zone) =>
-          Object.fromEntries(
-            services
-              .filter(([, s]) => s.ingress)
-              .map(([n]) => [n, `${scheme}://${publicHost(n, zone)}`]),
-          ),
-        )
-      : lb
-        ? pulumi
-            .all(
-              services
-                .filter(([, s]) => s.ingress)
-                .map(([n, s]) =>
-                  (s.ingress as k8s.networking.v1.Ingress).status.apply(
-                    (st) =>
-                      [
-                        n,
-                        `${scheme}://${st?.loadBalancer?.ingress?.[0]?.hostname ?? "(pending)"}`,
-                      ] as const,
-                  ),
-                ),
-            )
-            .apply((pairs) => Object.fromEntries(pairs))
-        : pulumi.output(publicAccess(config.services));
+    this.publicServices = publicServiceUrls(
+      config.services,
+      catalog.workloads.services,
+      addons.loadBalancerController,
+      addons.externalDns,
+    );
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
     this.alarmTopicArn = pulumi.output(addons.containerInsights?.alarmTopic.arn);

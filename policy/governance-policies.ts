@@ -8,6 +8,7 @@ import {
   isSupportedKubernetesVersion,
 } from "../lib/addons/versions";
 import { EKS_CALENDAR, phaseOn, recommendedKubernetesVersion } from "../lib/support";
+import { RETAINED_FOR_TAG } from "../lib/naming";
 import { EKS_CLUSTER, EKS_COMPONENT } from "./aws-policies";
 import { irsaTrustProblems, leastPrivilegeProblems, parseDocument } from "./iam";
 import { Props, arr, insidePackagedComponent, obj, onTypes, str, who } from "./util";
@@ -150,7 +151,11 @@ export const noDeletionProtection: ResourceValidationPolicy = {
       }
     }
     const opts = args.opts as { protect?: boolean; retainOnDelete?: boolean };
-    if (opts.protect === true || opts.retainOnDelete === true) {
+    // One reasoned exception, tagged: a key kept so a kept snapshot stays restorable.
+    const retainedFor = obj(props.tags)?.[RETAINED_FOR_TAG];
+    const retainAllowed =
+      args.type === "aws:kms/key:Key" && retainedFor === "database-final-snapshot";
+    if (opts.protect === true || (opts.retainOnDelete === true && !retainAllowed)) {
       report(
         `${who(args)} is protected or retained on delete. Fix: remove protect/retainOnDelete.`,
       );

@@ -14,14 +14,16 @@
  * and tap already enforces every pod's traffic with NetworkPolicies (Calico): README "Database".
  *
  * Destroy: no deletion protection, no final snapshot unless `finalSnapshot` (then it outlives the
- * stack). The engine's major version is pinned (16); the minor is the region's newest 16.x when
- * the cluster is created (aws.rds.getEngineVersion, latest), every one of which is >= 16.3 and
- * so allows minCapacity 0 (auto-pause; Aurora User Guide, "Aurora Serverless v2 capacity").
+ * stack; and then its key stays too, or the snapshot could not be restored once the key is gone).
+ * The engine's major version is pinned (16); the minor is AWS's default 16.x in the region when
+ * the cluster is created (aws.rds.getEngineVersion, defaultOnly: `latest` sorts by creation time
+ * and can pick an Aurora Limitless build, which a provisioned cluster cannot run; tap refuses one
+ * anyway), 16.3 or later, so it allows minCapacity 0 (auto-pause; facts/app-infra.md).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../../iam/irsa";
-import { mergeTags, nameTag } from "../../naming";
+import { RETAINED_FOR_TAG, mergeTags, nameTag } from "../../naming";
 import { AddonContext } from "../types";
 import { databaseClusterId, databaseLogGroupName } from "./names";
 import { POSTGRES_PORT, databaseKeyPolicy } from "./policy";
@@ -31,7 +33,7 @@ export * from "./policy";
 
 export const DATABASE_DEFAULTS = {
   engine: "aurora-postgresql",
-  /** The pinned major; the minor is the region's newest at creation (see the header). */
+  /** The pinned major; the minor is AWS's default 16.x at creation (see the header). */
   majorVersion: "16",
   masterUsername: "tap_admin",
   /** Performance Insights' free retention. */
@@ -88,9 +90,15 @@ export function deployDatabase(ctx: AddonContext, args: DatabaseArgs): DatabaseR
       enableKeyRotation: true,
       deletionWindowInDays: 7,
       policy: awsScope(ctx.parent).apply((scope) => JSON.stringify(databaseKeyPolicy(scope))),
-      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-db-kms"))),
+      tags: mergeTags(
+        ctx.tags,
+        nameTag(ctx.name("tap-db-kms")),
+        settings.finalSnapshot ? { [RETAINED_FOR_TAG]: "database-final-snapshot" } : {},
+      ),
     },
-    opts,
+    // The final snapshot is encrypted with it: deleting the key would make the snapshot
+    // unrestorable 7 days later. Without one, destroy schedules its deletion like any tap key.
+    { ...opts, retainOnDelete: settings.finalSnapshot },
   );
   new aws.kms.Alias(
     ctx.name("tap-db-kms-alias"),
@@ -134,10 +142,15 @@ export function deployDatabase(ctx: AddonContext, args: DatabaseArgs): DatabaseR
     opts,
   );
 
-  const engine = aws.rds.getEngineVersionOutput(
-    { engine: d.engine, version: d.majorVersion, latest: true },
-    opts,
-  );
+  const engine = aws.rds
+    .getEngineVersionOutput({ engine: d.engine, version: d.majorVersion, defaultOnly: true }, opts)
+    .apply((v) => {
+      if (/limitless/i.test(v.versionActual) || v.supportsLimitlessDatabase)
+        throw new Error(
+          `database ${id}: AWS's default ${d.engine} ${d.majorVersion} is ${v.versionActual}, an Aurora Limitless build a provisioned cluster cannot run`,
+        );
+      return v;
+    });
   const parameters = new aws.rds.ClusterParameterGroup(
     ctx.name("tap-db-params"),
     {
@@ -202,8 +215,11 @@ export function deployDatabase(ctx: AddonContext, args: DatabaseArgs): DatabaseR
       ignoreChanges: ["engineVersion"],
     },
   );
-  const instances = (["writer", "reader"] as const).map(
-    (role, i) =>
+  // Writer and reader in different AZs: a failover promotes the reader in the other AZ. The first
+  // instance to become available is the writer, so the reader waits for it.
+  const instances: aws.rds.ClusterInstance[] = [];
+  for (const [i, role] of (["writer", "reader"] as const).entries()) {
+    instances.push(
       new aws.rds.ClusterInstance(
         ctx.name(`tap-db-${role}`),
         {
@@ -211,7 +227,6 @@ export function deployDatabase(ctx: AddonContext, args: DatabaseArgs): DatabaseR
           clusterIdentifier: cluster.id,
           engine: d.engine,
           instanceClass: "db.serverless",
-          // Writer and reader in different AZs: a failover promotes the reader in the other AZ.
           availabilityZone: args.subnets.azs[i],
           promotionTier: i,
           publiclyAccessible: false,
@@ -221,9 +236,10 @@ export function deployDatabase(ctx: AddonContext, args: DatabaseArgs): DatabaseR
           performanceInsightsRetentionPeriod: d.performanceInsightsRetentionDays,
           tags: ctx.tags,
         },
-        { ...opts, ignoreChanges: ["engineVersion"] },
+        { ...opts, ignoreChanges: ["engineVersion"], dependsOn: instances.slice(0, 1) },
       ),
-  );
+    );
+  }
   return {
     cluster,
     instances,

@@ -17,10 +17,13 @@ import { mergeTags, nameTag } from "../../naming";
 import { createPrivateBucket } from "../../storage";
 import { AddonContext } from "../types";
 import { edgeLogKeyPolicy, frontendBucketPolicy } from "./policy";
-import { EDGE_ACL_ROLES, wafLogGroupName, wafRules } from "./waf";
+import { API_RULE_OVERRIDES, EDGE_ACL_ROLES, wafLogGroupName, wafRules } from "./waf";
 
 export * from "./policy";
 export * from "./waf";
+
+/** Where CloudFront's web ACL must be created, whatever the stack's region. */
+export const CLOUDFRONT_REGION = "us-east-1";
 
 export const EDGE_DEFAULTS = {
   /** AWS's managed cache policy for static content (gzip and brotli on). */
@@ -55,15 +58,20 @@ export function deployEdge(
   const suffix = ctx.config.environmentSuffix;
   const roles = EDGE_ACL_ROLES;
   const scope = awsScope(ctx.parent);
-  // CloudFront's web ACL, its log group and that group's key exist in us-east-1 only.
-  const usEast1 = new aws.Provider(ctx.name("tap-us-east-1"), { region: "us-east-1" }, opts);
-  const inUsEast1 = { ...opts, provider: usEast1 };
+  // CloudFront's web ACL, its log group and that group's key exist in us-east-1 only: each gets
+  // the region as an input (@pulumi/aws 7), on the stack's own provider and credentials.
 
   const frontend = createPrivateBucket(ctx, "tap-frontend", {
     bucket: scope.apply((s) => frontendBucketName(suffix, s.accountId)),
   });
 
-  const cloudfrontAcl = webAcl(ctx, roles.cloudfront, "CLOUDFRONT", settings.rateLimit, inUsEast1);
+  const cloudfrontAcl = webAcl(
+    ctx,
+    roles.cloudfront,
+    "CLOUDFRONT",
+    settings.rateLimit,
+    CLOUDFRONT_REGION,
+  );
   const cloudfrontLogs = wafLogGroupName(ctx.name(roles.cloudfront));
   const logKey = new aws.kms.Key(
     ctx.name("tap-edge-logs-kms"),
@@ -73,10 +81,11 @@ export function deployEdge(
       deletionWindowInDays: 7,
       policy: scope.apply((s) => JSON.stringify(edgeLogKeyPolicy(s, cloudfrontLogs))),
       tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-edge-logs-kms"))),
+      region: CLOUDFRONT_REGION,
     },
-    inUsEast1,
+    opts,
   );
-  logWebAcl(ctx, cloudfrontAcl, roles.cloudfront, logKey.arn, inUsEast1);
+  logWebAcl(ctx, cloudfrontAcl, roles.cloudfront, logKey.arn, CLOUDFRONT_REGION);
 
   const oac = new aws.cloudfront.OriginAccessControl(
     ctx.name("tap-frontend-oac"),
@@ -142,13 +151,16 @@ export function deployEdge(
         }),
         responseHeadersPolicyId: headers.id,
       },
-      // A single-page app: unknown paths (S3 answers 403 without ListBucket) get index.html.
-      customErrorResponses: [403, 404].map((errorCode) => ({
-        errorCode,
-        responseCode: 200,
-        responsePagePath: `/${EDGE_DEFAULTS.indexDocument}`,
-        errorCachingMinTtl: 10,
-      })),
+      // A single-page app: unknown paths (S3's 404: the distribution may list) get index.html.
+      // Not 403: that is WAF's block, which must stay a 403.
+      customErrorResponses: [
+        {
+          errorCode: 404,
+          responseCode: 200,
+          responsePagePath: `/${EDGE_DEFAULTS.indexDocument}`,
+          errorCachingMinTtl: 10,
+        },
+      ],
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate: settings.certificateArn
         ? {
@@ -167,8 +179,8 @@ export function deployEdge(
 
   let regionalAcl: aws.wafv2.WebAcl | undefined;
   if (ctx.config.addons.loadBalancerController) {
-    regionalAcl = webAcl(ctx, roles.regional, "REGIONAL", settings.rateLimit, opts);
-    logWebAcl(ctx, regionalAcl, roles.regional, args.kmsKeyArn, opts);
+    regionalAcl = webAcl(ctx, roles.regional, "REGIONAL", settings.rateLimit);
+    logWebAcl(ctx, regionalAcl, roles.regional, args.kmsKeyArn);
   }
   const host = settings.domainName ? pulumi.output(settings.domainName) : distribution.domainName;
   return {
@@ -186,7 +198,8 @@ function webAcl(
   role: string,
   scope: "CLOUDFRONT" | "REGIONAL",
   rateLimit: number,
-  opts: pulumi.CustomResourceOptions,
+  /** Where it lives when not the stack's region (CloudFront's: us-east-1). */
+  region?: string,
 ): aws.wafv2.WebAcl {
   const name = ctx.name(role);
   return new aws.wafv2.WebAcl(
@@ -196,15 +209,16 @@ function webAcl(
       description: `tap ${ctx.config.environmentSuffix}: ${scope === "CLOUDFRONT" ? "the frontend" : "the API's load balancers"}`,
       scope,
       defaultAction: { allow: {} },
-      rules: wafRules(rateLimit, name),
+      rules: wafRules(rateLimit, name, scope === "REGIONAL" ? API_RULE_OVERRIDES : []),
       visibilityConfig: {
         cloudwatchMetricsEnabled: true,
         metricName: name,
         sampledRequestsEnabled: true,
       },
       tags: ctx.tags,
+      ...(region ? { region } : {}),
     },
-    opts,
+    { parent: ctx.parent },
   );
 }
 
@@ -214,8 +228,10 @@ function logWebAcl(
   acl: aws.wafv2.WebAcl,
   role: string,
   kmsKeyArn: pulumi.Input<string>,
-  opts: pulumi.CustomResourceOptions,
+  region?: string,
 ): void {
+  const opts = { parent: ctx.parent };
+  const where = region ? { region } : {};
   const group = new aws.cloudwatch.LogGroup(
     ctx.name(`${role}-waf-logs`),
     {
@@ -223,12 +239,13 @@ function logWebAcl(
       retentionInDays: ctx.config.logRetentionDays,
       kmsKeyId: kmsKeyArn,
       tags: ctx.tags,
+      ...where,
     },
     opts,
   );
   new aws.wafv2.WebAclLoggingConfiguration(
     ctx.name(`${role}-waf-logging`),
-    { resourceArn: acl.arn, logDestinationConfigs: [group.arn] },
+    { resourceArn: acl.arn, logDestinationConfigs: [group.arn], ...where },
     opts,
   );
 }

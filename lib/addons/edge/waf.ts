@@ -25,7 +25,11 @@ export interface WafRule {
   readonly overrideAction?: { readonly none: Record<string, never> };
   readonly action?: { readonly block: Record<string, never> };
   readonly statement: {
-    readonly managedRuleGroupStatement?: { readonly vendorName: "AWS"; readonly name: string };
+    readonly managedRuleGroupStatement?: {
+      readonly vendorName: "AWS";
+      readonly name: string;
+      readonly ruleActionOverrides?: RuleActionOverride[];
+    };
     readonly rateBasedStatement?: {
       readonly limit: number;
       readonly aggregateKeyType: "IP";
@@ -35,14 +39,40 @@ export interface WafRule {
   readonly visibilityConfig: ReturnType<typeof visibility>;
 }
 
+export interface RuleActionOverride {
+  /** A rule of the managed group. */
+  readonly name: string;
+  readonly actionToUse: { readonly count: Record<string, never> };
+}
+
+/**
+ * The API's ACL counts instead of blocking the common rule set's SizeRestrictions_BODY (bodies
+ * over 8 KB: every JSON POST or upload above it would be refused); the frontend's keeps it.
+ */
+export const API_RULE_OVERRIDES: readonly RuleActionOverride[] = [
+  { name: "SizeRestrictions_BODY", actionToUse: { count: {} } },
+];
+
 /** The rules of one web ACL (its metrics prefixed by `metricPrefix`). */
-export function wafRules(rateLimit: number, metricPrefix: string): WafRule[] {
+export function wafRules(
+  rateLimit: number,
+  metricPrefix: string,
+  commonOverrides: readonly RuleActionOverride[] = [],
+): WafRule[] {
   return [
     ...MANAGED_RULE_GROUPS.map((name, priority) => ({
       name,
       priority,
       overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: "AWS" as const, name } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: "AWS" as const,
+          name,
+          ...(name === "AWSManagedRulesCommonRuleSet" && commonOverrides.length > 0
+            ? { ruleActionOverrides: [...commonOverrides] }
+            : {}),
+        },
+      },
       visibilityConfig: visibility(`${metricPrefix}-${name}`),
     })),
     {

@@ -10,6 +10,7 @@ import { PolicyDocument } from "../../../../lib/iam/policy";
 import { DATABASE_ENV } from "../../../../lib/services/database-env";
 import { policies } from "../../../../policy/policies";
 import { modeledChildren } from "../../../../tools/remote-model";
+import { noDeletionProtection } from "../../../../policy/governance-policies";
 import { runPolicies } from "../../../../tools/policy-runner";
 import { configProblems } from "../../../helpers/config";
 import { simulate, simulateWithSecretContext } from "../../../helpers/iam-sim";
@@ -51,6 +52,11 @@ const one = (resources: readonly RecordedResource[], type: string): RecordedReso
   return all[0];
 };
 const doc = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
+const named = (resources: readonly RecordedResource[], type: string, name: string) => {
+  const r = ofType(resources, type).find((x) => x.name === name);
+  if (!r) throw new Error(`no ${type} ${name}`);
+  return r;
+};
 
 describe("the database's config", () => {
   it("reports every bad setting at once, naming its key", () => {
@@ -135,6 +141,8 @@ describe("the database on", () => {
     ]);
 
     const instances = ofType(resources, "aws:rds/clusterInstance:ClusterInstance");
+    // The reader waits for the writer: the first instance available becomes the writer.
+    expect(instances[1].dependencies).toContain(instances[0].urn);
     expect(instances.map((i) => [i.inputs.identifier, i.inputs.availabilityZone])).toEqual([
       ["tap-db-dev-writer", "us-east-1a"],
       ["tap-db-dev-reader", "us-east-1b"],
@@ -344,5 +352,20 @@ describe("the database on", () => {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+  });
+
+  it("keeps its key past a destroy that keeps the snapshot, and the policy pack admits only that", async () => {
+    const kept = await synthStack({ ...ON, addons: { database: { finalSnapshot: true } } });
+    const key = named(kept.resources, "aws:kms/key:Key", "tap-db-kms-dev");
+    expect(key.inputs.tags).toMatchObject({ "tap.io/retained-for": "database-final-snapshot" });
+    const run = (r: RecordedResource) =>
+      runPolicies([noDeletionProtection], [{ ...r, opts: { retainOnDelete: true } }]);
+    // The mocks cannot record retainOnDelete: the policy is given it as the engine would.
+    await expect(run(key)).resolves.toEqual([]);
+    const untagged = named((await synth()).resources, "aws:kms/key:Key", "tap-db-kms-dev");
+    expect(untagged.inputs.tags).not.toHaveProperty("tap.io/retained-for");
+    await expect(run(untagged)).resolves.toEqual([
+      expect.objectContaining({ policy: "no-deletion-protection" }),
+    ]);
   });
 });

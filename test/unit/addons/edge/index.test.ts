@@ -90,6 +90,16 @@ describe("the front door on", () => {
     await expect(
       read("cloudfront.amazonaws.com", { "aws:SourceArn": DISTRIBUTION }, "s3:PutObject"),
     ).resolves.toBe("ImplicitlyDenied");
+    // Listing, so a missing path is S3's 404 (index.html) and WAF's 403 stays a 403.
+    await expect(
+      simulate(none, {
+        action: "s3:ListBucket",
+        resource: BUCKET,
+        principal: "cloudfront.amazonaws.com",
+        context: { "aws:SecureTransport": "true", "aws:SourceArn": DISTRIBUTION },
+        resourcePolicy: policy,
+      }),
+    ).resolves.toBe("Allowed");
     await expect(read("arn:aws:iam::210987654321:root", {})).resolves.toBe("ImplicitlyDenied");
     await expect(
       read("cloudfront.amazonaws.com", {
@@ -133,6 +143,13 @@ describe("the front door on", () => {
       },
       webAclId: `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/tap-frontend-dev/a1b2c3d4`,
     });
+    expect(d.customErrorResponses).toEqual([
+      expect.objectContaining({
+        errorCode: 404,
+        responseCode: 200,
+        responsePagePath: "/index.html",
+      }),
+    ]);
     const origin = (d.origins as { originAccessControlId: string; domainName: string }[])[0];
     expect(origin.domainName).toBe(`tap-frontend-dev-${ACCOUNT}.s3.${REGION}.amazonaws.com`);
     expect(origin.originAccessControlId).toBe("tap-frontend-oac-dev-id");
@@ -190,10 +207,19 @@ describe("the front door on", () => {
       });
       expect(acl.inputs.defaultAction).toEqual({ allow: {} });
     }
-    const provider = named(resources, "pulumi:providers:aws", "tap-us-east-1-dev");
-    expect(provider.inputs.region).toBe("us-east-1");
-    const inUsEast1 = (r: RecordedResource) => String(r.provider).includes("tap-us-east-1-dev");
+    // us-east-1 by the region input, on the stack's own provider (no second provider).
+    expect(ofType(resources, "pulumi:providers:aws")).toEqual([]);
+    const inUsEast1 = (r: RecordedResource) => r.inputs.region === "us-east-1";
     expect(acls.map(inUsEast1)).toEqual([true, false]);
+    // The API's ACL counts oversized bodies instead of blocking them; the frontend's blocks them.
+    const common = (acl: RecordedResource) =>
+      (
+        acl.inputs.rules as { statement: { managedRuleGroupStatement?: Record<string, unknown> } }[]
+      )[0].statement.managedRuleGroupStatement;
+    expect(common(acls[0])?.ruleActionOverrides).toBeUndefined();
+    expect(common(acls[1])?.ruleActionOverrides).toEqual([
+      { name: "SizeRestrictions_BODY", actionToUse: { count: {} } },
+    ]);
     // Logs: each ACL to its aws-waf-logs- group, each group encrypted in its own region.
     const logging = ofType(
       resources,
@@ -212,6 +238,13 @@ describe("the front door on", () => {
       ofType(resources, "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === n);
     const cf = group("aws-waf-logs-tap-frontend-dev");
     expect(cf && inUsEast1(cf)).toBe(true);
+    const logKey = named(resources, "aws:kms/key:Key", "tap-edge-logs-kms-dev");
+    expect(inUsEast1(logKey)).toBe(true);
+    expect(
+      ofType(resources, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+        .map(inUsEast1)
+        .sort(),
+    ).toEqual([false, true]);
     expect(cf?.inputs.kmsKeyId).toBe(`arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-edge-logs-kms-dev`);
     expect(group("aws-waf-logs-tap-api-dev")?.inputs.kmsKeyId).toBe(
       `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`,
