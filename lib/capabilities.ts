@@ -24,6 +24,12 @@ import {
   EdgeSettings,
   parseEdgeSettings,
 } from "./addons/edge/settings";
+import {
+  COST_ALERTS_SETTING_DOCS,
+  CostAlertsSettings,
+  DEFAULT_COST_ALERTS_SETTINGS,
+  parseCostAlertsSettings,
+} from "./addons/cost-alerts/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -42,6 +48,7 @@ export const CAPABILITY_NAMES = [
   "registry",
   "database",
   "edge",
+  "costAlerts",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -265,6 +272,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/edge/",
     settings: EDGE_SETTING_DOCS,
   },
+  costAlerts: {
+    name: "costAlerts",
+    configKey: addonKey("costAlerts"),
+    summary:
+      "Alerts before the bill: an AWS Budget on the stack's Environment tag (80 % and 100 % actual, 100 % forecast) and a Cost Anomaly Detection monitor, both to a KMS-encrypted SNS topic only they may publish to",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["costAlertsTopicArn"],
+    folder: "lib/addons/cost-alerts/",
+    settings: COST_ALERTS_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -285,6 +304,7 @@ export interface CapabilitySettings {
   readonly registry: RegistrySettings;
   readonly database: DatabaseSettings;
   readonly edge: EdgeSettings;
+  readonly costAlerts: CostAlertsSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -308,6 +328,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   registry: DEFAULT_REGISTRY_SETTINGS,
   database: DEFAULT_DATABASE_SETTINGS,
   edge: DEFAULT_EDGE_SETTINGS,
+  costAlerts: DEFAULT_COST_ALERTS_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -422,6 +443,16 @@ export function parseCapabilities(
       settings = {
         ...settings,
         database: parseDatabaseSettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "costAlerts") {
+      settings = {
+        ...settings,
+        costAlerts: parseCostAlertsSettings(
+          isMap ? (value as Record<string, unknown>) : {},
+          on,
+          fail,
+        ),
       };
     }
     if (name === "edge" && isMap) {

@@ -99,6 +99,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly frontendBucketName: pulumi.Output<string | undefined>;
   /** The line that uploads ./dist and invalidates CloudFront's cache (tap:addons.edge). */
   readonly frontendUploadCommand: pulumi.Output<string | undefined>;
+  /** The SNS topic the budget and cost anomaly alerts publish to (tap:addons.costAlerts). */
+  readonly costAlertsTopicArn: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -257,6 +259,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.frontendUrl = pulumi.output(addons.edge?.url);
     this.frontendBucketName = pulumi.output(addons.edge?.bucket.bucket);
     this.frontendUploadCommand = pulumi.output(addons.edge?.uploadCommand);
+    this.costAlertsTopicArn = pulumi.output(addons.costAlerts?.topic.arn);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -307,6 +310,7 @@ export function stackOutputs(stack: TapStack) {
     frontendUrl: stack.frontendUrl,
     frontendBucketName: stack.frontendBucketName,
     frontendUploadCommand: stack.frontendUploadCommand,
+    costAlertsTopicArn: stack.costAlertsTopicArn,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -55,6 +55,7 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:cloudfront/originAccessControl:OriginAccessControl",
   "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
   "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+  "aws:sns/topicSubscription:TopicSubscription",
 ];
 
 export function isTaggable(type: string): boolean {

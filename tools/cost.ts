@@ -287,6 +287,12 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     wafRules ? need("waf.rule.month", "WAF") : undefined,
   );
 
+  if (ofType(resources, "aws:budgets/budget:Budget").length > 0)
+    unpriced.push({
+      component: "Cost alerts",
+      why: `the AWS Budgets budget: ${PRICE_TABLE_PATH} has no Budgets price (Cost Anomaly Detection bills nothing)`,
+    });
+
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
   const nodesAtMax = nodeCost(resources, "max", find, prices, unpriced);
   if (ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").length > 0)

@@ -25,6 +25,7 @@ import { ContainerInsightsResult, deployContainerInsights } from "./container-in
 import { RegistryResult, deployRegistry } from "./registry";
 import { DataSubnets, DatabaseResult, deployDatabase } from "./database";
 import { EdgeResult, deployEdge } from "./edge";
+import { CostAlertsResult, deployCostAlerts } from "./cost-alerts";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -46,6 +47,7 @@ export interface PlatformAddons {
   readonly registry?: RegistryResult;
   readonly database?: DatabaseResult;
   readonly edge?: EdgeResult;
+  readonly costAlerts?: CostAlertsResult;
 }
 
 export interface InstallAddonsArgs {
@@ -107,6 +109,9 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
     };
   },
   edge: (ctx, args) => ({ edge: deployEdge(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
+  costAlerts: (ctx, args) => ({
+    costAlerts: deployCostAlerts(ctx, { kmsKeyArn: args.kmsKeyArn }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

@@ -32,6 +32,7 @@ export const OPTIONAL_CAPABILITIES_ON = {
     registry: { githubRepository: "acme/payments" },
     database: true,
     edge: true,
+    costAlerts: { monthlyBudgetUsd: 1000 },
   },
   services: [
     {

@@ -75,6 +75,8 @@ const POLICY_INPUTS: readonly {
   { type: "aws:iam/policy:Policy", input: "policy", kind: "identity", maxChars: 6_144 },
   { type: "aws:iam/role:Role", input: "assumeRolePolicy", kind: "trust", maxChars: 2_048 },
   { type: "aws:kms/key:Key", input: "policy", kind: "resource", maxChars: 32_768 },
+  // SNS's topic policy quota: 30 KB (SNS quotas).
+  { type: "aws:sns/topicPolicy:TopicPolicy", input: "policy", kind: "resource", maxChars: 30_720 },
   // S3's bucket policy quota: 20 KB (S3 User Guide, bucket policies).
   { type: "aws:s3/bucketPolicy:BucketPolicy", input: "policy", kind: "resource", maxChars: 20_480 },
   // ECR's repository policy quota: 10,240 characters (ECR service quotas).

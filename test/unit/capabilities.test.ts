@@ -35,6 +35,7 @@ describe("tap:addons", () => {
       registry: false,
       database: false,
       edge: false,
+      costAlerts: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -1,5 +1,5 @@
 /**
- * Every combination of the capability switches (2^16, App Mesh by tap:enableAppMesh) is either a
+ * Every combination of the capability switches (2^17, App Mesh by tap:enableAppMesh) is either a
  * config error whose every problem names a `tap:addons.*` key (or App Mesh's tap:enableAppMesh) (before anything exists), or a stack
  * that synthesizes with exactly the capabilities asked for, no mandatory policy violation, and no
  * trace of a capability that is off. The valid combinations are synthesized one by one.
@@ -22,6 +22,7 @@ type Combo = Record<CapabilityName, boolean>;
 /** The settings a capability cannot be on without (ExternalDNS's zone). */
 const ON_WITH: Partial<Record<CapabilityName, Record<string, unknown>>> = {
   externalDns: { enabled: true, hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+  costAlerts: { enabled: true, monthlyBudgetUsd: 1000 },
 };
 const combos: Combo[] = Array.from(
   { length: 2 ** CAPABILITY_NAMES.length },
@@ -65,7 +66,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(6912);
+    expect(resolved.filter((r) => r.config).length).toBe(13824);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -113,6 +114,7 @@ describe("every combination of capability switches", () => {
     expect(specs.some((s) => s.type === "Isolated")).toBe(c.database);
     expect(resources.some((r) => r.type.startsWith("aws:cloudfront/"))).toBe(c.edge);
     expect(resources.some((r) => r.type === "aws:wafv2/webAcl:WebAcl")).toBe(c.edge);
+    expect(resources.some((r) => r.type === "aws:budgets/budget:Budget")).toBe(c.costAlerts);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

@@ -108,6 +108,7 @@ describe("TapStack", () => {
         "frontendUrl",
         "frontendBucketName",
         "frontendUploadCommand",
+        "costAlertsTopicArn",
         "karpenterNodeRoleName",
         "karpenterInterruptionQueueName",
       ].sort(),

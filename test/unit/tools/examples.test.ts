@@ -78,6 +78,7 @@ describe("the example stacks", () => {
       "registry",
       "database",
       "edge",
+      "costAlerts",
     ]);
   });
 

@@ -103,7 +103,7 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
   // The optional capabilities (off by default): Karpenter, the load balancer controller, ExternalDNS, secrets.
   {
     label:
-      "k8s 1.35, every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio, Container Insights, registry, database, edge)",
+      "k8s 1.35, every optional capability (Karpenter, EBS CSI, load balancer controller, ExternalDNS, secrets, Istio, Container Insights, registry, database, edge, cost alerts)",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
     ...OPTIONAL_CAPABILITIES_ON,
