@@ -14,7 +14,6 @@ import { irsaTrustPolicy } from "./iam/irsa";
 import { performanceLogGroupName } from "./addons/container-insights/names";
 import { databaseLogGroupName } from "./addons/database/names";
 import { EDGE_ACL_ROLES, wafLogGroupName } from "./addons/edge/waf";
-import { BUDGETS_PRINCIPAL, COST_ALERTS_PRINCIPAL } from "./addons/cost-alerts/policy";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
@@ -81,8 +80,6 @@ export function kmsKeyPolicy(
   logGroups: readonly string[],
   /** Whether CloudWatch alarms publish to a topic encrypted with the key (Container Insights). */
   alarmsPublish = false,
-  /** Whether AWS Budgets and Cost Anomaly Detection do (tap:addons.costAlerts). */
-  costAlertsPublish = false,
 ): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -123,19 +120,6 @@ export function kmsKeyPolicy(
             },
           ]
         : []),
-      // The same for the cost alerts topic: Budgets and Cost Anomaly Detection, this account only.
-      ...(costAlertsPublish
-        ? [
-            {
-              Sid: "CostAlertsPublishToTopic",
-              Effect: "Allow",
-              Principal: { Service: [BUDGETS_PRINCIPAL, COST_ALERTS_PRINCIPAL] },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ]
-        : []),
     ],
   });
 }
@@ -167,14 +151,7 @@ export function createKmsKey(ctx: TapContext): KmsKey {
       policy: pulumi
         .all([partition.partition, region.region, identity.accountId])
         .apply(([p, r, a]) =>
-          kmsKeyPolicy(
-            p,
-            r,
-            a,
-            tapLogGroups(ctx),
-            ctx.config.addons.containerInsights,
-            ctx.config.addons.costAlerts,
-          ),
+          kmsKeyPolicy(p, r, a, tapLogGroups(ctx), ctx.config.addons.containerInsights),
         ),
       tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-kms"))),
     },

@@ -109,9 +109,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
     };
   },
   edge: (ctx, args) => ({ edge: deployEdge(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
-  costAlerts: (ctx, args) => ({
-    costAlerts: deployCostAlerts(ctx, { kmsKeyArn: args.kmsKeyArn }),
-  }),
+  costAlerts: (ctx) => ({ costAlerts: deployCostAlerts(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

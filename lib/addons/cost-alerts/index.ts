@@ -2,15 +2,17 @@
  * Cost alerts (tap:addons.costAlerts): an AWS Budget for the stack's resources (cost filtered to
  * its Environment tag) that alerts at 80 % and 100 % of actual spend and 100 % of forecast spend,
  * and a Cost Anomaly Detection monitor over the same tag with an immediate subscription above
- * `anomalyThresholdUsd`; both publish to one SNS topic encrypted with tap's key, whose policy admits
- * only those two services (policy.ts), and which `email` may subscribe to. Both filter on the
+ * `anomalyThresholdUsd`; both publish to one SNS topic encrypted with a key of its own (the only
+ * one those services may use), whose policy admits only them (policy.ts), and which `email` may
+ * subscribe to. Both filter on the
  * Environment cost allocation tag, which the account must have activated (README "Cost alerts").
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../../iam/irsa";
 import { AddonContext } from "../types";
-import { costAlertsTopicPolicy } from "./policy";
+import { mergeTags, nameTag } from "../../naming";
+import { costAlertsKeyPolicy, costAlertsTopicPolicy } from "./policy";
 
 export * from "./policy";
 
@@ -30,26 +32,35 @@ export interface CostAlertsResult {
   readonly monitor: aws.costexplorer.AnomalyMonitor;
 }
 
-export function deployCostAlerts(
-  ctx: AddonContext,
-  args: { readonly kmsKeyArn: pulumi.Input<string> },
-): CostAlertsResult {
+export function deployCostAlerts(ctx: AddonContext): CostAlertsResult {
   const opts = { parent: ctx.parent };
   const settings = ctx.config.addonSettings.costAlerts;
   const suffix = ctx.config.environmentSuffix;
   const budgetName = ctx.name("tap-budget");
   const env = ctx.tags[COST_TAG] ?? suffix;
 
+  const scope = awsScope(ctx.parent);
+  const key = new aws.kms.Key(
+    ctx.name("tap-cost-alerts-kms"),
+    {
+      description: `tap ${suffix}: the cost alerts topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+      policy: scope.apply((s) => JSON.stringify(costAlertsKeyPolicy(s.partition, s.accountId))),
+      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-cost-alerts-kms"))),
+    },
+    opts,
+  );
   const topic = new aws.sns.Topic(
     ctx.name("tap-cost-alerts"),
-    { name: ctx.name("tap-cost-alerts"), kmsMasterKeyId: args.kmsKeyArn, tags: ctx.tags },
+    { name: ctx.name("tap-cost-alerts"), kmsMasterKeyId: key.arn, tags: ctx.tags },
     opts,
   );
   const topicPolicy = new aws.sns.TopicPolicy(
     ctx.name("tap-cost-alerts-policy"),
     {
       arn: topic.arn,
-      policy: pulumi.all([topic.arn, awsScope(ctx.parent)]).apply(([topicArn, scope]) =>
+      policy: pulumi.all([topic.arn, scope]).apply(([topicArn, scope]) =>
         JSON.stringify(
           costAlertsTopicPolicy({
             topicArn,

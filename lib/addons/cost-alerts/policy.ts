@@ -10,6 +10,36 @@ import { PolicyDocument } from "../../iam/policy";
 export const BUDGETS_PRINCIPAL = "budgets.amazonaws.com";
 export const COST_ALERTS_PRINCIPAL = "costalerts.amazonaws.com";
 
+/**
+ * The topic's own key: the account administers it; Budgets and Cost Anomaly Detection make and
+ * read its data keys (an encrypted topic takes their messages only so: SNS Developer Guide,
+ * "Enable compatibility between event sources from AWS services and encrypted topics"). No
+ * aws:SourceAccount condition: not every service sends it to KMS (EventBridge does not, and
+ * AWS says so), and a condition the request lacks would drop every alert without a trace. A key
+ * of its own is what keeps that unconditioned grant from reaching anything but this topic.
+ */
+export function costAlertsKeyPolicy(partition: string, accountId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "AlertServicesUseKey",
+        Effect: "Allow",
+        Principal: { Service: [BUDGETS_PRINCIPAL, COST_ALERTS_PRINCIPAL] },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+      },
+    ],
+  };
+}
+
 export function costAlertsTopicPolicy(args: {
   readonly topicArn: string;
   readonly accountId: string;

@@ -126,26 +126,28 @@ describe("the cost alerts on", () => {
       "ImplicitlyDenied",
     );
     await expect(publish(`arn:aws:iam::210987654321:root`, {})).resolves.toBe("ImplicitlyDenied");
-    // The topic is encrypted with tap's key, which lets exactly these two services use it.
-    const key = ofType(resources, "aws:kms/key:Key").find((k) => k.name === "tap-kms-dev");
+    // The topic is encrypted with a key of its own, which exactly these two services may use.
+    const key = ofType(resources, "aws:kms/key:Key").find(
+      (k) => k.name === "tap-cost-alerts-kms-dev",
+    );
     const keyPolicy = JSON.parse(String(key?.inputs.policy)) as PolicyDocument;
-    expect(keyPolicy.Statement.find((s) => s.Sid === "CostAlertsPublishToTopic")).toMatchObject({
+    expect(keyPolicy.Statement.find((s) => s.Sid === "AlertServicesUseKey")).toMatchObject({
       Principal: { Service: ["budgets.amazonaws.com", "costalerts.amazonaws.com"] },
-      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
     });
     expect(one(resources, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).toBe(
-      `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`,
+      `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-cost-alerts-kms-dev`,
     );
+    // tap's own key (EKS secrets, logs) grants them nothing.
+    const tapKey = ofType(resources, "aws:kms/key:Key").find((k) => k.name === "tap-kms-dev");
+    expect(String(tapKey?.inputs.policy)).not.toMatch(/budgets|costalerts/);
   });
 
-  it("passes tap's policy pack, and leaves the key policy as it was when off", async () => {
+  it("passes tap's policy pack", async () => {
     const { resources } = await synth();
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    const off = await synthStack({ enableAppMesh: "false", kubernetesVersion: "1.35" });
-    const key = ofType(off.resources, "aws:kms/key:Key").find((k) => k.name === "tap-kms-dev");
-    expect(String(key?.inputs.policy)).not.toContain("CostAlertsPublishToTopic");
   });
 });
