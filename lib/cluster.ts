@@ -11,6 +11,7 @@ import { createHash } from "crypto";
 import { TapContext } from "./context";
 import { CREATOR_TAG } from "./creator";
 import { irsaTrustPolicy } from "./iam/irsa";
+import { accountAdministersKey, logsUseKey } from "./iam/policy";
 import { performanceLogGroupName } from "./addons/container-insights/names";
 import { databaseLogGroupName } from "./addons/database/names";
 import { EDGE_ACL_ROLES, wafLogGroupName } from "./addons/edge/waf";
@@ -84,27 +85,8 @@ export function kmsKeyPolicy(
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        Sid: "CloudWatchLogsUsesKey",
-        Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: {
-          ArnEquals: {
-            "kms:EncryptionContext:aws:logs:arn": logGroups.map(
-              (group) => `arn:${partition}:logs:${region}:${accountId}:log-group:${group}`,
-            ),
-          },
-        },
-      },
+      accountAdministersKey(partition, accountId),
+      logsUseKey({ partition, region, accountId }, logGroups),
       // An SNS topic encrypted with a customer managed key takes CloudWatch alarms' messages
       // only when the key lets CloudWatch make and read its data keys (facts/container-insights.md
       // §6); only this account's alarms.

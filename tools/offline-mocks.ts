@@ -409,6 +409,17 @@ export function ofType(resources: readonly RecordedResource[], type: string): Re
   return resources.filter((r) => r.type === type);
 }
 
+/** The one recorded resource of `type` named `name` (its Pulumi name); throws when there is none. */
+export function resourceNamed(
+  resources: readonly RecordedResource[],
+  type: string,
+  name: string,
+): RecordedResource {
+  const found = resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+}
+
 export function one(
   resources: readonly RecordedResource[],
   type: string,

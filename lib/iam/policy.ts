@@ -40,3 +40,36 @@ export function denyWithoutTls(
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
 }
+
+/** The key-policy statement that lets the account administer and use a key through IAM policies. */
+export function accountAdministersKey(partition: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "AccountAdministersKey",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+}
+
+/**
+ * The key-policy statement that lets CloudWatch Logs in `region` use a key for exactly the named
+ * log groups (its encryption context carries the group's ARN).
+ */
+export function logsUseKey(scope: AwsScope, logGroups: readonly string[]): PolicyStatement {
+  return {
+    Sid: "CloudWatchLogsUsesKey",
+    Effect: "Allow",
+    Principal: { Service: `logs.${scope.region}.amazonaws.com` },
+    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: {
+      ArnEquals: {
+        "kms:EncryptionContext:aws:logs:arn": logGroups.map(
+          (group) =>
+            `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${group}`,
+        ),
+      },
+    },
+  };
+}

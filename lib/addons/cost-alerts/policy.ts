@@ -5,7 +5,7 @@
  * budget notifications", aws:SourceArn arn:aws:budgets::<account>:*; Cost Anomaly Detection:
  * costalerts.amazonaws.com), read 2026-12-03.
  */
-import { PolicyDocument } from "../../iam/policy";
+import { PolicyDocument, accountAdministersKey } from "../../iam/policy";
 
 export const BUDGETS_PRINCIPAL = "budgets.amazonaws.com";
 export const COST_ALERTS_PRINCIPAL = "costalerts.amazonaws.com";
@@ -22,13 +22,7 @@ export function costAlertsKeyPolicy(partition: string, accountId: string): Polic
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
+      accountAdministersKey(partition, accountId),
       {
         Sid: "AlertServicesUseKey",
         Effect: "Allow",

@@ -5,7 +5,13 @@
  * them as the CloudFront service, with the distribution's ARN as aws:SourceArn) and nothing else; the edge log key serves
  * CloudWatch Logs for the one WAF log group in us-east-1.
  */
-import { AwsScope, PolicyDocument, denyWithoutTls } from "../../iam/policy";
+import {
+  AwsScope,
+  PolicyDocument,
+  accountAdministersKey,
+  denyWithoutTls,
+  logsUseKey,
+} from "../../iam/policy";
 
 export function frontendBucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
   return {
@@ -38,25 +44,8 @@ export function edgeLogKeyPolicy(scope: AwsScope, logGroupName: string): PolicyD
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        Sid: "CloudWatchLogsUsesKey",
-        Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: {
-          ArnEquals: {
-            "kms:EncryptionContext:aws:logs:arn": `arn:${scope.partition}:logs:${region}:${scope.accountId}:log-group:${logGroupName}`,
-          },
-        },
-      },
+      accountAdministersKey(scope.partition, scope.accountId),
+      logsUseKey({ ...scope, region }, [logGroupName]),
     ],
   };
 }

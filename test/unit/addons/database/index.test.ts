@@ -14,7 +14,15 @@ import { noDeletionProtection } from "../../../../policy/governance-policies";
 import { runPolicies } from "../../../../tools/policy-runner";
 import { configProblems } from "../../../helpers/config";
 import { simulate, simulateWithSecretContext } from "../../../helpers/iam-sim";
-import { ACCOUNT, REGION, RecordedResource, ofType, synthStack } from "../../../helpers/mocks";
+import {
+  ACCOUNT,
+  REGION,
+  RecordedResource,
+  ofType,
+  resourceNamed,
+  synthStack,
+  valueOf,
+} from "../../../helpers/mocks";
 import { reachability } from "../../../helpers/netpol";
 
 const IMAGE = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine";
@@ -52,11 +60,6 @@ const one = (resources: readonly RecordedResource[], type: string): RecordedReso
   return all[0];
 };
 const doc = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
-const named = (resources: readonly RecordedResource[], type: string, name: string) => {
-  const r = ofType(resources, type).find((x) => x.name === name);
-  if (!r) throw new Error(`no ${type} ${name}`);
-  return r;
-};
 
 describe("the database's config", () => {
   it("reports every bad setting at once, naming its key", () => {
@@ -333,7 +336,6 @@ describe("the database on", () => {
       [DATABASE_ENV.sslMode]: "require",
     });
     expect(env("report")).toBeUndefined();
-    const { valueOf } = await import("../../../helpers/mocks");
     await expect(valueOf(value.databaseSecretArn)).resolves.toBe(SECRET);
     await expect(valueOf(value.databaseEndpoint)).resolves.toMatch(/^tap-db-dev\.cluster-/);
   });
@@ -356,13 +358,13 @@ describe("the database on", () => {
 
   it("keeps its key past a destroy that keeps the snapshot, and the policy pack admits only that", async () => {
     const kept = await synthStack({ ...ON, addons: { database: { finalSnapshot: true } } });
-    const key = named(kept.resources, "aws:kms/key:Key", "tap-db-kms-dev");
+    const key = resourceNamed(kept.resources, "aws:kms/key:Key", "tap-db-kms-dev");
     expect(key.inputs.tags).toMatchObject({ "tap.io/retained-for": "database-final-snapshot" });
     const run = (r: RecordedResource) =>
       runPolicies([noDeletionProtection], [{ ...r, opts: { retainOnDelete: true } }]);
     // The mocks cannot record retainOnDelete: the policy is given it as the engine would.
     await expect(run(key)).resolves.toEqual([]);
-    const untagged = named((await synth()).resources, "aws:kms/key:Key", "tap-db-kms-dev");
+    const untagged = resourceNamed((await synth()).resources, "aws:kms/key:Key", "tap-db-kms-dev");
     expect(untagged.inputs.tags).not.toHaveProperty("tap.io/retained-for");
     await expect(run(untagged)).resolves.toEqual([
       expect.objectContaining({ policy: "no-deletion-protection" }),

@@ -11,7 +11,15 @@ import { policies } from "../../../../policy/policies";
 import { runPolicies } from "../../../../tools/policy-runner";
 import { configProblems } from "../../../helpers/config";
 import { simulate } from "../../../helpers/iam-sim";
-import { ACCOUNT, REGION, RecordedResource, ofType, synthStack } from "../../../helpers/mocks";
+import {
+  ACCOUNT,
+  REGION,
+  RecordedResource,
+  ofType,
+  resourceNamed,
+  synthStack,
+  valueOf,
+} from "../../../helpers/mocks";
 
 const CERT = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
 const ON = {
@@ -26,11 +34,6 @@ const DISTRIBUTION = `arn:aws:cloudfront::${ACCOUNT}:distribution/E2QWRUHEXAMPLE
 const BUCKET = `arn:aws:s3:::tap-frontend-dev-${ACCOUNT}`;
 const API_ACL = `arn:aws:wafv2:${REGION}:${ACCOUNT}:regional/webacl/tap-api-dev/a1b2c3d4`;
 
-const named = (resources: readonly RecordedResource[], type: string, name: string) => {
-  const r = ofType(resources, type).find((x) => x.name === name);
-  if (!r) throw new Error(`no ${type} ${name}`);
-  return r;
-};
 const doc = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
 
 describe("the front door's config", () => {
@@ -68,7 +71,8 @@ describe("the front door on", () => {
   it("lets only its distribution read the bucket, and only over TLS", async () => {
     const { resources } = await synth();
     const policy = doc(
-      named(resources, "aws:s3/bucketPolicy:BucketPolicy", "tap-frontend-policy-dev").inputs.policy,
+      resourceNamed(resources, "aws:s3/bucketPolicy:BucketPolicy", "tap-frontend-policy-dev").inputs
+        .policy,
     );
     const none: PolicyDocument = { Version: "2012-10-17", Statement: [] };
     const read = (principal: string, context: Record<string, string>, action = "s3:GetObject") =>
@@ -107,7 +111,7 @@ describe("the front door on", () => {
         "aws:SecureTransport": "false",
       }),
     ).resolves.toBe("ExplicitlyDenied");
-    const block = named(
+    const block = resourceNamed(
       resources,
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
       "tap-frontend-public-access-dev",
@@ -122,7 +126,7 @@ describe("the front door on", () => {
 
   it("serves HTTPS only, TLS 1.2+ on its own name, with security headers and compression", async () => {
     const { resources } = await synth();
-    const d = named(
+    const d = resourceNamed(
       resources,
       "aws:cloudfront/distribution:Distribution",
       "tap-frontend-dev",
@@ -154,13 +158,13 @@ describe("the front door on", () => {
     expect(origin.domainName).toBe(`tap-frontend-dev-${ACCOUNT}.s3.${REGION}.amazonaws.com`);
     expect(origin.originAccessControlId).toBe("tap-frontend-oac-dev-id");
     expect(
-      named(
+      resourceNamed(
         resources,
         "aws:cloudfront/originAccessControl:OriginAccessControl",
         "tap-frontend-oac-dev",
       ).inputs,
     ).toMatchObject({ originAccessControlOriginType: "s3", signingBehavior: "always" });
-    const headers = named(
+    const headers = resourceNamed(
       resources,
       "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
       "tap-frontend-headers-dev",
@@ -172,7 +176,6 @@ describe("the front door on", () => {
     expect(headers.contentTypeOptions).toEqual({ override: true });
     expect(headers.frameOptions).toMatchObject({ frameOption: "DENY" });
     const { value } = await synth();
-    const { valueOf } = await import("../../../helpers/mocks");
     await expect(valueOf(value.frontendUrl)).resolves.toBe("https://www.example.com");
     await expect(valueOf(value.frontendUploadCommand)).resolves.toMatch(
       new RegExp(
@@ -238,7 +241,7 @@ describe("the front door on", () => {
       ofType(resources, "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs.name === n);
     const cf = group("aws-waf-logs-tap-frontend-dev");
     expect(cf && inUsEast1(cf)).toBe(true);
-    const logKey = named(resources, "aws:kms/key:Key", "tap-edge-logs-kms-dev");
+    const logKey = resourceNamed(resources, "aws:kms/key:Key", "tap-edge-logs-kms-dev");
     expect(inUsEast1(logKey)).toBe(true);
     expect(
       ofType(resources, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
@@ -249,9 +252,9 @@ describe("the front door on", () => {
     expect(group("aws-waf-logs-tap-api-dev")?.inputs.kmsKeyId).toBe(
       `arn:aws:kms:${REGION}:${ACCOUNT}:key/tap-kms-dev`,
     );
-    expect(String(named(resources, "aws:kms/key:Key", "tap-kms-dev").inputs.policy)).toContain(
-      "log-group:aws-waf-logs-tap-api-dev",
-    );
+    expect(
+      String(resourceNamed(resources, "aws:kms/key:Key", "tap-kms-dev").inputs.policy),
+    ).toContain("log-group:aws-waf-logs-tap-api-dev");
   });
 
   it("attaches the API's web ACL to every public Ingress; the controller may associate only it", async () => {
@@ -269,7 +272,7 @@ describe("the front door on", () => {
       "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
     ).find((p) => p.name.startsWith("alb-ingress-policy"));
     expect(JSON.stringify(guard?.inputs)).toContain(API_ACL);
-    const lbc = named(
+    const lbc = resourceNamed(
       resources,
       "kubernetes:helm.sh/v3:Release",
       "aws-load-balancer-controller-dev",
@@ -302,7 +305,11 @@ describe("the front door on", () => {
     expect(ofType(bare.resources, "aws:wafv2/webAcl:WebAcl").map((a) => a.inputs.scope)).toEqual([
       "CLOUDFRONT",
     ]);
-    const d = named(bare.resources, "aws:cloudfront/distribution:Distribution", "tap-frontend-dev");
+    const d = resourceNamed(
+      bare.resources,
+      "aws:cloudfront/distribution:Distribution",
+      "tap-frontend-dev",
+    );
     expect(d.inputs.viewerCertificate).toEqual({ cloudfrontDefaultCertificate: true });
     for (const stack of [bare, await synth()]) {
       const violations = await runPolicies(policies, stack.resources, {

@@ -11,7 +11,7 @@ import { policies } from "../../../../policy/policies";
 import { runPolicies } from "../../../../tools/policy-runner";
 import { configProblems } from "../../../helpers/config";
 import { simulate, simulateWebIdentity } from "../../../helpers/iam-sim";
-import { ACCOUNT, REGION, RecordedResource, ofType, synthStack } from "../../../helpers/mocks";
+import { ACCOUNT, REGION, ofType, resourceNamed, synthStack } from "../../../helpers/mocks";
 
 const IMAGE = "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine";
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
@@ -41,12 +41,6 @@ const ON = {
 const ECR_ADMIN: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }],
-};
-
-const byName = (resources: readonly RecordedResource[], type: string, name: string) => {
-  const r = ofType(resources, type).find((x) => x.name === name);
-  if (!r) throw new Error(`no ${type} ${name}`);
-  return r;
 };
 
 describe("the registry's config", () => {
@@ -138,7 +132,7 @@ describe("the registry on", () => {
     const policyOf = (service: string) =>
       JSON.parse(
         String(
-          byName(
+          resourceNamed(
             resources,
             "aws:ecr/repositoryPolicy:RepositoryPolicy",
             `tap-ecr-${service}-policy-dev`,
@@ -170,7 +164,7 @@ describe("the registry on", () => {
   it("runs an imageTag service from its own repository, after its pull policy exists", async () => {
     const { resources } = await synth();
     const deployment = (name: string) =>
-      byName(resources, "kubernetes:apps/v1:Deployment", `svc-${name}-deployment-dev`);
+      resourceNamed(resources, "kubernetes:apps/v1:Deployment", `svc-${name}-deployment-dev`);
     const image = (name: string) =>
       (
         deployment(name).inputs.spec as {
@@ -179,7 +173,7 @@ describe("the registry on", () => {
       ).template.spec.containers[0].image;
     expect(image("orders")).toBe(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/tap-dev/orders:1.4.2`);
     expect(image("web")).toBe(IMAGE);
-    const policy = byName(
+    const policy = resourceNamed(
       resources,
       "aws:ecr/repositoryPolicy:RepositoryPolicy",
       "tap-ecr-orders-policy-dev",
@@ -189,7 +183,7 @@ describe("the registry on", () => {
 
   it("trusts exactly the configured repository's branch to push, only to tap's repositories", async () => {
     const { resources } = await synth();
-    const pushRole = byName(resources, "aws:iam/role:Role", "tap-ecr-push-dev");
+    const pushRole = resourceNamed(resources, "aws:iam/role:Role", "tap-ecr-push-dev");
     const provider = ofType(resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
     expect(provider.map((p) => p.inputs)).toEqual([
       expect.objectContaining({
@@ -217,7 +211,8 @@ describe("the registry on", () => {
 
     const policy = JSON.parse(
       String(
-        byName(resources, "aws:iam/rolePolicy:RolePolicy", "tap-ecr-push-policy-dev").inputs.policy,
+        resourceNamed(resources, "aws:iam/rolePolicy:RolePolicy", "tap-ecr-push-policy-dev").inputs
+          .policy,
       ),
     ) as PolicyDocument;
     const may = (action: string, resource: string) => simulate(policy, { action, resource });
@@ -249,7 +244,8 @@ describe("the registry on", () => {
     );
     const trust = JSON.parse(
       String(
-        byName(named.resources, "aws:iam/role:Role", "tap-ecr-push-dev").inputs.assumeRolePolicy,
+        resourceNamed(named.resources, "aws:iam/role:Role", "tap-ecr-push-dev").inputs
+          .assumeRolePolicy,
       ),
     ) as PolicyDocument;
     expect(trust.Statement[0].Principal).toEqual({ Federated: arn });
@@ -274,8 +270,11 @@ describe("the registry on", () => {
     });
     const doc = JSON.parse(
       String(
-        byName(resources, "aws:ecr/repositoryPolicy:RepositoryPolicy", "tap-ecr-web-policy-dev")
-          .inputs.policy,
+        resourceNamed(
+          resources,
+          "aws:ecr/repositoryPolicy:RepositoryPolicy",
+          "tap-ecr-web-policy-dev",
+        ).inputs.policy,
       ),
     ) as PolicyDocument;
     expect(doc.Statement[0].Principal).toEqual({
