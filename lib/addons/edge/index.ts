@@ -58,13 +58,12 @@ export function deployEdge(
   const suffix = ctx.config.environmentSuffix;
   const roles = EDGE_ACL_ROLES;
   const scope = awsScope(ctx.parent);
-  // CloudFront's web ACL, its log group and that group's key exist in us-east-1 only: each gets
-  // the region as an input (@pulumi/aws 7), on the stack's own provider and credentials.
-
   const frontend = createPrivateBucket(ctx, "tap-frontend", {
     bucket: scope.apply((s) => frontendBucketName(suffix, s.accountId)),
   });
 
+  // CloudFront's web ACL, its log group and that group's key exist in us-east-1 only: each gets
+  // the region as an input (@pulumi/aws 7), on the stack's own provider and credentials.
   const cloudfrontAcl = webAcl(
     ctx,
     roles.cloudfront,
