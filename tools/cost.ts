@@ -159,13 +159,11 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   };
   const fixed: CostLine[] = [];
   // A recurring price: per hour (x 730) or per month, as its unit says; any other unit is an error.
-  const recurring = (
-    component: string,
-    what: string,
-    quantity: number,
-    price: Price | undefined,
-  ) => {
-    if (!price || quantity === 0) return;
+  // Looked up (and named unpriced when the table lacks it) only for something the stack has.
+  const recurring = (component: string, what: string, quantity: number, key: string) => {
+    if (quantity === 0) return;
+    const price = need(key, component);
+    if (!price) return;
     fixed.push({
       component,
       what,
@@ -185,7 +183,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
       "EKS control plane",
       `Kubernetes ${args.kubernetesVersion}, ${phase} support on ${args.date}`,
       clusters,
-      need(`eks.cluster.${phase}`, "EKS control plane"),
+      `eks.cluster.${phase}`,
     );
   } else {
     unpriced.push({
@@ -195,19 +193,9 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   }
 
   const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
-  recurring(
-    "NAT gateways",
-    "one per AZ or one (tap:natGatewayStrategy)",
-    nats,
-    nats ? need("nat.hour", "NAT gateways") : undefined,
-  );
+  recurring("NAT gateways", "one per AZ or one (tap:natGatewayStrategy)", nats, "nat.hour");
   const eips = ofType(resources, "aws:ec2/eip:Eip").length;
-  recurring(
-    "Public IPv4",
-    "the NAT gateways' Elastic IPs",
-    eips,
-    eips ? need("ipv4.hour", "Public IPv4") : undefined,
-  );
+  recurring("Public IPv4", "the NAT gateways' Elastic IPs", eips, "ipv4.hour");
 
   const interfaceAzs = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint")
     .filter((r) => inputsOf(r).vpcEndpointType === "Interface")
@@ -219,11 +207,11 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     "VPC endpoints",
     `${interfaceAzs.length} interface endpoints, one ENI per AZ each`,
     endpointAzHours,
-    endpointAzHours ? need("endpoint.interface.azHour", "VPC endpoints") : undefined,
+    "endpoint.interface.azHour",
   );
 
   const keys = ofType(resources, "aws:kms/key:Key").length;
-  recurring("KMS", "customer managed keys", keys, keys ? need("kms.key.month", "KMS") : undefined);
+  recurring("KMS", "customer managed keys", keys, "kms.key.month");
 
   // One ALB per Ingress of class alb (tap writes no group.name annotation), one public IPv4 per AZ.
   const albs = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress").filter(
@@ -233,17 +221,12 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
   const publicSubnets = ofType(resources, "aws:ec2/subnet:Subnet").filter((r) =>
     /-public-\d+$/.test(r.name),
   ).length;
-  recurring(
-    "Load balancers",
-    "an internet-facing ALB per public service",
-    albs,
-    albs ? need("alb.hour", "Load balancers") : undefined,
-  );
+  recurring("Load balancers", "an internet-facing ALB per public service", albs, "alb.hour");
   recurring(
     "Public IPv4",
     "the ALBs' addresses, one per public subnet each",
     albs * publicSubnets,
-    albs ? need("ipv4.hour", "Public IPv4") : undefined,
+    "ipv4.hour",
   );
 
   const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").length;
@@ -251,7 +234,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     "CloudWatch alarms",
     "standard-resolution metric alarms",
     alarms,
-    alarms ? need("cloudwatch.alarm.month", "CloudWatch alarms") : undefined,
+    "cloudwatch.alarm.month",
   );
 
   // Aurora Serverless v2: each instance bills at least its floor (minCapacity; 0 when paused).
@@ -265,7 +248,7 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     "Database",
     `${dbInstances} Aurora Serverless v2 instances at their floor of ${floor} ACU (minCapacity)`,
     dbInstances * floor,
-    dbInstances && floor ? need("rds.aurora.serverlessV2.acuHour", "Database") : undefined,
+    "rds.aurora.serverlessV2.acuHour",
   );
 
   // AWS WAF: each web ACL and each of its rules (a managed rule group is one) bills monthly.
@@ -278,13 +261,13 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
     "WAF",
     "web ACLs (CloudFront's, and the API's with the load balancer controller)",
     acls.length,
-    acls.length ? need("waf.webAcl.month", "WAF") : undefined,
+    "waf.webAcl.month",
   );
   recurring(
     "WAF",
     "their rules (managed rule groups and the rate limit)",
     wafRules,
-    wafRules ? need("waf.rule.month", "WAF") : undefined,
+    "waf.rule.month",
   );
 
   if (ofType(resources, "aws:budgets/budget:Budget").length > 0)
