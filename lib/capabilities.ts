@@ -30,6 +30,12 @@ import {
   DEFAULT_COST_ALERTS_SETTINGS,
   parseCostAlertsSettings,
 } from "./addons/cost-alerts/settings";
+import {
+  DEFAULT_THREAT_DETECTION_SETTINGS,
+  THREAT_DETECTION_SETTING_DOCS,
+  ThreatDetectionSettings,
+  parseThreatDetectionSettings,
+} from "./addons/threat-detection/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -49,6 +55,7 @@ export const CAPABILITY_NAMES = [
   "database",
   "edge",
   "costAlerts",
+  "threatDetection",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -284,6 +291,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/cost-alerts/",
     settings: COST_ALERTS_SETTING_DOCS,
   },
+  threatDetection: {
+    name: "threatDetection",
+    configKey: addonKey("threatDetection"),
+    summary:
+      "GuardDuty (EKS audit logs; runtime monitoring with the agent add-on and its endpoint tap installs) and Security Hub (AWS Foundational Security Best Practices, CIS), GuardDuty findings above severity 4 and Security Hub's CRITICAL/HIGH ones to a KMS-encrypted SNS topic only their rules may publish to; adopts a detector or hub the account already has and never disables it",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["securityAlertsTopicArn"],
+    folder: "lib/addons/threat-detection/",
+    settings: THREAT_DETECTION_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -305,6 +324,7 @@ export interface CapabilitySettings {
   readonly database: DatabaseSettings;
   readonly edge: EdgeSettings;
   readonly costAlerts: CostAlertsSettings;
+  readonly threatDetection: ThreatDetectionSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -329,6 +349,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   database: DEFAULT_DATABASE_SETTINGS,
   edge: DEFAULT_EDGE_SETTINGS,
   costAlerts: DEFAULT_COST_ALERTS_SETTINGS,
+  threatDetection: DEFAULT_THREAT_DETECTION_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -453,6 +474,12 @@ export function parseCapabilities(
           on,
           fail,
         ),
+      };
+    }
+    if (name === "threatDetection" && isMap) {
+      settings = {
+        ...settings,
+        threatDetection: parseThreatDetectionSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "edge" && isMap) {

@@ -25,6 +25,7 @@ import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
 import { publicServiceUrls } from "./services/public-urls";
 import { ISTIO_DEFAULTS } from "./addons/istio";
+import { AccountSecurityState } from "./addons/threat-detection";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
 export type TapStackArgs =
@@ -38,6 +39,8 @@ export type TapStackArgs =
       readonly resolved: ResolvedConfig;
       /** The identity that created (or is creating) the cluster, recorded in its CREATOR_TAG tag. */
       readonly creatorArn?: string;
+      /** GuardDuty and Security Hub as the account had them (tap:addons.threatDetection). */
+      readonly accountSecurity?: AccountSecurityState;
     };
 
 export class TapStack extends pulumi.ComponentResource {
@@ -101,6 +104,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly frontendUploadCommand: pulumi.Output<string | undefined>;
   /** The SNS topic the budget and cost anomaly alerts publish to (tap:addons.costAlerts). */
   readonly costAlertsTopicArn: pulumi.Output<string | undefined>;
+  /** The SNS topic GuardDuty and Security Hub findings go to (tap:addons.threatDetection). */
+  readonly securityAlertsTopicArn: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -164,6 +169,8 @@ export class TapStack extends pulumi.ComponentResource {
     const addons = installAddons(addonCtx, {
       kmsKeyArn: kms.arn,
       vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      accountSecurity: "accountSecurity" in args ? args.accountSecurity : undefined,
       nodeRoleArn: nodes.role.arn,
       dataSubnets: network.dataSubnets,
     });
@@ -260,6 +267,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.frontendBucketName = pulumi.output(addons.edge?.bucket.bucket);
     this.frontendUploadCommand = pulumi.output(addons.edge?.uploadCommand);
     this.costAlertsTopicArn = pulumi.output(addons.costAlerts?.topic.arn);
+    this.securityAlertsTopicArn = pulumi.output(addons.threatDetection?.topic.arn);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -311,6 +319,7 @@ export function stackOutputs(stack: TapStack) {
     frontendBucketName: stack.frontendBucketName,
     frontendUploadCommand: stack.frontendUploadCommand,
     costAlertsTopicArn: stack.costAlertsTopicArn,
+    securityAlertsTopicArn: stack.securityAlertsTopicArn,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

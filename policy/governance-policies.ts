@@ -56,6 +56,9 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
   "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
   "aws:sns/topicSubscription:TopicSubscription",
+  "aws:securityhub/account:Account",
+  "aws:securityhub/standardsSubscription:StandardsSubscription",
+  "aws:guardduty/detectorFeature:DetectorFeature",
 ];
 
 export function isTaggable(type: string): boolean {

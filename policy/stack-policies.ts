@@ -86,6 +86,9 @@ const NAME_EXEMPT = (r: PolicyResource) =>
   r.type === "tap:index:TapStack" ||
   (r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"));
 
+/** Types whose `name` input is not a physical name (GuardDuty's feature names are fixed by AWS). */
+const NAME_INPUT_IS_NOT_A_NAME = new Set(["aws:guardduty/detectorFeature:DetectorFeature"]);
+
 export const nameEnvironmentSuffix: StackValidationPolicy = {
   name: "name-environment-suffix",
   description:
@@ -103,7 +106,10 @@ export const nameEnvironmentSuffix: StackValidationPolicy = {
     if (!suffix)
       return args.notApplicable("no environmentSuffix configured and no Environment tag found");
     for (const r of args.resources.filter((x) => !NAME_EXEMPT(x))) {
-      const physical = r.type.startsWith("aws:") ? str(props(r).name) : undefined;
+      const physical =
+        r.type.startsWith("aws:") && !NAME_INPUT_IS_NOT_A_NAME.has(r.type)
+          ? str(props(r).name)
+          : undefined;
       const bad = [r.name, physical].filter((n): n is string => !!n && !hasSuffixToken(n, suffix));
       for (const n of bad) {
         report(

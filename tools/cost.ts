@@ -276,6 +276,17 @@ export function estimateCost(args: EstimateArgs): CostEstimate {
       why: `the AWS Budgets budget: ${PRICE_TABLE_PATH} has no Budgets price (Cost Anomaly Detection bills nothing)`,
     });
 
+  if (ofType(resources, "aws:guardduty/detector:Detector").length > 0)
+    unpriced.push({
+      component: "Threat detection: GuardDuty",
+      why: `billed by use (EKS audit-log events analysed, runtime monitoring per vCPU of the monitored nodes): ${PRICE_TABLE_PATH} has no GuardDuty prices`,
+    });
+  if (ofType(resources, "aws:securityhub/account:Account").length > 0)
+    unpriced.push({
+      component: "Threat detection: Security Hub",
+      why: `billed by use (security checks run by the two standards, findings ingested): ${PRICE_TABLE_PATH} has no Security Hub prices`,
+    });
+
   const nodesAtDesired = nodeCost(resources, "desired", find, prices, unpriced);
   const nodesAtMax = nodeCost(resources, "max", find, prices, unpriced);
   if (ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").length > 0)

@@ -26,6 +26,12 @@ import { RegistryResult, deployRegistry } from "./registry";
 import { DataSubnets, DatabaseResult, deployDatabase } from "./database";
 import { EdgeResult, deployEdge } from "./edge";
 import { CostAlertsResult, deployCostAlerts } from "./cost-alerts";
+import {
+  AccountSecurityState,
+  EMPTY_ACCOUNT,
+  ThreatDetectionResult,
+  deployThreatDetection,
+} from "./threat-detection";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -48,6 +54,7 @@ export interface PlatformAddons {
   readonly database?: DatabaseResult;
   readonly edge?: EdgeResult;
   readonly costAlerts?: CostAlertsResult;
+  readonly threatDetection?: ThreatDetectionResult;
 }
 
 export interface InstallAddonsArgs {
@@ -55,6 +62,10 @@ export interface InstallAddonsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** The VPC (the load balancer controller is given it: pods cannot reach IMDS). */
   readonly vpcId: pulumi.Input<string>;
+  /** The private subnets (the GuardDuty agent's endpoint). */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** GuardDuty and Security Hub as the account had them before this stack (bin/tap.ts reads it). */
+  readonly accountSecurity?: AccountSecurityState;
   /** The managed node groups' role (the registry lets it pull). */
   readonly nodeRoleArn: pulumi.Input<string>;
   /** The isolated data subnets (present with the database on). */
@@ -110,6 +121,13 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   },
   edge: (ctx, args) => ({ edge: deployEdge(ctx, { kmsKeyArn: args.kmsKeyArn }) }),
   costAlerts: (ctx) => ({ costAlerts: deployCostAlerts(ctx) }),
+  threatDetection: (ctx, args) => ({
+    threatDetection: deployThreatDetection(ctx, {
+      vpcId: args.vpcId,
+      privateSubnetIds: args.privateSubnetIds,
+      account: args.accountSecurity ?? EMPTY_ACCOUNT,
+    }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */

@@ -36,6 +36,7 @@ describe("tap:addons", () => {
       database: false,
       edge: false,
       costAlerts: false,
+      threatDetection: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

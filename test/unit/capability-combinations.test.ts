@@ -66,7 +66,7 @@ describe("every combination of capability switches", () => {
       .filter((r) => (r.config === undefined) !== expectedInvalid(r.c))
       .map((r) => label(r.c));
     expect(wrong).toEqual([]);
-    expect(resolved.filter((r) => r.config).length).toBe(13824);
+    expect(resolved.filter((r) => r.config).length).toBe(27648);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -115,6 +115,9 @@ describe("every combination of capability switches", () => {
     expect(resources.some((r) => r.type.startsWith("aws:cloudfront/"))).toBe(c.edge);
     expect(resources.some((r) => r.type === "aws:wafv2/webAcl:WebAcl")).toBe(c.edge);
     expect(resources.some((r) => r.type === "aws:budgets/budget:Budget")).toBe(c.costAlerts);
+    const threat = (r: { type: string; name: string }) =>
+      /^aws:(guardduty|securityhub)\//.test(r.type) || r.name.startsWith("tap-security-alerts");
+    expect(resources.some(threat)).toBe(c.threatDetection);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

@@ -109,6 +109,7 @@ describe("TapStack", () => {
         "frontendBucketName",
         "frontendUploadCommand",
         "costAlertsTopicArn",
+        "securityAlertsTopicArn",
         "karpenterNodeRoleName",
         "karpenterInterruptionQueueName",
       ].sort(),

@@ -79,6 +79,7 @@ describe("the example stacks", () => {
       "database",
       "edge",
       "costAlerts",
+      "threatDetection",
     ]);
   });
 
