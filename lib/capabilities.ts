@@ -31,6 +31,12 @@ import {
   parseCostAlertsSettings,
 } from "./addons/cost-alerts/settings";
 import {
+  DEFAULT_KYVERNO_SETTINGS,
+  KYVERNO_SETTING_DOCS,
+  KyvernoSettings,
+  parseKyvernoSettings,
+} from "./addons/kyverno/settings";
+import {
   DEFAULT_THREAT_DETECTION_SETTINGS,
   THREAT_DETECTION_SETTING_DOCS,
   ThreatDetectionSettings,
@@ -56,6 +62,7 @@ export const CAPABILITY_NAMES = [
   "edge",
   "costAlerts",
   "threatDetection",
+  "kyverno",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -303,6 +310,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/threat-detection/",
     settings: THREAT_DETECTION_SETTING_DOCS,
   },
+  kyverno: {
+    name: "kyverno",
+    configKey: addonKey("kyverno"),
+    summary:
+      "Kyverno admission policy (ValidatingPolicies, CEL): PSS restricted, no :latest or untagged images, requests and limits, the labels tap's NetworkPolicies select on; Enforce in workload namespaces, Audit elsewhere, system namespaces untouched; cosign signatures verified with cosignPublicKey; 3 admission replicas on on-demand nodes (Kubernetes 1.31+)",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["kyvernoPolicyReportCommand"],
+    folder: "lib/addons/kyverno/",
+    settings: KYVERNO_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -325,6 +344,7 @@ export interface CapabilitySettings {
   readonly edge: EdgeSettings;
   readonly costAlerts: CostAlertsSettings;
   readonly threatDetection: ThreatDetectionSettings;
+  readonly kyverno: KyvernoSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -350,6 +370,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   edge: DEFAULT_EDGE_SETTINGS,
   costAlerts: DEFAULT_COST_ALERTS_SETTINGS,
   threatDetection: DEFAULT_THREAT_DETECTION_SETTINGS,
+  kyverno: DEFAULT_KYVERNO_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -474,6 +495,12 @@ export function parseCapabilities(
           on,
           fail,
         ),
+      };
+    }
+    if (name === "kyverno" && isMap) {
+      settings = {
+        ...settings,
+        kyverno: parseKyvernoSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "threatDetection" && isMap) {

@@ -10,6 +10,7 @@ import {
   SUPPORTED_KUBERNETES_VERSIONS,
   UNPINNABLE_KUBERNETES_VERSIONS,
   isSupportedKubernetesVersion,
+  pinsFor,
 } from "./addons/versions";
 import * as pulumi from "@pulumi/pulumi";
 import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./capabilities";
@@ -476,6 +477,13 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       "nodeOperatingSystem",
       `tap:addons.karpenter is on and its EC2NodeClass boots Bottlerocket pinned by alias version (lib/addons/versions.ts); ` +
         `tap:nodeOperatingSystem must be Bottlerocket with Karpenter (got "${os}")`,
+    );
+  }
+  if (addons.kyverno && isSupportedKubernetesVersion(version) && !pinsFor(version).kyverno) {
+    fail(
+      "addons.kyverno",
+      `tap:addons.kyverno needs Kubernetes 1.31 or newer (got tap:kubernetesVersion "${version}"): ` +
+        "Kyverno 1.13, the last release for 1.28, serves no ValidatingPolicy, the policy kind tap writes (its ClusterPolicy is deprecated)",
     );
   }
   const unsized = instanceTypes.filter((t) => vcpusOf(t) === undefined);

@@ -106,6 +106,8 @@ export class TapStack extends pulumi.ComponentResource {
   readonly costAlertsTopicArn: pulumi.Output<string | undefined>;
   /** The SNS topic GuardDuty and Security Hub findings go to (tap:addons.threatDetection). */
   readonly securityAlertsTopicArn: pulumi.Output<string | undefined>;
+  /** What the admission policies found (tap:addons.kyverno). */
+  readonly kyvernoPolicyReportCommand: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -179,6 +181,8 @@ export class TapStack extends pulumi.ComponentResource {
     const namespaceDeps = [
       ...(addons.calico ? [addons.calico.release] : []),
       ...(addons.karpenter?.nodePools ?? []),
+      // With Kyverno, workloads are admitted under its policies from the start.
+      ...(addons.kyverno?.policies ?? []),
     ];
     const tenants = deployTenants(addonCtx, {
       kmsKeyArn: kms.arn,
@@ -268,6 +272,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.frontendUploadCommand = pulumi.output(addons.edge?.uploadCommand);
     this.costAlertsTopicArn = pulumi.output(addons.costAlerts?.topic.arn);
     this.securityAlertsTopicArn = pulumi.output(addons.threatDetection?.topic.arn);
+    this.kyvernoPolicyReportCommand = pulumi.output(addons.kyverno?.policyReportCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -320,6 +325,7 @@ export function stackOutputs(stack: TapStack) {
     frontendUploadCommand: stack.frontendUploadCommand,
     costAlertsTopicArn: stack.costAlertsTopicArn,
     securityAlertsTopicArn: stack.securityAlertsTopicArn,
+    kyvernoPolicyReportCommand: stack.kyvernoPolicyReportCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -32,6 +32,7 @@ import {
   ThreatDetectionResult,
   deployThreatDetection,
 } from "./threat-detection";
+import { KyvernoResult, deployKyverno } from "./kyverno";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -55,6 +56,7 @@ export interface PlatformAddons {
   readonly edge?: EdgeResult;
   readonly costAlerts?: CostAlertsResult;
   readonly threatDetection?: ThreatDetectionResult;
+  readonly kyverno?: KyvernoResult;
 }
 
 export interface InstallAddonsArgs {
@@ -128,6 +130,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
       account: args.accountSecurity ?? EMPTY_ACCOUNT,
     }),
   }),
+  kyverno: (ctx) => ({ kyverno: deployKyverno(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -159,5 +162,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.appMeshController?.namespace,
     addons.externalDns?.namespace,
     addons.istio?.namespace,
+    addons.kyverno?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

@@ -98,6 +98,12 @@ export interface AddonPins {
   readonly istio: IstioPins;
   /** The EC2NodeClass AMI alias Karpenter's nodes boot (a pinned Bottlerocket release, never @latest). */
   readonly karpenterAmiAlias: AmiAliasPin;
+  /**
+   * kyverno from https://kyverno.github.io/kyverno/ (image = its admission controller). Absent on
+   * 1.28: Kyverno 1.13, the last to support it, serves no ValidatingPolicy (tap:addons.kyverno
+   * is refused there).
+   */
+  readonly kyverno?: ChartPin;
 }
 
 export interface IstioPins {
@@ -128,6 +134,25 @@ const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";
 const METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/";
 const METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server";
 const KEDA_REPO = "https://kedacore.github.io/charts";
+const KYVERNO_REPO = "https://kyverno.github.io/kyverno/";
+const KYVERNO_IMAGE = "reg.kyverno.io/kyverno/kyverno";
+
+/** Kyverno's chart 3.M.x ships Kyverno v1.(M+10).x; the image tag is the chart's appVersion. */
+function kyverno(version: string, appVersion: string, source: string): ChartPin {
+  return {
+    chart: "kyverno",
+    repo: KYVERNO_REPO,
+    version,
+    image: { repository: KYVERNO_IMAGE, tag: appVersion },
+    source,
+  };
+}
+/** Kyverno 1.19 (chart 3.9.0, 2026-08-20): its conformance CI runs 1.33-1.35 (the website still lists 1.18, also 1.33-1.35). */
+const KYVERNO_1_19 = kyverno(
+  "3.9.0",
+  "v1.19.0",
+  "kyverno/kyverno@gh-pages 58722fa49a:index.yaml (3.9.0 -> v1.19.0); kyverno/kyverno@v1.19.0:.github/workflows/tests-conformance.yaml (k8s-version v1.33.7, v1.34.3, v1.35.1); kyverno/website@7c0814a5:src/content/docs/docs/installation/releases.md L17-19 (1.18: 1.33-1.35)",
+);
 const KEDA_IMAGE = "ghcr.io/kedacore/keda";
 
 /** cluster-autoscaler: the image minor must equal the cluster minor (autoscaler README "Releases"). */
@@ -428,6 +453,11 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    kyverno: kyverno(
+      "3.6.4",
+      "v1.16.4",
+      "kyverno/website@aa02ff15:src/content/docs/docs/installation/installation.md L48 (1.16: 1.31-1.34; 1.17 needs 1.32); kyverno/kyverno@gh-pages 58722fa49a:index.yaml (3.6.4 -> v1.16.4, the newest 1.16)",
+    ),
   },
   "1.32": {
     clusterAutoscaler: clusterAutoscaler(
@@ -448,6 +478,11 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    kyverno: kyverno(
+      "3.7.2",
+      "v1.17.2",
+      "kyverno/website@aa02ff15:src/content/docs/docs/installation/installation.md L49 (1.17: 1.32-1.35; 1.18 needs 1.33 since website@85848edb); kyverno/kyverno@gh-pages 58722fa49a:index.yaml (3.7.2 -> v1.17.2, the newest 1.17)",
+    ),
   },
   "1.33": {
     clusterAutoscaler: clusterAutoscaler(
@@ -464,6 +499,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    kyverno: KYVERNO_1_19,
   },
   "1.34": {
     clusterAutoscaler: clusterAutoscaler(
@@ -480,6 +516,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    kyverno: KYVERNO_1_19,
   },
   "1.35": {
     clusterAutoscaler: clusterAutoscaler(
@@ -496,6 +533,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    kyverno: KYVERNO_1_19,
   },
 };
 

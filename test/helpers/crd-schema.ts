@@ -703,7 +703,7 @@ function evalCall(n: Extract<Node, { t: "call" }>, env: Env): unknown {
 }
 
 /** Why a rule is outside the subset, or undefined when it is inside. */
-function outsideSubset(rule: string): string | undefined {
+function outsideSubset(rule: string, roots: readonly string[] = ["self"]): string | undefined {
   if (/\boldSelf\b/.test(rule)) return "transition rule (oldSelf)";
   let tree: Node;
   try {
@@ -757,7 +757,7 @@ function outsideSubset(rule: string): string | undefined {
         return all(...n.items);
     }
   };
-  return why(tree, new Set(["self"]));
+  return why(tree, new Set(roots));
 }
 
 /**
@@ -772,6 +772,24 @@ export function evaluateRule(rule: string, self: unknown): boolean | string | "u
   } catch (e) {
     if (e instanceof Unsupported) return "unsupported";
     if (e instanceof CelError) return `rule errored: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * Evaluates a CEL expression with the named roots bound (a Kyverno ValidatingPolicy's `object`,
+ * `variables`, ...): its value, or throws naming why it could not (outside the subset, or errored).
+ */
+export function evaluateExpression(
+  expression: string,
+  roots: Readonly<Record<string, unknown>>,
+): unknown {
+  const why = outsideSubset(expression, Object.keys(roots));
+  if (why !== undefined) throw new Error(`not evaluated (${why}): ${expression}`);
+  try {
+    return evalNode(parse(expression), new Map(Object.entries(roots)));
+  } catch (e) {
+    if (e instanceof CelError) throw new Error(`errored: ${e.message}: ${expression}`);
     throw e;
   }
 }

@@ -37,6 +37,7 @@ describe("tap:addons", () => {
       edge: false,
       costAlerts: false,
       threatDetection: false,
+      kyverno: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -110,6 +110,7 @@ describe("TapStack", () => {
         "frontendUploadCommand",
         "costAlertsTopicArn",
         "securityAlertsTopicArn",
+        "kyvernoPolicyReportCommand",
         "karpenterNodeRoleName",
         "karpenterInterruptionQueueName",
       ].sort(),

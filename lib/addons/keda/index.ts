@@ -170,7 +170,14 @@ export function kedaProbe(ctx: AddonContext, keda: KedaResult): KedaProbe {
   const p = KEDA_PROBE_DEFAULTS;
   const opts = inCluster(ctx);
   const common = managedLabels(ctx);
-  const labels = { app: p.name, ...common };
+  // The selector stays `app` (immutable); the Pods also carry the set tap's workloads carry
+  // (tap:addons.kyverno requires it in workload namespaces).
+  const labels = {
+    app: p.name,
+    "app.kubernetes.io/name": p.name,
+    "app.kubernetes.io/part-of": "tap",
+    ...common,
+  };
 
   // A workload namespace like any other: PSS restricted, default-deny NetworkPolicies + DNS.
   const { namespace } = createWorkloadNamespace(ctx, p.namespace, {

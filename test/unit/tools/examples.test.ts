@@ -80,6 +80,7 @@ describe("the example stacks", () => {
       "edge",
       "costAlerts",
       "threatDetection",
+      "kyverno",
     ]);
   });
 
