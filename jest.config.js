@@ -1,7 +1,8 @@
 /**
- * Three projects: `unit` (offline, Pulumi mocks; `npm test`), `integration` (AWS SDK against a
- * deployed or emulated stack's outputs; `npm run test:integration`, tools/emulator/run.sh) and
- * `apiserver` (a real kube-apiserver on loopback; tools/k8s/test.sh). ts-jest only transpiles here
+ * Four projects: `unit` (offline, Pulumi mocks; `npm test`), `integration` (AWS SDK against a
+ * deployed or emulated stack's outputs; `npm run test:integration`, tools/emulator/run.sh),
+ * `apiserver` (a real kube-apiserver on loopback; tools/k8s/test.sh) and `kyverno` (the Kyverno CLI
+ * on tap's policies; tools/kyverno/test.sh). ts-jest only transpiles here
  * (isolatedModules in tsconfig.json); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
  */
 const tsJest = ["ts-jest", { diagnostics: false }];
@@ -38,6 +39,15 @@ module.exports = {
       displayName: "apiserver",
       testEnvironment: "node",
       roots: ["<rootDir>/test/apiserver"],
+      setupFiles: ["<rootDir>/test/helpers/setup.ts"],
+      testMatch: ["**/*.test.ts"],
+      transform: { "^.+\\.ts$": tsJest },
+    },
+    {
+      // The Kyverno CLI (tools/kyverno/test.sh builds it) applying tap's policies, offline.
+      displayName: "kyverno",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test/kyverno"],
       setupFiles: ["<rootDir>/test/helpers/setup.ts"],
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },

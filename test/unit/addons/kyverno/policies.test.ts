@@ -12,51 +12,23 @@ import {
   validatingPolicies,
 } from "../../../../lib/addons/kyverno";
 import { Admission, PolicyDoc, admit } from "../../../helpers/kyverno-eval";
+import {
+  Obj,
+  SAMPLES,
+  container,
+  cronJobOf,
+  deploymentOf,
+  pod,
+  withContainer,
+  withSc,
+} from "../../../helpers/kyverno-samples";
 import { ofType, synthStack } from "../../../helpers/mocks";
 
-type Obj = Record<string, unknown>;
 const POLICIES = validatingPolicies({}) as unknown as (PolicyDoc & ValidatingPolicyManifest)[];
 const WORKLOAD: { name: string; labels: Record<string, string> } = {
   name: "payments",
   labels: { "tap/workload": "true" },
 };
-
-const container = (over: Obj = {}): Obj => ({
-  name: "app",
-  image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/tap-dev/payments:1.4.2",
-  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-  securityContext: {
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    readOnlyRootFilesystem: true,
-  },
-  ...over,
-});
-const pod = (spec: Obj = {}, labels: Obj | null = {}): Obj => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: {
-    name: "p",
-    ...(labels === null
-      ? {}
-      : {
-          labels: {
-            "app.kubernetes.io/name": "payments",
-            "app.kubernetes.io/part-of": "tap",
-            "tap/environment": "dev",
-            ...labels,
-          },
-        }),
-  },
-  spec: {
-    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-    containers: [container()],
-    ...spec,
-  },
-});
-const withContainer = (over: Obj) => pod({ containers: [container(over)] });
-const withSc = (sc: Obj) =>
-  withContainer({ securityContext: { ...(container().securityContext as Obj), ...sc } });
 
 /** What every enforcing policy says about `object` in `ns`: name -> failures (only those failing). */
 function refusals(object: Obj, ns = WORKLOAD): Record<string, readonly string[]> {
@@ -153,20 +125,20 @@ describe("the admission policies", () => {
   });
 
   it("refuse a bad Deployment and CronJob at apply time (autogen), not only their Pods", () => {
-    const template = pod({}, {});
     const bad = withContainer({ image: "nginx:latest" });
-    const deployment = (t: Obj): Obj => ({
-      kind: "Deployment",
-      spec: { template: { metadata: t.metadata, spec: t.spec } },
-    });
-    const cronJob = (t: Obj): Obj => ({
-      kind: "CronJob",
-      spec: { jobTemplate: { spec: { template: { metadata: t.metadata, spec: t.spec } } } },
-    });
-    expect(refusals(deployment(template))).toEqual({});
-    expect(Object.keys(refusals(deployment(bad)))).toEqual(["tap-disallow-latest-tag"]);
-    expect(Object.keys(refusals(cronJob(bad)))).toEqual(["tap-disallow-latest-tag"]);
+    expect(refusals(deploymentOf(pod()))).toEqual({});
+    expect(Object.keys(refusals(deploymentOf(bad)))).toEqual(["tap-disallow-latest-tag"]);
+    expect(Object.keys(refusals(cronJobOf(bad)))).toEqual(["tap-disallow-latest-tag"]);
   });
+
+  it.each(SAMPLES.map((s) => [s.name, s] as const))(
+    "sample %s: refused by exactly the policy it breaks (the CLI test's expectations)",
+    (_name, sample) => {
+      expect(Object.keys(refusals(sample.object))).toEqual(
+        sample.refusedBy ? [sample.refusedBy] : [],
+      );
+    },
+  );
 
   it("only audit outside the workload namespaces, and never touch the system ones", () => {
     const bad = withSc({ privileged: true });
