@@ -24,11 +24,14 @@ import {
   ownershipRecordName,
 } from "./account";
 import { EventPattern, GUARDDUTY_FINDINGS_PATTERN, securityHubFindingsPattern } from "./patterns";
-import { agentEndpointPolicy, securityAlertsKeyPolicy, securityAlertsTopicPolicy } from "./policy";
+import { agentEndpointPolicy } from "./policy";
+import { SecurityAlerts, createSecurityAlerts } from "./topic";
 
 export * from "./account";
 export * from "./patterns";
 export * from "./policy";
+export * from "./topic";
+export * from "./topic";
 
 export const THREAT_DETECTION_DEFAULTS = {
   agentAddonName: "aws-guardduty-agent",
@@ -53,6 +56,7 @@ export interface ThreatDetectionArgs {
 }
 
 export interface ThreatDetectionResult {
+  readonly alerts: SecurityAlerts;
   readonly topic: aws.sns.Topic;
   /** This stack's detector; absent when the region's was adopted. */
   readonly detector?: aws.guardduty.Detector;
@@ -148,23 +152,6 @@ export function deployThreatDetection(
       );
   }
 
-  // The alerts: a topic with a key of its own, which only tap's rules may publish to.
-  const key = new aws.kms.Key(
-    ctx.name("tap-security-alerts-kms"),
-    {
-      description: `tap ${suffix}: the security alerts topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: scope.apply((s) => JSON.stringify(securityAlertsKeyPolicy(s.partition, s.accountId))),
-      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-security-alerts-kms"))),
-    },
-    opts,
-  );
-  const topic = new aws.sns.Topic(
-    ctx.name("tap-security-alerts"),
-    { name: ctx.name("tap-security-alerts"), kmsMasterKeyId: key.arn, tags: ctx.tags },
-    opts,
-  );
   const rulePatterns: { name: string; pattern: pulumi.Input<EventPattern>; what: string }[] = [
     { name: "tap-guardduty-findings", pattern: GUARDDUTY_FINDINGS_PATTERN, what: "GuardDuty" },
     ...(settings.securityHub
@@ -181,20 +168,9 @@ export function deployThreatDetection(
     (r) =>
       pulumi.interpolate`arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${ctx.name(r.name)}`,
   );
-  const topicPolicy = new aws.sns.TopicPolicy(
-    ctx.name("tap-security-alerts-policy"),
-    {
-      arn: topic.arn,
-      policy: pulumi
-        .all([topic.arn, scope, pulumi.all(ruleArns)])
-        .apply(([topicArn, s, arns]) =>
-          JSON.stringify(
-            securityAlertsTopicPolicy({ topicArn, accountId: s.accountId, ruleArns: arns }),
-          ),
-        ),
-    },
-    opts,
-  );
+  // The alerts: a topic with a key of its own, which only tap's rules may publish to.
+  const alerts = createSecurityAlerts(ctx, { ruleArns });
+  const topic = alerts.topic;
   const rules = rulePatterns.map((r) => {
     const rule = new aws.cloudwatch.EventRule(
       ctx.name(r.name),
@@ -210,17 +186,11 @@ export function deployThreatDetection(
     new aws.cloudwatch.EventTarget(
       ctx.name(`${r.name}-to-topic`),
       { rule: rule.name, arn: topic.arn },
-      { ...opts, dependsOn: [topicPolicy] },
+      { ...opts, dependsOn: alerts.policy ? [alerts.policy] : [] },
     );
     return rule;
   });
-  if (settings.email)
-    new aws.sns.TopicSubscription(
-      ctx.name("tap-security-alerts-email"),
-      { topic: topic.arn, protocol: "email", endpoint: settings.email },
-      opts,
-    );
-  return { topic, rules, ...(detector ? { detector } : {}), ...(agent ? { agent } : {}) };
+  return { alerts, topic, rules, ...(detector ? { detector } : {}), ...(agent ? { agent } : {}) };
 }
 
 /**
