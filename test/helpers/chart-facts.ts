@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TapStack } from "../../lib/tap-stack";
+import { isSupportedKubernetesVersion, pinsFor } from "../../lib/addons/versions";
 import { mockTap } from "../../tools/offline-mocks";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -150,6 +151,11 @@ export interface SynthesizeOptions {
   readonly secretsStore?: boolean;
   /** Istio's ambient mesh (off by default; App Mesh must be off). */
   readonly istio?: boolean;
+  /**
+   * Kyverno (off by default): `tap:addons` `{ kyverno: true }`. Only on the minors that pin a
+   * chart (1.31+; on 1.28 `tap:addons.kyverno` is a config error): see kyvernoOn.
+   */
+  readonly kyverno?: boolean;
 }
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
@@ -160,6 +166,7 @@ export interface TapVariant {
   readonly externalDns: boolean;
   readonly secretsStore: boolean;
   readonly istio: boolean;
+  readonly kyverno: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -167,6 +174,7 @@ const OFF = {
   externalDns: false,
   secretsStore: false,
   istio: false,
+  kyverno: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -182,14 +190,27 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
     // and the mesh that exists today, Istio ambient.
     istio: true,
   },
+  // Admission policy: Kyverno (where a chart is pinned). tap:addons.kyverno.cosignPublicKey adds a
+  // policy (a custom resource), not a Helm value, so this one variant covers the chart.
+  { ...OFF, enableAppMesh: false, kyverno: true },
 ];
+
+/**
+ * Whether a variant installs Kyverno on `kubernetesVersion`: asked for, and a chart pinned for the
+ * minor (none on 1.28, where tap:addons.kyverno is refused; the variant is then tap without it).
+ */
+export const kyvernoOn = (kubernetesVersion: string, options: SynthesizeOptions): boolean =>
+  options.kyverno === true &&
+  isSupportedKubernetesVersion(kubernetesVersion) &&
+  pinsFor(kubernetesVersion).kyverno !== undefined;
 export const describeVariant = (v: TapVariant): string =>
   `enableAppMesh=${v.enableAppMesh}` +
   (v.karpenter ? ", addons.karpenter=true (clusterAutoscaler off)" : "") +
   (v.loadBalancerController ? ", addons.loadBalancerController=true" : "") +
   (v.externalDns ? ", addons.externalDns=true" : "") +
   (v.secretsStore ? ", addons.secretsStore=true" : "") +
-  (v.istio ? ", addons.istio=true" : "");
+  (v.istio ? ", addons.istio=true" : "") +
+  (v.kyverno ? ", addons.kyverno=true (1.31+)" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -217,6 +238,7 @@ export async function synthesizeReleases(
     ...(options.externalDns ? { externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } } : {}),
     ...(options.secretsStore ? { secretsStore: true } : {}),
     ...(options.istio ? { istio: true } : {}),
+    ...(kyvernoOn(kubernetesVersion, options) ? { kyverno: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {

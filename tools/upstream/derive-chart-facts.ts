@@ -354,6 +354,32 @@ const SPECS: readonly ChartSpec[] = [
       ),
     imageTagRule: "exact",
   },
+  {
+    chart: "kyverno",
+    repo: "https://kyverno.github.io/kyverno/",
+    ownerRepo: "kyverno/kyverno",
+    // kyverno.github.io/kyverno is GitHub Pages from gh-pages (index.yaml + kyverno-<v>.tgz). The
+    // package vendors the subcharts git lacks from 3.7.0 on (kyverno-api: the policies.kyverno.io
+    // CRDs; openreports, reports-server), so the .tgz is the chart.
+    published: {
+      kind: "index",
+      ownerRepo: "kyverno/kyverno",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    tgzRef: "gh-pages",
+    tgzDir: "",
+    // Chart 3.M.x ships Kyverno v1.(M+10).x: lines are chart minors, newer ones reported too.
+    // The index also lists release candidates (3.9.0-rc.1 ...): a line of their own, so the
+    // newest of a line is never one.
+    line: (v) => (v.version.includes("-") ? `${minor(v.version)} (pre-release)` : minor(v.version)),
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.filter((v) => !v.version.includes("-")).map((v) => minor(v.version)),
+        pinned,
+      ),
+    imageTagRule: "exact",
+  },
   ...(["karpenter", "karpenter-crd"] as const).map(
     (chart): ChartSpec => ({
       chart,

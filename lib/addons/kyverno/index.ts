@@ -6,7 +6,7 @@
  * admitted under them from the first `pulumi up`.
  *
  * Chart keys (charts/kyverno/values.yaml at every pinned version, facts/kyverno.md):
- * `<controller>.replicas`, `.podDisruptionBudget.{enabled,minAvailable}`, `.nodeSelector` (replaces
+ * `<controller>.replicas`, `.podDisruptionBudget.minAvailable`, `.nodeSelector` (replaces
  * `global.nodeSelector`, so it repeats kubernetes.io/os), `config.webhooks.namespaceSelector`
  * (replaces the default kube-system exclusion: it is listed again), `webhooksCleanup.enabled` (its
  * pre-delete Jobs remove the webhook configurations when the release is uninstalled, so switching
@@ -43,7 +43,9 @@ export function kyvernoValues(): Values {
   const controller = (replicas: number, minAvailable: number) => ({
     replicas,
     nodeSelector,
-    podDisruptionBudget: { enabled: true, minAvailable },
+    // The chart renders a budget for any controller with more than one replica (its
+    // poddisruptionbudget.yaml: `if or .enabled (gt replicas 1)`): only its size is set.
+    podDisruptionBudget: { minAvailable },
   });
   return {
     // Two of three may be drained at once, never the third: admission keeps answering.

@@ -2,11 +2,12 @@
  * tap's Helm releases against recorded upstream facts (facts/charts/*.json, derived offline by
  * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
  * Kubernetes minor and every variant (App Mesh on, App Mesh off, Karpenter instead of
- * cluster-autoscaler, the AWS Load Balancer Controller on), each release pins a published chart version, sets only value paths that
+ * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS, the secrets store and Istio on,
+ * Kyverno on: TAP_VARIANTS), each release pins a published chart version, sets only value paths that
  * chart version reads, and overrides images only with ones it renders (or its appVersion; a digest
  * only with the one it ships). No helm, no network.
  */
-import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../lib/addons/versions";
+import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
 import {
   ChartFactsFile,
   ChartVersionFacts,
@@ -18,6 +19,7 @@ import {
   checkImage,
   describeVariant,
   imageOverrides,
+  kyvernoOn,
   leafPaths,
   loadChartFacts,
   releaseProblems,
@@ -37,10 +39,10 @@ const matrix = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) =>
 );
 
 /**
- * The charts a variant installs: Karpenter replaces cluster-autoscaler; App Mesh and the AWS Load
- * Balancer Controller only when on.
+ * The charts a variant installs on a Kubernetes minor: Karpenter replaces cluster-autoscaler; App
+ * Mesh, the AWS Load Balancer Controller and the others only when on; Kyverno only where pinned.
  */
-const expectedCharts = (v: TapVariant): string[] =>
+const expectedCharts = (k8s: string, v: TapVariant): string[] =>
   [
     "aws-for-fluent-bit",
     "keda",
@@ -54,6 +56,7 @@ const expectedCharts = (v: TapVariant): string[] =>
       ? ["secrets-store-csi-driver", "secrets-store-csi-driver-provider-aws"]
       : []),
     ...(v.istio ? ["base", "istiod", "cni", "ztunnel"] : []),
+    ...(kyvernoOn(k8s, v) ? ["kyverno"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -91,7 +94,7 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, 
 
   it("synthesizes the add-on releases (App Mesh and load balancer controllers only when enabled, Karpenter or cluster-autoscaler)", () => {
     const charts = releases.map((r) => r.chart).sort();
-    expect(charts).toEqual(expectedCharts(variant));
+    expect(charts).toEqual(expectedCharts(k8s, variant));
   });
 
   it("names each chart as its repository does (OCI: chart name, repo oci://<registry>/<path>)", () => {
@@ -129,6 +132,7 @@ describe("the recorded chart facts", () => {
     "karpenter",
     "karpenter-crd",
     "keda",
+    "kyverno",
     "metrics-server",
     "tigera-operator",
   ];
@@ -178,6 +182,41 @@ describe("the recorded chart facts", () => {
     expect(k.defaultImages.map((i) => i.ref)).toEqual([
       `public.ecr.aws/karpenter/controller:1.14.1@${k.valuesImages["controller.image"].digest}`,
     ]);
+  });
+});
+
+describe("the recorded kyverno facts", () => {
+  it("come from the packaged gh-pages .tgz (sha256 = index digest), which renders the policies.kyverno.io CRDs tap writes", () => {
+    const f = factsOf("kyverno") as ChartFactsFile;
+    expect(f.repo).toBe("https://kyverno.github.io/kyverno/");
+    expect(f.published.source).toMatch(/^kyverno\/kyverno@[0-9a-f]{40}:index\.yaml$/);
+    // Release candidates are published but never the newest of a line.
+    expect(Object.values(f.newestPerLine ?? {}).every((v) => !v.includes("-"))).toBe(true);
+    const pinned = SUPPORTED_KUBERNETES_VERSIONS.flatMap((k) => {
+      const v = VERSION_PINS[k].kyverno?.version;
+      return v ? [v] : [];
+    });
+    expect(pinned.length).toBeGreaterThan(0);
+    for (const version of new Set(pinned)) {
+      const vf = f.versions[version];
+      expect(vf.source).toMatch(
+        new RegExp(`^kyverno/kyverno@[0-9a-f]{40}:kyverno-${version.replace(/\./g, "\\.")}\\.tgz$`),
+      );
+      expect(vf.notes).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^package sha256 equals the index digest/)]),
+      );
+      const served = (kind: string) =>
+        vf.crds.find((c) => c.group === "policies.kyverno.io" && c.kind === kind)?.versions;
+      expect({
+        version,
+        vpol: served("ValidatingPolicy"),
+        ivpol: served("ImageValidatingPolicy"),
+      }).toEqual({
+        version,
+        vpol: expect.arrayContaining(["v1beta1"]),
+        ivpol: expect.arrayContaining(["v1beta1"]),
+      });
+    }
   });
 });
 

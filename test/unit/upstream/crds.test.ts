@@ -5,12 +5,15 @@
  * server prunes unknown fields silently and Pulumi mocks accept anything, so an unknown field is an
  * error here. Generic: it validates whatever tap synthesizes, at every supported Kubernetes minor,
  * once with App Mesh on and the default service catalog, once with Karpenter on (its NodePools and
- * EC2NodeClass against karpenter-crd's CRDs, CEL rules included). A Helm release maps to its facts
+ * EC2NodeClass against karpenter-crd's CRDs, CEL rules included), and with Kyverno on (1.31+, a
+ * cosign key set: its ValidatingPolicies and ImageValidatingPolicy against the kyverno chart's
+ * policies.kyverno.io CRDs; a Pulumi secret is validated as its value). A Helm release maps to its facts
  * by chart name: the basename of the release's chart (`oci://public.ecr.aws/karpenter/karpenter-crd`
  * -> `karpenter-crd`) is the `chart` field of a facts/crds/<dir>/<version>/index.json.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { TapStack } from "../../../lib/tap-stack";
 import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
 import { RecordedResource, mockTap, ofType } from "../../helpers/mocks";
@@ -74,6 +77,18 @@ const CRD_CHARTS = [...FACT_DIRS.keys()];
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The object as the API server gets it: a Pulumi secret (recorded by the mocks in its wire form,
+ * `{ [specialSigKey]: specialSecretSig, value }`, e.g. Kyverno's ImageValidatingPolicy spec, which
+ * holds the configured cosign key) is its value; the provider sends the value.
+ */
+function unsecret(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unsecret);
+  if (!isObject(v)) return v;
+  if (v[specialSigKey] === specialSecretSig) return unsecret(v.value);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unsecret(x)]));
+}
 
 interface ValuesToSpec {
   readonly valuesKey: string;
@@ -260,7 +275,7 @@ function checkAll(
   };
   for (const r of resources) {
     const t = customType(r.type);
-    if (t) check(`${r.type} ${r.name}`, r.inputs, t.group);
+    if (t) check(`${r.type} ${r.name}`, unsecret(r.inputs) as Obj, t.group);
   }
   const calico = releases.get("tigera-operator");
   const calicoRelease = ofType(resources, RELEASE).find(
@@ -476,6 +491,7 @@ describe("recorded CRD facts (facts/crds)", () => {
         "base",
         "karpenter-crd",
         "keda",
+        "kyverno",
         "secrets-store-csi-driver",
         "tigera-operator",
       ].sort(),
@@ -491,6 +507,7 @@ describe("recorded CRD facts (facts/crds)", () => {
         `keda ${p.keda.version}`,
         `appmesh-controller ${p.appMeshController.version}`,
         `${p.karpenterCrd.chart} ${p.karpenterCrd.version}`,
+        ...(p.kyverno ? [`kyverno ${p.kyverno.version}`] : []),
       ];
     });
     const recorded = all.map((x) => `${x.chart} ${x.v}`);
@@ -761,3 +778,70 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
     });
   },
 );
+
+/** A cosign public key in PEM form (its content is never checked against a signature here). */
+const COSIGN_PEM =
+  "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEabc123DEF456ghi789JKL==\n-----END PUBLIC KEY-----\n";
+/** Kubernetes minors with a Kyverno chart pinned (tap:addons.kyverno is refused on 1.28). */
+const KYVERNO_VERSIONS = SUPPORTED_KUBERNETES_VERSIONS.filter((v) => VERSION_PINS[v].kyverno);
+
+describe.each(KYVERNO_VERSIONS)("custom resources with Kyverno on, Kubernetes %s", (version) => {
+  let resources: readonly RecordedResource[];
+  let checked: Checked[];
+  beforeAll(async () => {
+    resources = await synth({
+      kubernetesVersion: version,
+      enableAppMesh: false,
+      // With a cosign key: the ImageValidatingPolicy too.
+      addons: { kyverno: { cosignPublicKey: COSIGN_PEM } },
+    });
+    checked = checkAll(resources, (_chart, pinned) => pinned);
+  });
+
+  it("ValidatingPolicies and the ImageValidatingPolicy validate against the kyverno chart's CRDs at the pin", () => {
+    const release = ofType(resources, RELEASE).find((r) => chartName(r.inputs.chart) === "kyverno");
+    expect(release?.inputs.version).toBe(VERSION_PINS[version].kyverno?.version);
+    const kyverno = checked.filter((c) => c.apiVersion.startsWith("policies.kyverno.io/"));
+    expect(kyverno.map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`).sort()).toEqual([
+      "policies.kyverno.io/v1beta1 ImageValidatingPolicy -> imagevalidatingpolicies.policies.kyverno.io",
+      ...Array(8).fill(
+        "policies.kyverno.io/v1beta1 ValidatingPolicy -> validatingpolicies.policies.kyverno.io",
+      ),
+    ]);
+    expect(problems(checked)).toEqual([]);
+    expect(unlisted(checked)).toEqual([]);
+  });
+
+  it("match the newest recorded patch of the pinned chart line too", () => {
+    expect(problems(checkAll(resources, newestPatch))).toEqual([]);
+  });
+
+  it("fail on a policy of tap's with an unknown field or a value the schema refuses", () => {
+    const rel = loadRelease("kyverno", String(VERSION_PINS[version].kyverno?.version));
+    const cr = (kind: string) => {
+      const r = resources.find(
+        (x) => x.type.startsWith("kubernetes:policies.kyverno.io/") && x.inputs.kind === kind,
+      );
+      return JSON.parse(JSON.stringify(unsecret(r?.inputs))) as Obj & { spec: Obj };
+    };
+    const errorsOf = (obj: Obj) =>
+      validateCustomResource(obj, crdOf(rel.byType, String(obj.apiVersion), String(obj.kind)))
+        .errors;
+    const vpol = cr("ValidatingPolicy");
+    expect(errorsOf(vpol)).toEqual([]);
+    vpol.spec.validationActions = ["Enforce"];
+    vpol.spec.failurePolicy = "Never";
+    vpol.spec.validationz = [];
+    expect(errorsOf(vpol)).toEqual([
+      expect.stringMatching(/^\.spec\.failurePolicy: "Never" is not one of/),
+      expect.stringMatching(/^\.spec\.validationActions\[0\]: "Enforce" is not one of/),
+      ".spec.validationz: unknown field (the API server prunes it)",
+    ]);
+    const ivpol = cr("ImageValidatingPolicy");
+    expect(errorsOf(ivpol)).toEqual([]);
+    (ivpol.spec.attestors as Obj[])[0].cosign = { keyz: { data: COSIGN_PEM } };
+    expect(errorsOf(ivpol)).toEqual([
+      ".spec.attestors[0].cosign.keyz: unknown field (the API server prunes it)",
+    ]);
+  });
+});

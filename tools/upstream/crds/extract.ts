@@ -6,7 +6,7 @@
  *     [--only <chart>[,<chart>...]]
  *
  * `--only` (repeatable, comma-separated) re-derives the releases of those charts only
- * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver, base) and
+ * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver, base, kyverno) and
  * leaves the other directories as they are, so only the mirrors of those charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
@@ -194,19 +194,37 @@ function writeJson(file: string, value: unknown): void {
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** The text with every line holding a Helm template action removed. */
+const withoutHelmLines = (text: string): string =>
+  text
+    .split("\n")
+    .filter((l) => !l.includes("{{"))
+    .join("\n");
+
 /** Writes one JSON per CRD into dir; returns the index entries. */
 function extractCrds(dir: string, files: readonly CrdFile[]): ReleaseIndexEntry[] {
+  return extractCrdTexts(
+    dir,
+    files.map((f) => {
+      const { text, path: real } = f.repo.show(f.ref, f.file);
+      return {
+        text: f.templated ? withoutHelmLines(text) : text,
+        source: `${f.repo.slug}@${f.ref}:${real}${real === f.file ? "" : ` (via ${f.file})`}`,
+        kinds: f.kinds,
+      };
+    }),
+  );
+}
+
+/** extractCrds for texts read elsewhere (a packaged chart), each with its `owner/repo@ref:path`. */
+function extractCrdTexts(
+  dir: string,
+  files: readonly { text: string; source: string; kinds?: readonly string[] }[],
+): ReleaseIndexEntry[] {
   const entries: ReleaseIndexEntry[] = [];
   for (const f of files) {
-    const { text, path: real } = f.repo.show(f.ref, f.file);
-    const src = f.templated
-      ? text
-          .split("\n")
-          .filter((l) => !l.includes("{{"))
-          .join("\n")
-      : text;
-    const source = `${f.repo.slug}@${f.ref}:${real}${real === f.file ? "" : ` (via ${f.file})`}`;
-    for (const doc of parseAllDocuments(src)) {
+    const { source } = f;
+    for (const doc of parseAllDocuments(f.text)) {
       const crd = doc.toJSON() as JsonObject | null;
       if (!crd || crd.kind !== "CustomResourceDefinition") continue;
       const spec = crd.spec as JsonObject;
@@ -629,6 +647,176 @@ function istioBaseRelease(repo: Repo, tag: string): void {
   });
 }
 
+/**
+ * Kyverno's chart (kyverno/kyverno, published to https://kyverno.github.io/kyverno/ from the
+ * gh-pages branch: index.yaml and kyverno-<version>.tgz beside it). Its CRDs are subchart templates,
+ * not a Helm crds/ directory, gated by `crds.install` (default true, asserted). Where the
+ * policies.kyverno.io CRDs are differs by version, so the schemas are read from the packaged .tgz
+ * (its sha256 checked against the index digest), the chart Helm installs:
+ * - up to 3.6.x, the `crds` subchart (in git): charts/crds/templates/policies.kyverno.io/
+ *   policies.kyverno.io_<plural>.yaml, each wrapped in `{{- if .Values.groups.policies.<plural> }}`
+ *   (`crds.groups.policies.<plural>` in the parent's values, default true, asserted);
+ * - from 3.7.0, the `kyverno-api` subchart (repository https://kyverno.github.io/api, condition
+ *   crds.install), which git does not hold (helm dependency build vendors it when packaging):
+ *   charts/kyverno-api/templates/crds/policies.kyverno.io_<plural>.yaml, not gated per CRD.
+ * Exactly one of the two holds each CRD (asserted). Lines with Helm actions are removed; they must
+ * all be in the CRD's metadata (labels, annotations) or be the wrapping if/end (asserted). Each
+ * schema is also compared with kyverno/kyverno's config/crds/policies.kyverno.io/ at the chart tag
+ * `kyverno-chart-<version>` and the result recorded (`gitCrossCheck`): the package wins.
+ */
+function kyvernoRelease(repo: Repo, version: string): void {
+  const chartName = "kyverno";
+  const dir = path.join(OUT, chartName, version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const indexFile = "index.yaml";
+  const indexCommit = repo.lastTouch("gh-pages", indexFile);
+  const index = parseAllDocuments(repo.show(indexCommit, indexFile).text)[0].toJSON() as {
+    entries: Record<string, { version: string; digest?: string; urls?: string[] }[]>;
+  };
+  const entry = index.entries[chartName]?.find((e) => String(e.version) === version);
+  if (!entry) throw new Error(`${chartName} ${version} is not in gh-pages ${indexFile}`);
+  const tgzFile = decodeURIComponent(String(entry.urls?.[0]).split("/").pop() ?? "");
+  const tgzCommit = repo.lastTouch("gh-pages", tgzFile);
+  if (!tgzCommit) throw new Error(`${tgzFile} (named by the index) is not on gh-pages`);
+  const tgz = repo.raw(tgzCommit, tgzFile);
+  const sha = createHash("sha256").update(tgz).digest("hex");
+  if (sha !== entry.digest) throw new Error(`${tgzFile}: sha256 ${sha} != index ${entry.digest}`);
+  const members = new Set(
+    execFileSync("tar", ["-tz"], { input: tgz, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 })
+      .split("\n")
+      .filter(Boolean),
+  );
+  const read = (member: string): string => {
+    if (!members.has(member)) throw new Error(`${tgzFile} has no ${member}`);
+    return execFileSync("tar", ["-xzO", member], {
+      input: tgz,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  };
+  const yamlOf = (member: string) => parseAllDocuments(read(member))[0].toJSON() as JsonObject;
+  const pkg = (member: string) => `${repo.slug}@${tgzCommit}:${tgzFile}:${member}`;
+
+  type Dependency = { name: string; version: string; repository?: string; condition?: string };
+  const chart = yamlOf("kyverno/Chart.yaml") as JsonObject & { dependencies?: Dependency[] };
+  if (String(chart.version) !== version)
+    throw new Error(`${tgzFile}: Chart.yaml says ${chart.version}`);
+  const deps = chart.dependencies ?? [];
+  const dependency = (name: string) => deps.find((d) => d.name === name);
+  for (const name of ["crds", "kyverno-api"]) {
+    const d = dependency(name);
+    if (d && d.condition !== "crds.install")
+      throw new Error(
+        `${tgzFile}: dependency ${name} has condition ${d.condition}, not crds.install`,
+      );
+  }
+  const values = yamlOf("kyverno/values.yaml") as {
+    crds: { install: boolean; groups?: { policies?: Record<string, boolean> } };
+  };
+  if (values.crds.install !== true) throw new Error(`${tgzFile}: crds.install defaults to false`);
+
+  const api = dependency("kyverno-api");
+  if (api) {
+    const apiChart = yamlOf("kyverno/charts/kyverno-api/Chart.yaml");
+    if (String(apiChart.version) !== String(api.version))
+      throw new Error(`${tgzFile}: charts/kyverno-api is ${apiChart.version}, not ${api.version}`);
+  }
+  const tag = `kyverno-chart-${version}`;
+  const tagCommit = repo.rev(tag);
+  const plurals = [
+    ["validatingpolicies", "ValidatingPolicy"],
+    ["imagevalidatingpolicies", "ImageValidatingPolicy"],
+  ] as const;
+  const where: string[] = [];
+  const gitCrossCheck: JsonObject = {};
+  const texts = plurals.map(([plural, kind]) => {
+    const name = `policies.kyverno.io_${plural}.yaml`;
+    const inCrds = `kyverno/charts/crds/templates/policies.kyverno.io/${name}`;
+    const inApi = `kyverno/charts/kyverno-api/templates/crds/${name}`;
+    const found = [inCrds, inApi].filter((m) => members.has(m));
+    if (found.length !== 1) throw new Error(`${tgzFile}: ${name} is in ${found.length} places`);
+    const member = found[0];
+    const text = read(member);
+    const lines = text.split("\n");
+    const specLine = lines.indexOf("spec:");
+    const helm = lines.flatMap((l, i) => (l.includes("{{") ? [{ l, i }] : []));
+    const gate = `{{- if .Values.groups.policies.${plural} }}`;
+    if (member === inCrds) {
+      // The crds subchart's values are the parent's `crds:` key.
+      if (helm[0]?.l !== gate || helm[helm.length - 1]?.l !== "{{- end }}")
+        throw new Error(`${tgzFile}: ${member} is not wrapped in ${gate}`);
+      if (values.crds.groups?.policies?.[plural] !== true)
+        throw new Error(`${tgzFile}: crds.groups.policies.${plural} does not default to true`);
+      where.push(
+        `${kind}: ${pkg(member)} (subchart crds, condition crds.install; gated by crds.groups.policies.${plural}, default true)`,
+      );
+    } else {
+      where.push(
+        `${kind}: ${pkg(member)} (subchart kyverno-api ${api?.version} from ${api?.repository}, condition crds.install; not gated per CRD; not in git)`,
+      );
+    }
+    const inner = member === inCrds ? helm.slice(1, -1) : helm;
+    const stray = inner.filter(({ i }) => specLine < 0 || i > specLine);
+    if (stray.length)
+      throw new Error(`${tgzFile}: ${member} has Helm actions outside metadata: ${stray[0].l}`);
+    const stripped = withoutHelmLines(text);
+    // The same CRD in git at the chart tag (what controller-gen wrote into config/crds).
+    const gitPath = `config/crds/policies.kyverno.io/${name}`;
+    // Compared as recorded: served versions and reduced schemas (descriptions do not count).
+    const crdOf = (t: string) =>
+      parseAllDocuments(t)
+        .map((d) => d.toJSON() as JsonObject | null)
+        .find((d) => d?.kind === "CustomResourceDefinition") as JsonObject;
+    const recorded = (t: string) => {
+      const spec = crdOf(t).spec as JsonObject;
+      return JSON.stringify({
+        group: spec.group,
+        names: spec.names,
+        scope: spec.scope,
+        versions: (spec.versions as JsonObject[]).map((v) => ({
+          name: v.name,
+          served: v.served,
+          storage: v.storage,
+          deprecated: v.deprecated ?? false,
+          schema: reduce((v.schema as JsonObject).openAPIV3Schema as JsonObject, "", "", []),
+        })),
+      });
+    };
+    let same: string;
+    try {
+      const inGit = repo.show(tag, gitPath).text;
+      const spec = (t: string) => JSON.stringify(crdOf(t).spec);
+      if (spec(inGit) === spec(stripped)) same = "same spec";
+      else if (recorded(inGit) === recorded(stripped))
+        same = "same served versions and schemas; only descriptions differ";
+      else same = "DIFFERENT schemas (the package is what Helm installs; its schemas are recorded)";
+    } catch (e) {
+      if (!String((e as Error).message).includes(gitPath)) throw e;
+      same = "absent in git";
+    }
+    gitCrossCheck[kind] = `${repo.slug}@${tag}:${gitPath}: ${same}`;
+    return { text: stripped, source: pkg(member), kinds: [kind] };
+  });
+  const entries = extractCrdTexts(dir, texts);
+  if (entries.length !== plurals.length) throw new Error(`${tgzFile}: a CRD is missing`);
+  writeJson(path.join(dir, "index.json"), {
+    chart: chartName,
+    version,
+    appVersion: chart.appVersion,
+    commit: tgzCommit,
+    tag: `${tag} (${tagCommit})`,
+    chartSource: `${repo.slug}@${tgzCommit}:${tgzFile} (gh-pages; sha256 ${sha} = the digest of ${repo.slug}@${indexCommit}:${indexFile})`,
+    crdInstall: {
+      switch: "crds.install (default true): the condition of the crds and kyverno-api subcharts",
+      files: where,
+      helmLines:
+        "lines with Helm actions removed: labels/annotations in metadata, and the crds subchart's if/end wrapper (asserted)",
+    },
+    gitCrossCheck,
+    crds: entries,
+  });
+}
+
 /** The chart releases recorded, by chart name (what --only takes), with their facts directory. */
 const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo) => void }> = {
   "tigera-operator": {
@@ -675,6 +863,14 @@ const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo
       // facts/istio.md: 1.24.6 on Kubernetes 1.28, 1.29.6 on 1.31, 1.30.3 on 1.32-1.35.
       const istio = repo("istio/istio");
       for (const tag of ["1.24.6", "1.29.6", "1.30.3"]) istioBaseRelease(istio, tag);
+    },
+  },
+  kyverno: {
+    dir: "kyverno",
+    run: (repo) => {
+      // lib/addons/versions.ts: 3.6.4 on 1.31, 3.7.2 on 1.32, 3.9.0 on 1.33-1.35 (none on 1.28).
+      const kyverno = repo("kyverno/kyverno");
+      for (const version of ["3.6.4", "3.7.2", "3.9.0"]) kyvernoRelease(kyverno, version);
     },
   },
 };

@@ -66,7 +66,7 @@ describe("Kyverno on", () => {
     const values = r?.inputs.values as Record<string, Record<string, unknown>>;
     expect(values.admissionController).toMatchObject({
       replicas: 3,
-      podDisruptionBudget: { enabled: true, minAvailable: 2 },
+      podDisruptionBudget: { minAvailable: 2 },
       nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND", "kubernetes.io/os": "linux" },
     });
     for (const c of ["backgroundController", "cleanupController", "reportsController"])
