@@ -11,6 +11,23 @@ export const show = (v: unknown): string =>
 type RawInput = { readonly [key: string]: unknown };
 
 /** The known key closest to a typo (edit distance < 4), if any. */
+const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * An optional email setting (`addons.<capability>.email`): the address, or undefined when absent
+ * or bad (a bad one goes to `fail`, named by its key).
+ */
+export function parseEmail(
+  raw: unknown,
+  key: string,
+  fail: (key: string, reason: string) => void,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === "string" && EMAIL_RE.test(raw)) return raw;
+  fail(key, `tap:${key} must be an email address (got ${show(raw)})`);
+  return undefined;
+}
+
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 4;

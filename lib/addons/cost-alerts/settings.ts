@@ -2,7 +2,7 @@
  * The cost alerts' settings (`tap:addons.costAlerts`): the monthly budget, the anomaly impact that
  * alerts, and who gets the email. Pure, read by the config contract before anything exists.
  */
-import { show } from "../../config-parse";
+import { parseEmail, show } from "../../config-parse";
 
 export interface CostAlertsSettings {
   /** The stack's monthly budget in USD (required with the capability on). */
@@ -21,8 +21,6 @@ export const COST_ALERTS_SETTING_DOCS: Readonly<Record<keyof CostAlertsSettings,
   anomalyThresholdUsd: "USD of total impact at which a cost anomaly alerts (default 100)",
   email: "an address subscribed to the alerts (default none; it must confirm the subscription)",
 };
-
-const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export function parseCostAlertsSettings(
   value: Readonly<Record<string, unknown>>,
@@ -46,15 +44,7 @@ export function parseCostAlertsSettings(
       "tap:addons.costAlerts.monthlyBudgetUsd is required: the budget the alerts compare against (npm run plan prints the stack's estimate)",
     );
   const anomalyThresholdUsd = usd("anomalyThresholdUsd") ?? d.anomalyThresholdUsd;
-  let email: string | undefined;
-  if (value.email !== undefined) {
-    if (typeof value.email === "string" && EMAIL_RE.test(value.email)) email = value.email;
-    else
-      fail(
-        key("email"),
-        `tap:addons.costAlerts.email must be an email address (got ${show(value.email)})`,
-      );
-  }
+  const email = parseEmail(value.email, key("email"), fail);
   return {
     ...(monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd } : {}),
     anomalyThresholdUsd,

@@ -3,7 +3,7 @@
  * turns on GuardDuty's EKS runtime monitoring and Security Hub. Pure, read by the config contract
  * before anything exists.
  */
-import { show } from "../../config-parse";
+import { parseEmail, show } from "../../config-parse";
 
 export interface ThreatDetectionSettings {
   /** An address subscribed to the security alerts topic (it must confirm the subscription). */
@@ -30,8 +30,6 @@ export const THREAT_DETECTION_SETTING_DOCS: Readonly<
     "Security Hub with the AWS Foundational Security Best Practices v1.0.0 and CIS AWS Foundations v3.0.0 standards (default true)",
 };
 
-const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
 export function parseThreatDetectionSettings(
   value: Readonly<Record<string, unknown>>,
   fail: (key: string, reason: string) => void,
@@ -46,15 +44,7 @@ export function parseThreatDetectionSettings(
     fail(key(k), `tap:addons.threatDetection.${k} must be true or false (got ${show(raw)})`);
     return d[k];
   };
-  let email: string | undefined;
-  if (value.email !== undefined) {
-    if (typeof value.email === "string" && EMAIL_RE.test(value.email)) email = value.email;
-    else
-      fail(
-        key("email"),
-        `tap:addons.threatDetection.email must be an email address (got ${show(value.email)})`,
-      );
-  }
+  const email = parseEmail(value.email, key("email"), fail);
   return {
     ...(email ? { email } : {}),
     runtimeMonitoring: flag("runtimeMonitoring"),
