@@ -37,6 +37,12 @@ import {
   parseKyvernoSettings,
 } from "./addons/kyverno/settings";
 import {
+  DEFAULT_FALCO_SETTINGS,
+  FALCO_SETTING_DOCS,
+  FalcoSettings,
+  parseFalcoSettings,
+} from "./addons/falco/settings";
+import {
   DEFAULT_THREAT_DETECTION_SETTINGS,
   THREAT_DETECTION_SETTING_DOCS,
   ThreatDetectionSettings,
@@ -63,6 +69,7 @@ export const CAPABILITY_NAMES = [
   "costAlerts",
   "threatDetection",
   "kyverno",
+  "falco",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -322,6 +329,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/kyverno/",
     settings: KYVERNO_SETTING_DOCS,
   },
+  falco: {
+    name: "falco",
+    configKey: addonKey("falco"),
+    summary:
+      "Falco runtime detection on every node (modern eBPF, least privileged, every taint tolerated; its image's rules and tap's: a shell in a payments container, a write below /etc, a pod reaching IMDS); Falcosidekick forwards every event to a KMS-encrypted log group and those of alertPriority or worse to the security alerts topic, with an IRSA role for exactly those",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["securityAlertsTopicArn", "falcoLogGroupName", "irsaRoleArns.falco"],
+    folder: "lib/addons/falco/",
+    settings: FALCO_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -345,6 +364,7 @@ export interface CapabilitySettings {
   readonly costAlerts: CostAlertsSettings;
   readonly threatDetection: ThreatDetectionSettings;
   readonly kyverno: KyvernoSettings;
+  readonly falco: FalcoSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -371,6 +391,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   costAlerts: DEFAULT_COST_ALERTS_SETTINGS,
   threatDetection: DEFAULT_THREAT_DETECTION_SETTINGS,
   kyverno: DEFAULT_KYVERNO_SETTINGS,
+  falco: DEFAULT_FALCO_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -502,6 +523,9 @@ export function parseCapabilities(
         ...settings,
         kyverno: parseKyvernoSettings(value as Record<string, unknown>, fail),
       };
+    }
+    if (name === "falco" && isMap) {
+      settings = { ...settings, falco: parseFalcoSettings(value as Record<string, unknown>, fail) };
     }
     if (name === "threatDetection" && isMap) {
       settings = {

@@ -14,6 +14,7 @@ import { irsaTrustPolicy } from "./iam/irsa";
 import { accountAdministersKey, logsUseKey } from "./iam/policy";
 import { performanceLogGroupName } from "./addons/container-insights/names";
 import { databaseLogGroupName } from "./addons/database/names";
+import { falcoLogGroupName } from "./addons/falco/names";
 import { EDGE_ACL_ROLES, wafLogGroupName } from "./addons/edge/waf";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 
@@ -112,6 +113,7 @@ export function tapLogGroups(ctx: TapContext): string[] {
     ...Object.values(logGroupNames(ctx.config.environmentSuffix)),
     ...(ctx.config.addons.containerInsights ? [performanceLogGroupName(ctx.clusterName)] : []),
     ...(ctx.config.addons.database ? [databaseLogGroupName(ctx.config.environmentSuffix)] : []),
+    ...(ctx.config.addons.falco ? [falcoLogGroupName(ctx.clusterName)] : []),
     // The API's web ACL logs here (CloudFront's, in us-east-1, under a key of its own there).
     ...(ctx.config.addons.edge && ctx.config.addons.loadBalancerController
       ? [wafLogGroupName(ctx.name(EDGE_ACL_ROLES.regional))]

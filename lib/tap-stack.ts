@@ -104,10 +104,12 @@ export class TapStack extends pulumi.ComponentResource {
   readonly frontendUploadCommand: pulumi.Output<string | undefined>;
   /** The SNS topic the budget and cost anomaly alerts publish to (tap:addons.costAlerts). */
   readonly costAlertsTopicArn: pulumi.Output<string | undefined>;
-  /** The SNS topic GuardDuty and Security Hub findings go to (tap:addons.threatDetection). */
+  /** The SNS topic GuardDuty and Security Hub findings and Falco alerts go to (threatDetection, falco). */
   readonly securityAlertsTopicArn: pulumi.Output<string | undefined>;
   /** What the admission policies found (tap:addons.kyverno). */
   readonly kyvernoPolicyReportCommand: pulumi.Output<string | undefined>;
+  /** The log group every Falco event goes to (tap:addons.falco). */
+  readonly falcoLogGroupName: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -271,8 +273,12 @@ export class TapStack extends pulumi.ComponentResource {
     this.frontendBucketName = pulumi.output(addons.edge?.bucket.bucket);
     this.frontendUploadCommand = pulumi.output(addons.edge?.uploadCommand);
     this.costAlertsTopicArn = pulumi.output(addons.costAlerts?.topic.arn);
-    this.securityAlertsTopicArn = pulumi.output(addons.threatDetection?.topic.arn);
+    // One topic for GuardDuty's and Security Hub's findings and Falco's events, whichever is on.
+    this.securityAlertsTopicArn = pulumi.output(
+      (addons.threatDetection?.alerts ?? addons.falco?.alerts)?.topic.arn,
+    );
     this.kyvernoPolicyReportCommand = pulumi.output(addons.kyverno?.policyReportCommand);
+    this.falcoLogGroupName = pulumi.output(addons.falco?.logGroup.name);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -326,6 +332,7 @@ export function stackOutputs(stack: TapStack) {
     costAlertsTopicArn: stack.costAlertsTopicArn,
     securityAlertsTopicArn: stack.securityAlertsTopicArn,
     kyvernoPolicyReportCommand: stack.kyvernoPolicyReportCommand,
+    falcoLogGroupName: stack.falcoLogGroupName,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

@@ -20,7 +20,14 @@ export interface PodSecurityConfig {
 
 export const POD_SECURITY_DEFAULTS: PodSecurityConfig = {
   // istio-system: Istio's ambient CNI agent and ztunnel configure node and pod networking.
-  privilegedNamespaces: ["tigera-operator", "amazon-cloudwatch", "appmesh-system", "istio-system"],
+  // falco: Falco reads the node (hostPath /proc, /etc, /dev, /sys) with added capabilities.
+  privilegedNamespaces: [
+    "tigera-operator",
+    "amazon-cloudwatch",
+    "appmesh-system",
+    "istio-system",
+    "falco",
+  ],
   allowMeshInjectedPrivileged: true,
 };
 

@@ -33,6 +33,7 @@ import {
   deployThreatDetection,
 } from "./threat-detection";
 import { KyvernoResult, deployKyverno } from "./kyverno";
+import { FalcoResult, deployFalco } from "./falco";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -57,6 +58,7 @@ export interface PlatformAddons {
   readonly costAlerts?: CostAlertsResult;
   readonly threatDetection?: ThreatDetectionResult;
   readonly kyverno?: KyvernoResult;
+  readonly falco?: FalcoResult;
 }
 
 export interface InstallAddonsArgs {
@@ -131,6 +133,13 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
     }),
   }),
   kyverno: (ctx) => ({ kyverno: deployKyverno(ctx) }),
+  // Threat detection (deployed before it) made the alerts topic when it is on; Falco takes it.
+  falco: (ctx, args, built) => ({
+    falco: deployFalco(ctx, {
+      kmsKeyArn: args.kmsKeyArn,
+      ...(built.threatDetection ? { alerts: built.threatDetection.alerts } : {}),
+    }),
+  }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -163,5 +172,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.externalDns?.namespace,
     addons.istio?.namespace,
     addons.kyverno?.namespace,
+    addons.falco?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

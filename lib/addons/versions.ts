@@ -104,6 +104,8 @@ export interface AddonPins {
    * is refused there).
    */
   readonly kyverno?: ChartPin;
+  /** falco from https://falcosecurity.github.io/charts (image = Falco itself; Falcosidekick's tag is lib/addons/falco). */
+  readonly falco: ChartPin;
 }
 
 export interface IstioPins {
@@ -154,6 +156,20 @@ const KYVERNO_1_19 = kyverno(
   "kyverno/kyverno@gh-pages 58722fa49a:index.yaml (3.9.0 -> v1.19.0); kyverno/kyverno@v1.19.0:.github/workflows/tests-conformance.yaml (k8s-version v1.33.7, v1.34.3, v1.35.1); kyverno/website@7c0814a5:src/content/docs/docs/installation/releases.md L17-19 (1.18: 1.33-1.35)",
 );
 const KEDA_IMAGE = "ghcr.io/kedacore/keda";
+
+/**
+ * Falco 0.44.1 (chart 9.1.0, 2026-06-11), one pin for every minor: the chart declares no
+ * kubeVersion and Falco reads the kernel, not the Kubernetes API (the modern eBPF driver needs
+ * kernel 5.8+: AL2023 and Bottlerocket run 6.1+).
+ */
+const FALCO: ChartPin = {
+  chart: "falco",
+  repo: "https://falcosecurity.github.io/charts",
+  version: "9.1.0",
+  image: { repository: "docker.io/falcosecurity/falco", tag: "0.44.1" },
+  source:
+    "falcosecurity/charts@a226daf6:index.yaml (gh-pages: falco 9.1.0 -> appVersion 0.44.1, falcosidekick 0.12.*: 0.12.1); falcosecurity/charts@falco-9.1.0:charts/falco/Chart.yaml (no kubeVersion); falcosecurity/falco@0.44.1:cmake/modules/rules.cmake (falco-rules-5.1.0), CMakeLists.txt (container plugin 0.7.1)",
+};
 
 /** cluster-autoscaler: the image minor must equal the cluster minor (autoscaler README "Releases"). */
 function clusterAutoscaler(version: string, tag: string, source: string): ChartPin {
@@ -432,6 +448,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     secretsStoreDriver: SECRETS_STORE_DRIVER_1_5,
     istio: ISTIO_1_24,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
+    falco: FALCO,
   },
   "1.31": {
     clusterAutoscaler: clusterAutoscaler(
@@ -453,6 +470,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    falco: FALCO,
     kyverno: kyverno(
       "3.6.4",
       "v1.16.4",
@@ -478,6 +496,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     loadBalancerController: LOAD_BALANCER_CONTROLLER,
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
+    falco: FALCO,
     kyverno: kyverno(
       "3.7.2",
       "v1.17.2",
@@ -500,6 +519,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
+    falco: FALCO,
   },
   "1.34": {
     clusterAutoscaler: clusterAutoscaler(
@@ -517,6 +537,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
+    falco: FALCO,
   },
   "1.35": {
     clusterAutoscaler: clusterAutoscaler(
@@ -534,6 +555,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
+    falco: FALCO,
   },
 };
 

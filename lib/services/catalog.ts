@@ -61,6 +61,9 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "external-dns",
   // Istio's (lib/addons/istio): its root namespace, PSS privileged.
   "istio-system",
+  // Kyverno's and Falco's (lib/addons/kyverno, lib/addons/falco; Falco's is PSS privileged).
+  "kyverno",
+  "falco",
   KEDA_PROBE_DEFAULTS.namespace,
 ];
 

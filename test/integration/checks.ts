@@ -258,7 +258,7 @@ async function findLogGroup(
   return undefined;
 }
 
-/** Control-plane, flow-log and (when output) application log groups: retention and KMS key. */
+/** Control-plane, flow-log and (when output) application and Falco log groups: retention and KMS key. */
 export async function checkLogGroups(
   logs: CloudWatchLogsClient,
   outputs: StackOutputsFile,
@@ -269,6 +269,7 @@ export async function checkLogGroups(
     ["control-plane", outputs.controlPlaneLogGroupName],
     ["flow-log", outputs.flowLogGroupName],
     ...(outputs.applicationLogGroupName ? [["application", outputs.applicationLogGroupName]] : []),
+    ...(outputs.falcoLogGroupName ? [["falco", outputs.falcoLogGroupName]] : []),
   ];
   for (const [role, name] of names) {
     const where = `${role} log group ${name}`;

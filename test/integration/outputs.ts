@@ -41,6 +41,8 @@ export interface StackOutputsFile {
    */
   readonly irsaRoleArns?: Readonly<Record<string, string>>;
   readonly applicationLogGroupName?: string;
+  /** Falco's events (tap:addons.falco): encrypted with tap's key, tap's retention. */
+  readonly falcoLogGroupName?: string;
   readonly serviceNames?: readonly string[];
   readonly appMeshName?: string;
   /** The EKS-created cluster security group (the one the managed nodes use). */
@@ -166,6 +168,7 @@ export function parseOutputs(json: unknown, file = DEFAULT_OUTPUTS_FILE): StackO
   const optional: {
     irsaRoleArns?: Record<string, string>;
     applicationLogGroupName?: string;
+    falcoLogGroupName?: string;
     serviceNames?: string[];
     appMeshName?: string;
     clusterSecurityGroupId?: string;
@@ -184,6 +187,7 @@ export function parseOutputs(json: unknown, file = DEFAULT_OUTPUTS_FILE): StackO
   }
   if (raw.applicationLogGroupName !== undefined)
     optional.applicationLogGroupName = str("applicationLogGroupName");
+  if (raw.falcoLogGroupName !== undefined) optional.falcoLogGroupName = str("falcoLogGroupName");
   if (raw.serviceNames !== undefined) optional.serviceNames = list("serviceNames");
   if (raw.appMeshName !== undefined) optional.appMeshName = str("appMeshName");
   if (raw.clusterSecurityGroupId !== undefined)

@@ -38,6 +38,7 @@ describe("tap:addons", () => {
       costAlerts: false,
       threatDetection: false,
       kyverno: false,
+      falco: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -29,7 +29,7 @@ const ON_WITH: Partial<Record<CapabilityName, Record<string, unknown>>> = {
  * one, or decides the catalog's validity (KEDA); the rest are independent: by the registry's own
  * data nothing else's validity depends on them. Every combination of the related switches is
  * taken, each with the independent ones at their defaults, each one flipped, every pair of them
- * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^19)
+ * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^20)
  * took two minutes to resolve and doubled with each capability added.
  */
 const RELATED = CAPABILITY_NAMES.filter(
@@ -111,9 +111,9 @@ describe("every combination of capability switches", () => {
       "istio",
     ]);
     // 27 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
-    // mesh, and load balancer + DNS), each with every independent set (none, 11 alone, 55 pairs, all flipped).
-    expect(independentSets.length).toBe(68);
-    expect(resolved.filter((r) => r.config).length).toBe(27 * 68);
+    // mesh, and load balancer + DNS), each with every independent set (none, 12 alone, 66 pairs, all flipped).
+    expect(independentSets.length).toBe(80);
+    expect(resolved.filter((r) => r.config).length).toBe(27 * 80);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -163,9 +163,14 @@ describe("every combination of capability switches", () => {
     expect(resources.some((r) => r.type.startsWith("aws:cloudfront/"))).toBe(c.edge);
     expect(resources.some((r) => r.type === "aws:wafv2/webAcl:WebAcl")).toBe(c.edge);
     expect(resources.some((r) => r.type === "aws:budgets/budget:Budget")).toBe(c.costAlerts);
-    const threat = (r: { type: string; name: string }) =>
-      /^aws:(guardduty|securityhub)\//.test(r.type) || r.name.startsWith("tap-security-alerts");
-    expect(resources.some(threat)).toBe(c.threatDetection);
+    expect(resources.some((r) => /^aws:(guardduty|securityhub)\//.test(r.type))).toBe(
+      c.threatDetection,
+    );
+    // The alerts topic is threat detection's and Falco's: there with either of them.
+    expect(resources.some((r) => r.name.startsWith("tap-security-alerts"))).toBe(
+      c.threatDetection || c.falco,
+    );
+    expectRelease("falco", c.falco);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

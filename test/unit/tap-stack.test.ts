@@ -85,6 +85,7 @@ describe("TapStack", () => {
         "flowLogGroupName",
         "region",
         "environmentSuffix",
+        "falcoLogGroupName",
         "irsaRoleArns",
         "applicationLogGroupName",
         "namespaces",

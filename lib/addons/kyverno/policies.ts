@@ -15,26 +15,12 @@
  * Kyverno outage cannot keep the cluster's own components from recovering).
  */
 import { WORKLOAD_NAMESPACE_LABEL, WORKLOAD_NAMESPACE_LABEL_VALUE } from "../network-policies";
+import { SYSTEM_NAMESPACES } from "../reserved-namespaces";
 
 export const POLICY_API_VERSION = "policies.kyverno.io/v1beta1";
 
 /** Namespaces Kyverno never sees (its webhooks' namespaceSelector excludes them). */
-export const SYSTEM_NAMESPACES = [
-  "kube-system",
-  "kube-public",
-  "kube-node-lease",
-  "kyverno",
-  "tigera-operator",
-  "calico-system",
-  "calico-apiserver",
-  "amazon-cloudwatch",
-  "amazon-guardduty",
-  "keda",
-  "karpenter",
-  "appmesh-system",
-  "external-dns",
-  "istio-system",
-] as const;
+export { SYSTEM_NAMESPACES };
 
 /** The labels every workload Pod carries: the set tap's NetworkPolicies select on, and tap's own. */
 export const REQUIRED_POD_LABELS = [

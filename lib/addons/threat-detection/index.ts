@@ -169,7 +169,7 @@ export function deployThreatDetection(
       pulumi.interpolate`arn:${scope.partition}:events:${scope.region}:${scope.accountId}:rule/${ctx.name(r.name)}`,
   );
   // The alerts: a topic with a key of its own, which only tap's rules may publish to.
-  const alerts = createSecurityAlerts(ctx, { ruleArns });
+  const alerts = createSecurityAlerts(ctx, { ruleArns, email: settings.email });
   const topic = alerts.topic;
   const rules = rulePatterns.map((r) => {
     const rule = new aws.cloudwatch.EventRule(
@@ -186,7 +186,7 @@ export function deployThreatDetection(
     new aws.cloudwatch.EventTarget(
       ctx.name(`${r.name}-to-topic`),
       { rule: rule.name, arn: topic.arn },
-      { ...opts, dependsOn: alerts.policy ? [alerts.policy] : [] },
+      { ...opts, dependsOn: [alerts.policy] },
     );
     return rule;
   });

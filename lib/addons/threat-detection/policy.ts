@@ -2,7 +2,7 @@
  * The security alerts topic's key and topic policies, pure so tests simulate them: EventBridge may
  * publish there, for tap's finding rules in this account only.
  */
-import { PolicyDocument, accountAdministersKey } from "../../iam/policy";
+import { PolicyDocument, accountAdministersKey, denyWithoutTls } from "../../iam/policy";
 
 export const EVENTS_PRINCIPAL = "events.amazonaws.com";
 
@@ -42,9 +42,14 @@ export function securityAlertsKeyPolicy(partition: string, accountId: string): P
 export function securityAlertsTopicPolicy(args: {
   readonly topicArn: string;
   readonly accountId: string;
+  /** tap's finding rules; none (Falco alone) = no statement for EventBridge at all. */
   readonly ruleArns: readonly string[];
 }): PolicyDocument {
   const service = { Service: EVENTS_PRINCIPAL };
+  // Replacing the topic's default policy (which lets any principal of the account publish and
+  // subscribe) leaves publishing to what IAM grants: Falcosidekick's role, through its own policy.
+  const tls = denyWithoutTls("PublishOverTlsOnly", "sns:Publish", args.topicArn);
+  if (args.ruleArns.length === 0) return { Version: "2012-10-17", Statement: [tls] };
   return {
     Version: "2012-10-17",
     Statement: [
@@ -77,6 +82,7 @@ export function securityAlertsTopicPolicy(args: {
           Null: { "aws:SourceArn": "false" },
         },
       },
+      tls,
     ],
   };
 }

@@ -450,6 +450,15 @@ describe("checkLogGroups", () => {
       `application log group ${app}: retention is 7 days, expected 30`,
     ]);
   });
+
+  it("checks Falco's log group when the stack outputs one (tap:addons.falco)", async () => {
+    const falco = "/aws/eks/tap-eks-qa1/falco";
+    serve(group(CP), group(FLOW), group(falco, { kmsKeyId: undefined }));
+    const outputs = { ...OUTPUTS, falcoLogGroupName: falco };
+    expect(await checkLogGroups(logsClient, outputs, { retentionDays: 30 })).toEqual([
+      `falco log group ${falco}: not encrypted with KMS, expected ${OUTPUTS.kmsKeyArn}`,
+    ]);
+  });
 });
 
 describe("checkIrsaRoles", () => {
