@@ -8,10 +8,8 @@
  * Environment cost allocation tag, which the account must have activated (README "Cost alerts").
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { awsScope } from "../../iam/irsa";
+import { createEncryptedTopic, emailSubscription } from "../encrypted-topic";
 import { AddonContext } from "../types";
-import { mergeTags, nameTag } from "../../naming";
 import { costAlertsKeyPolicy, costAlertsTopicPolicy } from "./policy";
 
 export * from "./policy";
@@ -39,46 +37,19 @@ export function deployCostAlerts(ctx: AddonContext): CostAlertsResult {
   const budgetName = ctx.name("tap-budget");
   const env = ctx.tags[COST_TAG] ?? suffix;
 
-  const scope = awsScope(ctx.parent);
-  const key = new aws.kms.Key(
-    ctx.name("tap-cost-alerts-kms"),
-    {
-      description: `tap ${suffix}: the cost alerts topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: scope.apply((s) => JSON.stringify(costAlertsKeyPolicy(s.partition, s.accountId))),
-      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-cost-alerts-kms"))),
-    },
-    opts,
-  );
-  const topic = new aws.sns.Topic(
-    ctx.name("tap-cost-alerts"),
-    { name: ctx.name("tap-cost-alerts"), kmsMasterKeyId: key.arn, tags: ctx.tags },
-    opts,
-  );
-  const topicPolicy = new aws.sns.TopicPolicy(
-    ctx.name("tap-cost-alerts-policy"),
-    {
-      arn: topic.arn,
-      policy: pulumi.all([topic.arn, scope]).apply(([topicArn, scope]) =>
-        JSON.stringify(
-          costAlertsTopicPolicy({
-            topicArn,
-            accountId: scope.accountId,
-            partition: scope.partition,
-            budgetName,
-          }),
-        ),
-      ),
-    },
-    opts,
-  );
-  if (settings.email)
-    new aws.sns.TopicSubscription(
-      ctx.name("tap-cost-alerts-email"),
-      { topic: topic.arn, protocol: "email", endpoint: settings.email },
-      opts,
-    );
+  const { topic, policy: topicPolicy } = createEncryptedTopic(ctx, {
+    role: "tap-cost-alerts",
+    description: "the cost alerts topic",
+    keyPolicy: (s) => costAlertsKeyPolicy(s.partition, s.accountId),
+    topicPolicy: (topicArn, s) =>
+      costAlertsTopicPolicy({
+        topicArn,
+        accountId: s.accountId,
+        partition: s.partition,
+        budgetName,
+      }),
+  });
+  if (settings.email) emailSubscription(ctx, topic, "tap-cost-alerts", settings.email);
 
   const budget = new aws.budgets.Budget(
     ctx.name("tap-budget"),

@@ -6,21 +6,17 @@
  * topic whichever of the two is on: the first of them to deploy makes it, the other takes it and
  * subscribes its own address if it is another (lib/addons/index.ts).
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsScope } from "../../iam/irsa";
-import { mergeTags, nameTag } from "../../naming";
+import { EncryptedTopic, createEncryptedTopic, emailSubscription } from "../encrypted-topic";
 import { AddonContext } from "../types";
 import { securityAlertsKeyPolicy, securityAlertsTopicPolicy } from "./policy";
 
-export interface SecurityAlerts {
-  readonly topic: aws.sns.Topic;
-  readonly key: aws.kms.Key;
-  /** The topic's policy: EventBridge targets wait for it. */
-  readonly policy: aws.sns.TopicPolicy;
+export interface SecurityAlerts extends EncryptedTopic {
   /** The addresses subscribed to it. */
   readonly emails: readonly string[];
 }
+
+const ROLE = "tap-security-alerts";
 
 export function createSecurityAlerts(
   ctx: AddonContext,
@@ -30,40 +26,19 @@ export function createSecurityAlerts(
     readonly email?: string;
   },
 ): SecurityAlerts {
-  const opts = { parent: ctx.parent };
-  const suffix = ctx.config.environmentSuffix;
-  const scope = awsScope(ctx.parent);
-  const key = new aws.kms.Key(
-    ctx.name("tap-security-alerts-kms"),
-    {
-      description: `tap ${suffix}: the security alerts topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: scope.apply((s) => JSON.stringify(securityAlertsKeyPolicy(s.partition, s.accountId))),
-      tags: mergeTags(ctx.tags, nameTag(ctx.name("tap-security-alerts-kms"))),
-    },
-    opts,
-  );
-  const topic = new aws.sns.Topic(
-    ctx.name("tap-security-alerts"),
-    { name: ctx.name("tap-security-alerts"), kmsMasterKeyId: key.arn, tags: ctx.tags },
-    opts,
-  );
-  const policy = new aws.sns.TopicPolicy(
-    ctx.name("tap-security-alerts-policy"),
-    {
-      arn: topic.arn,
-      policy: pulumi
-        .all([topic.arn, scope, pulumi.all([...args.ruleArns])])
-        .apply(([topicArn, s, arns]) =>
-          JSON.stringify(
-            securityAlertsTopicPolicy({ topicArn, accountId: s.accountId, ruleArns: arns }),
-          ),
+  const rules = pulumi.all([...args.ruleArns]);
+  const alerts = {
+    ...createEncryptedTopic(ctx, {
+      role: ROLE,
+      description: "the security alerts topic",
+      keyPolicy: (s) => securityAlertsKeyPolicy(s.partition, s.accountId),
+      topicPolicy: (topicArn, s) =>
+        rules.apply((ruleArns) =>
+          securityAlertsTopicPolicy({ topicArn, accountId: s.accountId, ruleArns }),
         ),
-    },
-    opts,
-  );
-  const alerts = { topic, key, policy, emails: [] };
+    }),
+    emails: [],
+  };
   return args.email ? subscribeEmail(ctx, alerts, args.email) : alerts;
 }
 
@@ -74,11 +49,6 @@ export function subscribeEmail(
   email: string,
 ): SecurityAlerts {
   if (alerts.emails.includes(email)) return alerts;
-  const n = alerts.emails.length;
-  new aws.sns.TopicSubscription(
-    ctx.name(n === 0 ? "tap-security-alerts-email" : `tap-security-alerts-email-${n + 1}`),
-    { topic: alerts.topic.arn, protocol: "email", endpoint: email },
-    { parent: ctx.parent },
-  );
+  emailSubscription(ctx, alerts.topic, ROLE, email, alerts.emails.length + 1);
   return { ...alerts, emails: [...alerts.emails, email] };
 }
