@@ -41,8 +41,12 @@ export type FalcoItem =
       readonly tags: readonly string[];
     };
 
-const WHERE =
-  "ns=%k8s.ns.name pod=%k8s.pod.name container=%container.name image=%container.image.repository:%container.image.tag";
+/**
+ * Where it happened, in fields the default rules use (so known to this Falco). The container
+ * plugin's own suggested fields (pod and container names) are appended to every output by
+ * `append_output: [{suggested_output: true}]`, the chart's default.
+ */
+const WHERE = "ns=%k8s.ns.name container=%container.id image=%container.image.repository";
 
 /**
  * The rules for a catalog whose services run in `paymentNamespaces` (the service catalog is the
