@@ -61,15 +61,30 @@ export interface ChartVersionFacts {
   readonly valuesReadInto?: { readonly [leafPath: string]: readonly string[] };
   /**
    * Image defaults of values.yaml by path: `repository`/`tag` (tigera: registry/image + version),
-   * and `digest` where the chart declares one (karpenter's `controller.image.digest`).
+   * `registry` where the chart keeps it beside `repository` (falco's `image.registry`), and
+   * `digest` where the chart declares one (karpenter's `controller.image.digest`). The defaults of
+   * a vendored subchart are recorded under its name (falco's `falcosidekick.image`), merged with
+   * what the parent's values.yaml sets there, as helm coalesces them.
    */
   readonly valuesImages: {
     readonly [path: string]: {
+      readonly registry?: string;
       readonly repository?: string;
       readonly tag?: string;
       readonly digest?: string;
     };
   };
+  /**
+   * Image tags tap may set although the chart neither defaults to nor renders them (the chart's
+   * recorded exceptions, each with its reason and evidence): only that tag at that path, the
+   * repository (and registry) left as the chart's default, no digest.
+   */
+  readonly allowedImageOverrides?: readonly AllowedImageOverride[];
+  /**
+   * What tap's values render, per Kubernetes minor, for the charts whose object names tap relies
+   * on elsewhere (falco: the IRSA service account, the rules ConfigMap, falco.yaml's http_output).
+   */
+  readonly tapRendered?: { readonly [kubernetesMinor: string]: RenderedInventory };
   /** Leaf paths of the chart's values.yaml whose change alters the rendered output. */
   readonly defaultLeavesRead?: readonly string[];
   /** Leaf paths of values.yaml (so a tap path missing here is one the chart does not declare). */
@@ -77,6 +92,47 @@ export interface ChartVersionFacts {
   /** Paths read only into a custom resource the chart renders (e.g. an Installation CR). */
   readonly readOnlyIntoCustomResource?: readonly string[];
   readonly notes?: readonly string[];
+}
+
+/** An image tag a chart's facts allow tap to set although the chart does not ship it. */
+export interface AllowedImageOverride {
+  /** The values path of the image object, as imageOverrides names it (`falcosidekick.image`). */
+  readonly path: string;
+  /** The one tag allowed there. */
+  readonly tag: string;
+  /** The chart's default tag there, which the exception replaces (checked when derived). */
+  readonly insteadOf: string;
+  /** The chart's default repository (and registry) there: an override may not change them. */
+  readonly repository?: string;
+  readonly registry?: string;
+  readonly reason: string;
+  /** `owner/repo@<commit>:<file>` of the evidence for the reason (at the allowed tag). */
+  readonly source: string;
+  /** What that file says at both tags (checked when derived). */
+  readonly evidence?: string;
+}
+
+/** The objects tap's values render that other parts of tap name (see tapRendered). */
+export interface RenderedInventory {
+  readonly serviceAccounts: readonly {
+    readonly name: string;
+    readonly namespace: string;
+    readonly annotations: { readonly [key: string]: string };
+  }[];
+  /** ConfigMaps and the keys of their data (and binaryData). */
+  readonly configMaps: readonly { readonly name: string; readonly keys: readonly string[] }[];
+  readonly services: readonly { readonly name: string; readonly ports: readonly number[] }[];
+  /** Pod templates: the service account each runs as, its images and mounted ConfigMaps. */
+  readonly workloads: readonly {
+    readonly kind: string;
+    readonly name: string;
+    readonly serviceAccountName: string;
+    readonly images: readonly string[];
+    /** ConfigMap name -> the paths it is mounted at (any container). */
+    readonly configMapMounts: { readonly [configMap: string]: readonly string[] };
+  }[];
+  /** Readings particular to the chart (falco: falco.yaml's http_output, rules_files). */
+  readonly readings?: { readonly [name: string]: unknown };
 }
 
 export interface PublishedVersion {
@@ -156,6 +212,8 @@ export interface SynthesizeOptions {
    * chart (1.31+; on 1.28 `tap:addons.kyverno` is a config error): see kyvernoOn.
    */
   readonly kyverno?: boolean;
+  /** Falco and Falcosidekick (off by default): `tap:addons` `{ falco: true }`. */
+  readonly falco?: boolean;
 }
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
@@ -167,6 +225,7 @@ export interface TapVariant {
   readonly secretsStore: boolean;
   readonly istio: boolean;
   readonly kyverno: boolean;
+  readonly falco: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -175,6 +234,7 @@ const OFF = {
   secretsStore: false,
   istio: false,
   kyverno: false,
+  falco: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -193,6 +253,8 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
   // Admission policy: Kyverno (where a chart is pinned). tap:addons.kyverno.cosignPublicKey adds a
   // policy (a custom resource), not a Helm value, so this one variant covers the chart.
   { ...OFF, enableAppMesh: false, kyverno: true },
+  // Runtime detection: Falco and its Falcosidekick (the same chart on every minor, 1.28 included).
+  { ...OFF, enableAppMesh: false, falco: true },
 ];
 
 /**
@@ -210,7 +272,8 @@ export const describeVariant = (v: TapVariant): string =>
   (v.externalDns ? ", addons.externalDns=true" : "") +
   (v.secretsStore ? ", addons.secretsStore=true" : "") +
   (v.istio ? ", addons.istio=true" : "") +
-  (v.kyverno ? ", addons.kyverno=true (1.31+)" : "");
+  (v.kyverno ? ", addons.kyverno=true (1.31+)" : "") +
+  (v.falco ? ", addons.falco=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -239,6 +302,7 @@ export async function synthesizeReleases(
     ...(options.secretsStore ? { secretsStore: true } : {}),
     ...(options.istio ? { istio: true } : {}),
     ...(kyvernoOn(kubernetesVersion, options) ? { kyverno: true } : {}),
+    ...(options.falco ? { falco: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {
@@ -265,7 +329,7 @@ export async function synthesizeReleases(
 
 /**
  * Image overrides tap sets: every object in the values with a string `tag` (and maybe
- * `repository`, `digest`).
+ * `repository`, `registry`, `digest`).
  */
 export interface ImageOverride {
   readonly path: string;
@@ -290,6 +354,7 @@ export function imageOverrides(values: Values, prefix: readonly string[] = []): 
       path: formatPath(prefix),
       repository: typeof here.repository === "string" ? here.repository : undefined,
       tag: typeof here.tag === "string" ? here.tag : "",
+      ...(typeof here.registry === "string" ? { registry: here.registry } : {}),
       ...(typeof here.digest === "string" ? { digest: here.digest } : {}),
     });
   }
@@ -378,7 +443,10 @@ export function checkRelease(
  * the chart's default at that values path or one the chart renders by default; a digest must be
  * the chart's default there or one it renders for that repository; the tag must be the chart's
  * default there, a tag it renders for that repository, or its appVersion (with
- * "same-minor-as-appVersion": any tag of the appVersion's minor).
+ * "same-minor-as-appVersion": any tag of the appVersion's minor), or the one tag an entry of
+ * `allowedImageOverrides` allows at that path (repository and registry unchanged, no digest). A
+ * registry tap sets must be the chart's default there (with the default repository) or make an
+ * image the chart renders by default (`<registry>/<repository>`).
  */
 export function checkImage(
   img: ImageOverride,
@@ -401,8 +469,24 @@ export function checkImage(
     );
   }
   const repo = img.repository ?? declared?.repository;
-  const renderedOfRepo = vf.defaultImages.filter(
-    (r) => repo === undefined || r.repository === repo || r.repository.endsWith(`/${repo}`),
+  const full = img.registry !== undefined ? `${img.registry}/${repo ?? ""}` : undefined;
+  if (full !== undefined) {
+    const asDefault =
+      declared?.registry !== undefined &&
+      img.registry === declared.registry &&
+      repo === declared.repository;
+    if (!asDefault && !renderedRepos.includes(full)) {
+      return (
+        `registry ${String(img.registry)} makes ${full}, neither the chart's default there ` +
+        `(${declared?.registry ?? "no registry"}/${declared?.repository ?? "none"}) nor an image ` +
+        `it renders (${renderedRepos.join(", ")})`
+      );
+    }
+  }
+  const renderedOfRepo = vf.defaultImages.filter((r) =>
+    full !== undefined
+      ? r.repository === full
+      : repo === undefined || r.repository === repo || r.repository.endsWith(`/${repo}`),
   );
   if (img.digest) {
     // A digest pins the image whatever the tag says: it must be the one the chart ships.
@@ -426,9 +510,22 @@ export function checkImage(
   if (rule === "same-minor-as-appVersion" && minorOf(img.tag) === minorOf(vf.appVersion)) {
     return undefined;
   }
+  const exception = vf.allowedImageOverrides?.find(
+    (e) =>
+      e.path === img.path &&
+      e.tag === img.tag &&
+      (img.repository === undefined || img.repository === e.repository) &&
+      (img.registry === undefined || img.registry === e.registry) &&
+      img.digest === undefined,
+  );
+  if (exception) return undefined;
+  const listed = vf.allowedImageOverrides?.filter((e) => e.path === img.path) ?? [];
   return (
     `tag ${img.tag} is neither the chart's default (${[...new Set(allowed.slice(0, -1))].join(", ") || "none"}) ` +
     `nor its appVersion ${vf.appVersion}` +
-    (rule === "same-minor-as-appVersion" ? ` (nor of minor ${minorOf(vf.appVersion)})` : "")
+    (rule === "same-minor-as-appVersion" ? ` (nor of minor ${minorOf(vf.appVersion)})` : "") +
+    (listed.length
+      ? ` (nor the recorded exception there: ${listed.map((e) => `tag ${e.tag}, repository ${e.registry ? `${e.registry}/` : ""}${e.repository ?? "default"}`).join("; ")})`
+      : "")
   );
 }

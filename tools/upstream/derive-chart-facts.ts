@@ -17,12 +17,14 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import {
+  AllowedImageOverride,
   ChartFactsFile,
   ChartVersionFacts,
   Crd,
   FACTS_DIR,
   ImageRef,
   PublishedVersion,
+  RenderedInventory,
   TapRelease,
   Values,
   formatPath,
@@ -104,6 +106,12 @@ interface ReleaseStamp {
  * directory whose declared dependency is missing from charts/, even when its `condition` is
  * false, so the version Chart.lock pins is extracted as the SPECS entry `chart` extracts its
  * versions (package or tag directory, checked the same way) into `charts/<name>` first.
+ *
+ * Without a Chart.lock entry (falco: the chart's .gitignore lists Chart.lock, and chart-releaser
+ * packages with the dependencies updated from the repository), the version is the one
+ * `helm package --dependency-update` would have picked when the package was made: the newest
+ * stable version of the dependency's index that satisfies Chart.yaml's constraint (`0.12.*`,
+ * `^1`, `~1.2`, ranges) and whose `created` precedes the chart version's own `created` there.
  */
 interface VendoredDependency {
   /** The dependency's `name` in Chart.yaml and Chart.lock. */
@@ -133,6 +141,32 @@ interface ReleaseBuilder {
   readonly branch: (version: string) => string;
 }
 
+/**
+ * An image tag tap sets that the chart neither defaults to nor renders, allowed for these chart
+ * versions only, with its reason and evidence (both checked when derived): recorded as the
+ * version's `allowedImageOverrides`, which the test's checkImage honours for exactly that tag at
+ * that path, the repository left as the chart's default.
+ */
+interface ImageOverrideException {
+  readonly chartVersions: readonly string[];
+  /** The values path of the image object (`falcosidekick.image`). */
+  readonly path: string;
+  readonly tag: string;
+  /** The chart's default tag at `path` (the derivation fails when the default is another). */
+  readonly insteadOf: string;
+  readonly reason: string;
+  /**
+   * The evidence: `file` of `ownerRepo` at the tag `tag` holds every `after` text, and at the
+   * tag `insteadOf` every `before` text (the derivation fails otherwise).
+   */
+  readonly evidence: {
+    readonly ownerRepo: string;
+    readonly file: string;
+    readonly before: readonly string[];
+    readonly after: readonly string[];
+  };
+}
+
 interface ChartSpec {
   readonly chart: string;
   readonly repo: string;
@@ -159,8 +193,21 @@ interface ChartSpec {
    * defaultLeavesRead and valuesImages are recorded as the user addresses them, without the key.
    */
   readonly valuesUnder?: string;
-  /** Dependencies git does not hold, vendored at their Chart.lock version before rendering. */
+  /**
+   * Dependencies git does not hold, vendored before rendering at their Chart.lock version (without
+   * a lock: the newest version satisfying Chart.yaml's constraint published before the chart).
+   */
   readonly dependencies?: readonly VendoredDependency[];
+  /** Image tags tap may set that the chart does not ship (each with reason and evidence). */
+  readonly imageOverrides?: readonly ImageOverrideException[];
+  /**
+   * Record what tap's values render (`tapRendered`: service accounts, ConfigMaps, Services, pod
+   * templates), for charts whose object names tap relies on elsewhere; `readings` adds readings
+   * particular to the chart.
+   */
+  readonly inventory?: {
+    readonly readings?: (docs: readonly Record<string, unknown>[]) => Record<string, unknown>;
+  };
   /** The line a version belongs to (newest-per-line is reported per line). */
   readonly line: Line;
   /** Lines tap should have besides those of its pins (newest-per-line reports them too). */
@@ -176,6 +223,47 @@ interface ChartSpec {
 function newerLines(lines: readonly string[], pinned: readonly string[]): string[] {
   const newest = [...pinned].sort(semverCmpLine).pop();
   return [...new Set(lines)].filter((l) => newest === undefined || semverCmpLine(l, newest) > 0);
+}
+
+/** What the charts of falcosecurity/charts share: the repository, its index, the tag rule. */
+const FALCOSECURITY = {
+  repo: "https://falcosecurity.github.io/charts",
+  ownerRepo: "falcosecurity/charts",
+  published: {
+    kind: "index",
+    ownerRepo: "falcosecurity/charts",
+    ref: "gh-pages",
+    file: "index.yaml",
+  },
+  imageTagRule: "exact",
+} as const;
+
+/**
+ * falco's readings of tap's render: falco.yaml (the ConfigMap that holds it) as Falco reads it:
+ * where http_output sends events (the chart points it at Falcosidekick when
+ * falcosidekick.enabled: templates/_helpers.tpl falco.falcosidekickConfig), the rules files and
+ * the rule matching.
+ */
+function falcoReadings(docs: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const cm = docs.find(
+    (d) =>
+      d.kind === "ConfigMap" &&
+      typeof (d.data as Record<string, unknown> | undefined)?.["falco.yaml"] === "string",
+  );
+  if (!cm) return { "falco.yaml": null };
+  const text = (cm.data as Record<string, string>)["falco.yaml"];
+  const y = (YAML.parse(text) ?? {}) as Record<string, unknown>;
+  const pick = (k: string): unknown => (k in y ? y[k] : null);
+  return {
+    "falco.yaml": {
+      configMap: String((cm.metadata as { name?: unknown } | undefined)?.name ?? ""),
+      http_output: pick("http_output"),
+      json_output: pick("json_output"),
+      json_include_output_property: pick("json_include_output_property"),
+      rules_files: pick("rules_files"),
+      rule_matching: pick("rule_matching"),
+    },
+  };
 }
 
 const SPECS: readonly ChartSpec[] = [
@@ -380,6 +468,58 @@ const SPECS: readonly ChartSpec[] = [
       ),
     imageTagRule: "exact",
   },
+  // falcosecurity.github.io/charts is GitHub Pages from gh-pages (index.yaml); the index names
+  // GitHub release assets (github.com/falcosecurity/charts/releases/download/<chart>-<v>/...),
+  // not in git: each chart is its tag's directory (chart-releaser tags <chart>-<version>).
+  {
+    ...FALCOSECURITY,
+    chart: "falco",
+    dirAt: (v) => ({ ref: `falco-${v}`, paths: ["charts/falco"] }),
+    // Chart.yaml declares all three (conditions falcosidekick.enabled,
+    // collectors.kubernetes.enabled, responseActions.enabled) with wildcard versions and git keeps
+    // no Chart.lock (charts/falco/.gitignore): helm template needs each in charts/.
+    dependencies: [
+      { name: "falcosidekick", chart: "falcosidekick" },
+      { name: "k8s-metacollector", chart: "k8s-metacollector" },
+      { name: "falco-talon", chart: "falco-talon" },
+    ],
+    imageOverrides: [
+      {
+        chartVersions: ["9.1.0"],
+        path: "falcosidekick.image",
+        tag: "2.34.1",
+        insteadOf: "2.32.0",
+        reason:
+          "falcosidekick 2.32.0 (the subchart's default) builds its AWS client as " +
+          "`&aws.Config{Region: region}` (outputs/aws.go NewAWSClient) without the default " +
+          "credential chain, so IRSA's web-identity credentials are never loaded and every " +
+          "CloudWatch Logs and SNS call fails; 2.34.1 builds it with awsconfig.LoadDefaultConfig " +
+          "(tap runs with config.aws.useirsa and the role annotation on its service account)",
+        evidence: {
+          ownerRepo: "falcosecurity/falcosidekick",
+          file: "outputs/aws.go",
+          before: ["awscfg := &aws.Config{Region: region}"],
+          after: ["awscfg, err := awsconfig.LoadDefaultConfig(context.TODO())"],
+        },
+      },
+    ],
+    inventory: { readings: falcoReadings },
+    line: (v) => `falco ${minor(v.appVersion)}`,
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.map((v) => `falco ${minor(v.appVersion)}`),
+        pinned,
+      ),
+  },
+  // falco's dependencies (vendored; tap has no release of them, so nothing is derived for them).
+  ...(["falcosidekick", "k8s-metacollector", "falco-talon"] as const).map(
+    (chart): ChartSpec => ({
+      ...FALCOSECURITY,
+      chart,
+      dirAt: (v) => ({ ref: `${chart}-${v}`, paths: [`charts/${chart}`] }),
+      line: (v) => minor(v.version),
+    }),
+  ),
   ...(["karpenter", "karpenter-crd"] as const).map(
     (chart): ChartSpec => ({
       chart,
@@ -499,6 +639,8 @@ interface IndexEntry {
   kubeVersion?: string;
   digest?: string;
   urls?: string[];
+  /** When the index entry was made (RFC 3339): the package's publication. */
+  created?: string;
 }
 
 const semverCmpLine = (a: string, b: string): number =>
@@ -527,6 +669,8 @@ interface Published {
   readonly digests: Map<string, string>;
   /** File name of each version's package, from the index URL. */
   readonly files: Map<string, string>;
+  /** Each version's `created` in the index (index sources only). */
+  readonly created?: Map<string, string>;
 }
 
 function publishedOf(spec: ChartSpec): Published {
@@ -539,8 +683,10 @@ function publishedOf(spec: ChartSpec): Published {
       entries: Record<string, IndexEntry[]>;
     };
     const entries = index.entries[spec.chart] ?? [];
+    const created = new Map<string, string>();
     for (const e of entries) {
       if (e.digest) digests.set(e.version, e.digest);
+      if (e.created) created.set(String(e.version), String(e.created));
       const url = e.urls?.[0];
       if (url) files.set(e.version, decodeURIComponent(url.split("/").pop() ?? ""));
     }
@@ -551,6 +697,7 @@ function publishedOf(spec: ChartSpec): Published {
         .sort((a, b) => semverCmp(b.version, a.version)),
       digests,
       files,
+      created,
     };
   }
   if (spec.published.kind === "release-tags") {
@@ -708,17 +855,94 @@ function extractChart(
   workName = `${spec.chart}-${version}`,
 ): ExtractedChart {
   const chart = extractChartSource(spec, version, published, workName);
-  return { ...chart, notes: [...chart.notes, ...vendorDependencies(spec, version, chart.dir)] };
+  return {
+    ...chart,
+    notes: [...chart.notes, ...vendorDependencies(spec, version, published, chart.dir)],
+  };
 }
 
 const publishedCache = new Map<string, Published>();
 
+/** An RFC 3339 UTC time (`2026-06-11T10:06:23.781968182Z`) as [seconds, fraction] for ordering. */
+function timeKey(t: string): [number, number] {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(t);
+  if (!m) throw new Error(`not an RFC 3339 time: ${t}`);
+  return [Date.parse(`${m[1]}${m[3]}`) / 1000, Number(`0.${m[2] ?? "0"}`)];
+}
+const timeBefore = (a: string, b: string): boolean => {
+  const [x, y] = [timeKey(a), timeKey(b)];
+  return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+};
+
+/**
+ * Whether `version` satisfies a Chart.yaml dependency constraint as helm reads it
+ * (Masterminds/semver): exact `1.2.3`, wildcards `1.2.*` / `1.*` / `1.2.x`, `^1.2.3`, `~1.2.3`,
+ * comparisons (`>=1.2.0 <2.0.0`, comma or space joined) and `||`. A pre-release never satisfies a
+ * constraint without one. Anything else throws (not modelled).
+ */
+export function satisfiesConstraint(version: string, constraint: string): boolean {
+  if (version.includes("-")) return version === constraint.trim().replace(/^=?v?/, "");
+  const num = (x: string | undefined): number | undefined =>
+    x === undefined || /^[*xX]$/.test(x) ? undefined : Number(x);
+  const test = (token: string): boolean => {
+    const m = /^(\^|~|>=|<=|>|<|=)?\s*v?(\d+|[*xX])(?:\.(\d+|[*xX]))?(?:\.(\d+|[*xX]))?$/.exec(
+      token,
+    );
+    if (!m) throw new Error(`dependency constraint ${constraint}: ${token} is not modelled`);
+    const [op = "", M, m2, p2] = [m[1], m[2], m[3], m[4]];
+    const parts = [num(M), num(m2), num(p2)];
+    const low = parts.map((x) => x ?? 0).join(".");
+    const cmp = (v: string): number => semverCmp(version, v);
+    const firstWild = parts.findIndex((x) => x === undefined);
+    // The exclusive upper bound of a wildcard, caret or tilde range.
+    const bump = (i: number): string =>
+      parts.map((x, j) => (j < i ? (x ?? 0) : j === i ? (x ?? 0) + 1 : 0)).join(".");
+    switch (op) {
+      case "":
+      case "=":
+        if (firstWild === -1) return cmp(low) === 0;
+        return firstWild === 0 || (cmp(low) >= 0 && cmp(bump(firstWild - 1)) < 0);
+      case "^": {
+        // ^1.2.3 < 2.0.0; ^0.2.3 < 0.3.0; ^0.0.3 < 0.0.4 (the first non-zero part).
+        const nz = parts.findIndex((x) => x !== undefined && x !== 0);
+        const at = nz === -1 ? Math.max(0, (firstWild === -1 ? 3 : firstWild) - 1) : nz;
+        return cmp(low) >= 0 && cmp(bump(at)) < 0;
+      }
+      case "~":
+        return cmp(low) >= 0 && cmp(bump(parts[1] === undefined ? 0 : 1)) < 0;
+      case ">=":
+        return cmp(low) >= 0;
+      case ">":
+        return cmp(low) > 0;
+      case "<=":
+        return cmp(low) <= 0;
+      default:
+        return cmp(low) < 0;
+    }
+  };
+  return constraint.split("||").some((alt) =>
+    alt
+      .trim()
+      .replace(/(\^|~|>=|<=|>|<|=)\s+/g, "$1")
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .every(test),
+  );
+}
+
 /**
  * Puts each of `spec.dependencies` that charts/ lacks into `chartDir/charts/<name>`: the version
- * Chart.lock pins, extracted as its own SPECS entry extracts it (whose repo must be the lock's
- * repository and whose index must list that version). Returns notes saying what was vendored.
+ * Chart.lock pins (without a lock entry: the newest version of the dependency's index satisfying
+ * Chart.yaml's constraint whose `created` precedes this version's own in `published`), extracted
+ * as its own SPECS entry extracts it (whose repo must be the lock's or Chart.yaml's repository
+ * and whose index must list that version). Returns notes saying what was vendored and why.
  */
-function vendorDependencies(spec: ChartSpec, version: string, chartDir: string): string[] {
+function vendorDependencies(
+  spec: ChartSpec,
+  version: string,
+  published: Published,
+  chartDir: string,
+): string[] {
   const notes: string[] = [];
   if (!spec.dependencies?.length) return notes;
   const chartsDir = path.join(chartDir, "charts");
@@ -732,6 +956,9 @@ function vendorDependencies(spec: ChartSpec, version: string, chartDir: string):
     ? (YAML.parse(fs.readFileSync(lockFile, "utf8")) as { dependencies?: Dep[] })
     : {};
   const sameRepo = (a = "", b = ""): boolean => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+  const gitignore = path.join(chartDir, ".gitignore");
+  const ignoresLock =
+    fs.existsSync(gitignore) && /^\/?Chart\.lock$/m.test(fs.readFileSync(gitignore, "utf8"));
   for (const dep of spec.dependencies) {
     const declared = chartYaml.dependencies?.find((d) => d.name === dep.name);
     if (!declared) {
@@ -744,13 +971,17 @@ function vendorDependencies(spec: ChartSpec, version: string, chartDir: string):
       notes.push(`dependency ${dep.name}: already in charts/ (${present.join(", ")})`);
       continue;
     }
+    if (fs.existsSync(lockFile) && !lock.dependencies?.some((d) => d.name === dep.name)) {
+      throw new Error(`${spec.chart}@${version}: Chart.lock pins no ${dep.name}`);
+    }
     const locked = lock.dependencies?.find((d) => d.name === dep.name);
-    if (!locked) throw new Error(`${spec.chart}@${version}: Chart.lock pins no ${dep.name}`);
     const depSpec = SPECS.find((s) => s.chart === dep.chart);
     if (!depSpec) throw new Error(`${spec.chart}: dependency chart ${dep.chart} is not in SPECS`);
-    if (!sameRepo(locked.repository, depSpec.repo)) {
+    const from = locked ? "Chart.lock" : "Chart.yaml";
+    const repository = locked ? locked.repository : declared.repository;
+    if (!sameRepo(repository, depSpec.repo)) {
       throw new Error(
-        `${spec.chart}@${version}: Chart.lock takes ${dep.name} from ${locked.repository}, not ${depSpec.repo}`,
+        `${spec.chart}@${version}: ${from} takes ${dep.name} from ${repository}, not ${depSpec.repo}`,
       );
     }
     let depPublished = publishedCache.get(depSpec.chart);
@@ -758,10 +989,52 @@ function vendorDependencies(spec: ChartSpec, version: string, chartDir: string):
       depPublished = publishedOf(depSpec);
       publishedCache.set(depSpec.chart, depPublished);
     }
-    const depVersion = String(locked.version);
+    let depVersion: string;
+    let why: string;
+    if (locked) {
+      depVersion = String(locked.version);
+      why = `the Chart.lock version ${depVersion}`;
+    } else {
+      // No lock: what `helm package --dependency-update` resolved from the repository's index
+      // when this version was packaged (its index entry's `created`).
+      const constraint = String(declared.version);
+      const own = published.created?.get(version);
+      if (!own) {
+        throw new Error(
+          `${spec.chart}@${version}: no Chart.lock and no index \`created\` to resolve ${dep.name} ${constraint} at`,
+        );
+      }
+      const created = depPublished.created ?? new Map<string, string>();
+      const satisfying = depPublished.versions.filter((v) =>
+        satisfiesConstraint(v.version, constraint),
+      );
+      const before = satisfying.filter((v) => {
+        const c = created.get(v.version);
+        return c !== undefined && timeBefore(c, own);
+      });
+      const later = satisfying.filter((v) => !before.includes(v)).map((v) => v.version);
+      const newer = depPublished.versions
+        .filter((v) => semverCmp(v.version, before[0]?.version ?? "0") > 0)
+        .filter((v) => !satisfying.includes(v))
+        .map((v) => v.version);
+      if (!before[0]) {
+        throw new Error(
+          `${spec.chart}@${version}: no ${dep.name} satisfying ${constraint} was published before ${own}`,
+        );
+      }
+      depVersion = before[0].version;
+      why =
+        `${depVersion}, the version helm package --dependency-update resolves (no Chart.lock in git` +
+        `${ignoresLock ? ": the chart's .gitignore lists it" : ""}): the newest in ${depPublished.source} satisfying ` +
+        `${constraint} whose created (${String(created.get(depVersion))}) precedes ` +
+        `${spec.chart} ${version}'s (${own}); satisfying and older: ` +
+        `${before.map((v) => v.version).join(", ")}` +
+        `${later.length ? `; satisfying but published after it: ${later.join(", ")}` : ""}` +
+        `${newer.length ? `; newer, not satisfying ${constraint}: ${newer.join(", ")}` : ""}`;
+    }
     if (!depPublished.versions.some((v) => v.version === depVersion)) {
       throw new Error(
-        `${spec.chart}@${version}: Chart.lock pins ${dep.name} ${depVersion}, not in ${depPublished.source}`,
+        `${spec.chart}@${version}: ${from} pins ${dep.name} ${depVersion}, not in ${depPublished.source}`,
       );
     }
     const extracted = extractChart(
@@ -775,7 +1048,7 @@ function vendorDependencies(spec: ChartSpec, version: string, chartDir: string):
     notes.push(
       `dependency ${dep.name} (Chart.yaml: version ${declared.version}` +
         `${declared.condition ? `, condition ${declared.condition}` : ""}) is not in git: ` +
-        `vendored into charts/${dep.name} at the Chart.lock version ${depVersion} from ` +
+        `vendored into charts/${dep.name} at ${why}, from ` +
         `${extracted.source}${extracted.notes.length ? ` (${extracted.notes.join("; ")})` : ""}`,
     );
   }
@@ -1606,6 +1879,7 @@ async function deriveVersion(
   const how: Record<string, string> = {};
   const into: Record<string, string[]> = {};
   const tapImages: Record<string, ImageRef[]> = {};
+  const tapRendered: Record<string, RenderedInventory> = {};
   const tapCrds: Crd[][] = [];
   const probed = new Set<string>();
 
@@ -1621,6 +1895,10 @@ async function deriveVersion(
     const withCrds = await render({ ...base, includeCrds: true });
     if (withCrds.ok) tapCrds.push(crdsOf(withCrds.docs));
     for (const k of set.kubernetesVersions) tapImages[k] = imagesOf(r1.docs);
+    if (spec.inventory) {
+      const inv = inventoryOf(r1.docs, spec.inventory.readings);
+      for (const k of set.kubernetesVersions) tapRendered[k] = inv;
+    }
     const baseline = flatten(r1.docs);
     // Output that changes between identical renders (generated certificates, random names) and
     // output that changes with a key no chart reads (whole-values checksums) is masked.
@@ -1681,6 +1959,11 @@ async function deriveVersion(
   if (viaError.length)
     notes.push(`read (a changed value made a template fail): ${viaError.join(", ")}`);
 
+  const valuesImages = valuesImagesOf(chart.dir, spec.valuesUnder);
+  const allowed = allowedOverrides(spec, version, valuesImages);
+  const sortedKeys = <T>(o: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => semverCmp(a, b)));
+
   const facts: ChartVersionFacts = {
     source: chart.source,
     ...(chart.ref ? { ref: chart.ref } : {}),
@@ -1694,12 +1977,155 @@ async function deriveVersion(
     ),
     valuesReadInto: Object.fromEntries(Object.entries(into).sort(([a], [b]) => a.localeCompare(b))),
     ...(onlyCr.length ? { readOnlyIntoCustomResource: onlyCr } : {}),
-    valuesImages: valuesImagesOf(chart.dir, spec.valuesUnder),
+    valuesImages,
+    ...(allowed.length ? { allowedImageOverrides: allowed } : {}),
+    ...(spec.inventory ? { tapRendered: sortedKeys(tapRendered) } : {}),
     ...(probeDefaults ? { defaultLeavesRead: [...readInDefaults].sort() } : {}),
     defaultLeaves: allDefaultLeaves,
     ...(notes.length ? { notes } : {}),
   };
   return facts;
+}
+
+/**
+ * The spec's image override exceptions that apply to `version`, each checked: the chart's default
+ * at the path is still the tag it replaces, and the evidence file holds the quoted code at both
+ * tags (the commit of the allowed tag is cited).
+ */
+function allowedOverrides(
+  spec: ChartSpec,
+  version: string,
+  valuesImages: Record<string, ValuesImage>,
+): AllowedImageOverride[] {
+  return (spec.imageOverrides ?? [])
+    .filter((e) => e.chartVersions.includes(version))
+    .map((e) => {
+      const where = `${spec.chart}@${version} image override ${e.path}:${e.tag}`;
+      const declared = valuesImages[e.path];
+      if (!declared) throw new Error(`${where}: the chart declares no image at ${e.path}`);
+      if (declared.tag !== e.insteadOf) {
+        throw new Error(
+          `${where}: the chart's default there is ${String(declared.tag)}, not ${e.insteadOf}: revise or drop the exception`,
+        );
+      }
+      const ev = e.evidence;
+      const show = (tag: string): { commit: string; text: string } => {
+        const commit = revParse(ev.ownerRepo, tag);
+        return { commit, text: git(ev.ownerRepo, ["show", `${commit}:${ev.file}`]) };
+      };
+      const after = show(e.tag);
+      const before = show(e.insteadOf);
+      for (const [at, texts, tag] of [
+        [after, ev.after, e.tag],
+        [before, ev.before, e.insteadOf],
+      ] as const) {
+        for (const t of texts) {
+          if (!at.text.includes(t)) {
+            throw new Error(`${where}: ${ev.ownerRepo}@${tag}:${ev.file} has no "${t}"`);
+          }
+        }
+      }
+      return {
+        path: e.path,
+        tag: e.tag,
+        insteadOf: e.insteadOf,
+        ...(declared.repository !== undefined ? { repository: declared.repository } : {}),
+        ...(declared.registry !== undefined ? { registry: declared.registry } : {}),
+        reason: e.reason,
+        source: `${ev.ownerRepo}@${after.commit}:${ev.file}`,
+        evidence:
+          `${ev.ownerRepo}@${before.commit}:${ev.file} (tag ${e.insteadOf}) has ` +
+          `${ev.before.map((t) => `"${t}"`).join(", ")}; ${ev.ownerRepo}@${after.commit}:${ev.file} ` +
+          `(tag ${e.tag}) has ${ev.after.map((t) => `"${t}"`).join(", ")}`,
+      };
+    });
+}
+
+/** What `docs` render that tap names elsewhere (see RenderedInventory). */
+function inventoryOf(
+  docs: readonly Record<string, unknown>[],
+  readings?: (docs: readonly Record<string, unknown>[]) => Record<string, unknown>,
+): RenderedInventory {
+  type Md = { name?: unknown; namespace?: unknown; annotations?: Record<string, unknown> };
+  const md = (d: Record<string, unknown>): Md => (d.metadata ?? {}) as Md;
+  const byName = <T extends { name: string }>(xs: T[]): T[] =>
+    xs.sort((a, b) => a.name.localeCompare(b.name));
+  const podSpec = (d: Record<string, unknown>): Record<string, unknown> | undefined => {
+    const spec = d.spec as Record<string, unknown> | undefined;
+    const t =
+      d.kind === "CronJob"
+        ? ((spec?.jobTemplate as Record<string, unknown> | undefined)?.spec as
+            | Record<string, unknown>
+            | undefined)
+        : spec;
+    return (t?.template as Record<string, unknown> | undefined)?.spec as
+      | Record<string, unknown>
+      | undefined;
+  };
+  type Container = { image?: unknown; volumeMounts?: { name?: unknown; mountPath?: unknown }[] };
+  return {
+    serviceAccounts: byName(
+      docs
+        .filter((d) => d.kind === "ServiceAccount")
+        .map((d) => ({
+          name: String(md(d).name ?? ""),
+          namespace: String(md(d).namespace ?? ""),
+          annotations: Object.fromEntries(
+            Object.entries(md(d).annotations ?? {}).map(([k, v]) => [k, String(v)]),
+          ),
+        })),
+    ),
+    configMaps: byName(
+      docs
+        .filter((d) => d.kind === "ConfigMap")
+        .map((d) => ({
+          name: String(md(d).name ?? ""),
+          keys: [
+            ...Object.keys((d.data ?? {}) as object),
+            ...Object.keys((d.binaryData ?? {}) as object),
+          ].sort(),
+        })),
+    ),
+    services: byName(
+      docs
+        .filter((d) => d.kind === "Service")
+        .map((d) => ({
+          name: String(md(d).name ?? ""),
+          ports: ((d.spec as { ports?: { port?: unknown }[] } | undefined)?.ports ?? []).map((p) =>
+            Number(p.port),
+          ),
+        })),
+    ),
+    workloads: docs
+      .filter((d) => podSpec(d) !== undefined)
+      .map((d) => {
+        const pod = podSpec(d) as {
+          serviceAccountName?: unknown;
+          containers?: Container[];
+          initContainers?: Container[];
+          volumes?: { name?: unknown; configMap?: { name?: unknown } }[];
+        };
+        const containers = [...(pod.containers ?? []), ...(pod.initContainers ?? [])];
+        const mounts: Record<string, string[]> = {};
+        for (const v of pod.volumes ?? []) {
+          if (!v.configMap) continue;
+          const cm = String(v.configMap.name ?? "");
+          const at = containers.flatMap((c) =>
+            (c.volumeMounts ?? []).filter((m) => m.name === v.name).map((m) => String(m.mountPath)),
+          );
+          mounts[cm] = [...new Set([...(mounts[cm] ?? []), ...at])].sort();
+        }
+        return {
+          kind: String(d.kind),
+          name: String(md(d).name ?? ""),
+          serviceAccountName: String(pod.serviceAccountName ?? "default"),
+          images: [...new Set(containers.map((c) => String(c.image)))].sort(),
+          configMapMounts: mounts,
+        };
+      })
+      .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+    ...(readings ? { readings: readings(docs) } : {}),
+  };
 }
 
 /** `values` without tap's image overrides (repository/tag/digest/registry/image/version of image objects). */
@@ -1733,10 +2159,56 @@ function pathKeys(values: Values, p: string): string[] {
 const defaultLeavesReadCache = new Map<string, string[]>();
 const leafPathOf = (keys: readonly string[]): string => leafPaths(setAt({}, keys, 0))[0].path;
 
-/** Image defaults in values.yaml: objects with `repository`/`tag` (or registry/image/version), and `digest`. */
-type ValuesImage = { repository?: string; tag?: string; digest?: string };
+/** Deep merge of plain objects, `over` winning (helm's coalescing of a parent's values over a subchart's). */
+function mergeValues(base: unknown, over: unknown): unknown {
+  const plain = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
+  if (!plain(base) || !plain(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, x] of Object.entries(over)) out[k] = mergeValues(base[k], x);
+  return out;
+}
+
+/**
+ * values.yaml's defaults with those of each subchart directory in charts/ (vendored or kept in git)
+ * under its name (Chart.yaml `alias` or `name`), the parent's values there merged over them.
+ * Packaged subcharts (charts/*.tgz) are not opened.
+ */
+function valuesWithSubcharts(chartDir: string, under?: string): Values {
+  const v = valuesDefaults(chartDir, under) as Record<string, unknown>;
+  const chartsDir = path.join(chartDir, "charts");
+  if (!fs.existsSync(chartsDir)) return v;
+  const deps =
+    (
+      YAML.parse(fs.readFileSync(path.join(chartDir, "Chart.yaml"), "utf8")) as {
+        dependencies?: { name: string; alias?: string }[];
+      }
+    ).dependencies ?? [];
+  const out: Record<string, unknown> = { ...v };
+  for (const d of fs.readdirSync(chartsDir)) {
+    const dir = path.join(chartsDir, d);
+    if (
+      !fs.existsSync(path.join(dir, "Chart.yaml")) ||
+      !fs.existsSync(path.join(dir, "values.yaml"))
+    )
+      continue;
+    const name = String(
+      (YAML.parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")) as { name?: unknown })
+        .name ?? d,
+    );
+    const key = deps.find((x) => x.name === name)?.alias ?? name;
+    out[key] = mergeValues(valuesWithSubcharts(dir), v[key]);
+  }
+  return out;
+}
+
+/**
+ * Image defaults in values.yaml (and its subcharts', under their names): objects with
+ * `repository`/`tag` (and `registry`, `digest`), or registry/image/version.
+ */
+type ValuesImage = { registry?: string; repository?: string; tag?: string; digest?: string };
 function valuesImagesOf(chartDir: string, under?: string): Record<string, ValuesImage> {
-  const v = valuesDefaults(chartDir, under);
+  const v = valuesWithSubcharts(chartDir, under);
   const out: Record<string, ValuesImage> = {};
   // An image at the root (Istio's `hub`/`tag` of istiod, ztunnel) is recorded under "", the path
   // imageOverrides gives a root-level override.
@@ -1750,6 +2222,7 @@ function valuesImagesOf(chartDir: string, under?: string): Record<string, Values
       };
     } else if ("repository" in r || ("tag" in r && typeof r.tag !== "object")) {
       out[at(keys)] = {
+        ...(typeof r.registry === "string" && r.registry !== "" ? { registry: r.registry } : {}),
         ...(r.repository !== undefined ? { repository: String(r.repository ?? "") } : {}),
         ...(r.tag !== undefined ? { tag: String(r.tag ?? "") } : {}),
         ...(typeof r.digest === "string" && r.digest !== "" ? { digest: r.digest } : {}),

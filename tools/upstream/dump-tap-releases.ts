@@ -1,7 +1,7 @@
 /**
  * Prints tap's Helm releases (chart, version, resolved values) for every supported Kubernetes
  * minor and every variant the chart facts cover (App Mesh on, App Mesh off, Karpenter instead of
- * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS and the secrets store on, Kyverno on: test/helpers/chart-facts.ts
+ * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS and the secrets store on, Kyverno on, Falco on: test/helpers/chart-facts.ts
  * TAP_VARIANTS) as JSON on stdout:
  * `node tools/upstream/run.js dump-tap-releases.ts`.
  */
@@ -17,6 +17,7 @@ export interface TapReleaseSet {
   readonly secretsStore: boolean;
   readonly istio: boolean;
   readonly kyverno: boolean;
+  readonly falco: boolean;
   readonly releases: readonly TapRelease[];
 }
 

@@ -3,9 +3,10 @@
  * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
  * Kubernetes minor and every variant (App Mesh on, App Mesh off, Karpenter instead of
  * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS, the secrets store and Istio on,
- * Kyverno on: TAP_VARIANTS), each release pins a published chart version, sets only value paths that
+ * Kyverno on, Falco on: TAP_VARIANTS), each release pins a published chart version, sets only value paths that
  * chart version reads, and overrides images only with ones it renders (or its appVersion; a digest
- * only with the one it ships). No helm, no network.
+ * only with the one it ships; a tag the chart does not ship only as its facts' allowedImageOverrides
+ * list it). No helm, no network. What tap's Falco release renders: falco-chart.test.ts.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
 import {
@@ -57,6 +58,7 @@ const expectedCharts = (k8s: string, v: TapVariant): string[] =>
       : []),
     ...(v.istio ? ["base", "istiod", "cni", "ztunnel"] : []),
     ...(kyvernoOn(k8s, v) ? ["kyverno"] : []),
+    ...(v.falco ? ["falco"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -129,6 +131,7 @@ describe("the recorded chart facts", () => {
     "appmesh-controller",
     "aws-load-balancer-controller",
     "cluster-autoscaler",
+    "falco",
     "karpenter",
     "karpenter-crd",
     "keda",
@@ -361,6 +364,72 @@ describe("the checks report what is wrong", () => {
     expect(checkImage({ ...img, digest: "sha256:" + "b".repeat(64) }, withDigest, "exact")).toMatch(
       /digest sha256:b+ is not one the chart ships for registry\.example\/demo \(sha256:a+\)/,
     );
+  });
+
+  it("accepts a tag the chart does not ship only as an allowedImageOverrides entry lists it", () => {
+    const withException: ChartVersionFacts = {
+      ...vf,
+      valuesImages: {
+        ...vf.valuesImages,
+        "sub.image": { registry: "docker.io", repository: "org/sub", tag: "2.32.0" },
+      },
+      allowedImageOverrides: [
+        {
+          path: "sub.image",
+          tag: "2.34.1",
+          insteadOf: "2.32.0",
+          registry: "docker.io",
+          repository: "org/sub",
+          reason: "2.32.0 loads no credentials",
+          source: "org/sub@0123456789ab:outputs/aws.go",
+        },
+      ],
+    };
+    const img = { path: "sub.image", tag: "2.34.1" };
+    expect(checkImage(img, withException, "exact")).toBeUndefined();
+    expect(
+      checkImage({ ...img, registry: "docker.io", repository: "org/sub" }, withException, "exact"),
+    ).toBeUndefined();
+    // Another tag, another path, another repository or registry, or a digest: still refused.
+    expect(checkImage({ ...img, tag: "2.34.2" }, withException, "exact")).toMatch(
+      /tag 2\.34\.2 is neither .* \(nor the recorded exception there: tag 2\.34\.1, repository docker\.io\/org\/sub\)/,
+    );
+    expect(checkImage({ ...img, path: "image" }, withException, "exact")).toMatch(
+      /tag 2\.34\.1 is neither/,
+    );
+    expect(
+      checkImage({ ...img, repository: "registry.example/demo" }, withException, "exact"),
+    ).toMatch(/tag 2\.34\.1 is neither/);
+    expect(
+      checkImage(
+        { ...img, registry: "registry.example", repository: "org/sub" },
+        withException,
+        "exact",
+      ),
+    ).toMatch(/registry registry\.example makes registry\.example\/org\/sub, neither/);
+    expect(
+      checkImage({ ...img, digest: "sha256:" + "c".repeat(64) }, withException, "exact"),
+    ).toMatch(/digest sha256:c+ is not one the chart ships/);
+    expect(checkImage(img, vf, "exact")).toMatch(/declares no image at sub\.image/);
+  });
+
+  it("checks a registry beside the repository: the chart's default there, or an image it renders", () => {
+    const split: ChartVersionFacts = {
+      ...vf,
+      valuesImages: { image: { registry: "registry.example", repository: "demo", tag: "" } },
+    };
+    const img = { path: "image", registry: "registry.example", repository: "demo", tag: "1.31.0" };
+    expect(checkImage(img, split, "exact")).toBeUndefined();
+    // Facts without a recorded registry: registry/repository must be an image the chart renders.
+    expect(
+      checkImage(img, { ...split, valuesImages: { image: { repository: "demo" } } }, "exact"),
+    ).toBeUndefined();
+    expect(checkImage({ ...img, registry: "docker.io" }, split, "exact")).toMatch(
+      /registry docker\.io makes docker\.io\/demo, neither the chart's default there \(registry\.example\/demo\)/,
+    );
+    expect(
+      imageOverrides({ image: { registry: "docker.io", repository: "a/b", tag: "1" } }),
+    ).toEqual([{ path: "image", registry: "docker.io", repository: "a/b", tag: "1" }]);
   });
 
   it("splits an OCI chart reference into chart and repository", () => {
