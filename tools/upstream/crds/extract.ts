@@ -6,8 +6,9 @@
  *     [--only <chart>[,<chart>...]]
  *
  * `--only` (repeatable, comma-separated) re-derives the releases of those charts only
- * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver, base, kyverno) and
- * leaves the other directories as they are, so only the mirrors of those charts are needed.
+ * (tigera-operator, keda, appmesh-controller, karpenter-crd, secrets-store-csi-driver, base, kyverno,
+ * argo-cd, argo-rollouts) and leaves the other directories as they are, so only the mirrors of those
+ * charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
  * openAPIV3Schema reduced to what validation needs (descriptions, examples and defaults dropped,
@@ -817,6 +818,150 @@ function kyvernoRelease(repo: Repo, version: string): void {
   });
 }
 
+/**
+ * A chart of argoproj/argo-helm (argo-cd, argo-rollouts; published to https://argoproj.github.io/argo-helm
+ * from the gh-pages branch's index.yaml). chart-releaser uploads the packaged .tgz as a GitHub
+ * release asset (the index url is releases/download/<chart>-<version>/...), not into git (asserted),
+ * so the schemas are read from the source at the release tag `<chart>-<version>`, whose Chart.yaml
+ * version and appVersion must equal the index entry's. The CRDs are templates
+ * (charts/<chart>/templates/crds/*.yaml, no Helm crds/ directory; asserted), each wrapped in
+ * `{{- if .Values.<install> }}` (default true, asserted) with every other Helm action in metadata
+ * (the keep annotation, extra annotations and labels; asserted); those lines are removed. Each schema
+ * is compared with the app's own manifests/crds/<file> at the appVersion tag of `upstream`
+ * (argoproj/argo-cd, argoproj/argo-rollouts), recorded in `gitCrossCheck`: the chart wins.
+ */
+function argoHelmRelease(
+  helm: Repo,
+  upstream: Repo,
+  chartName: string,
+  version: string,
+  crds: readonly { kind: string; upstreamFile: string }[],
+  values: { install: string; keep: string },
+): void {
+  const dir = path.join(OUT, chartName, version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const tag = `${chartName}-${version}`;
+  const chartDir = `charts/${chartName}`;
+  const indexFile = "index.yaml";
+  const indexCommit = helm.lastTouch("gh-pages", indexFile);
+  const index = parseAllDocuments(helm.show(indexCommit, indexFile).text)[0].toJSON() as {
+    entries: Record<
+      string,
+      { version: string; appVersion: string; created: string; digest: string; urls: string[] }[]
+    >;
+  };
+  const entry = index.entries[chartName]?.find((e) => String(e.version) === version);
+  if (!entry) throw new Error(`${chartName} ${version} is not in gh-pages ${indexFile}`);
+  const url = String(entry.urls?.[0]);
+  const asset = `https://github.com/${helm.slug}/releases/download/${tag}/${tag}.tgz`;
+  if (url !== asset) throw new Error(`${tag}: the index url is ${url}, not ${asset}`);
+  if (helm.lastTouch("gh-pages", `${tag}.tgz`) !== "")
+    throw new Error(`${tag}.tgz is on gh-pages: read the package instead`);
+  const chart = parseAllDocuments(
+    helm.show(tag, `${chartDir}/Chart.yaml`).text,
+  )[0].toJSON() as JsonObject;
+  if (chart.name !== chartName || String(chart.version) !== version)
+    throw new Error(`${tag}: Chart.yaml says ${chart.name} ${chart.version}`);
+  if (String(chart.appVersion) !== String(entry.appVersion))
+    throw new Error(
+      `${tag}: Chart.yaml appVersion ${chart.appVersion} != index ${entry.appVersion}`,
+    );
+  if (helm.list(tag, chartDir).includes("crds"))
+    throw new Error(`${tag}: ${chartDir} has a crds/ directory; the CRDs are not only templates`);
+  const defaults = parseAllDocuments(
+    helm.show(tag, `${chartDir}/values.yaml`).text,
+  )[0].toJSON() as JsonObject;
+  const valueAt = (key: string): Json =>
+    key.split(".").reduce<Json>((v, k) => (v as JsonObject | undefined)?.[k] ?? null, defaults);
+  if (valueAt(values.install) !== true)
+    throw new Error(`${tag}: ${values.install} does not default to true`);
+  const keep = valueAt(values.keep);
+
+  const crdDir = `${chartDir}/templates/crds`;
+  const gate = `{{- if .Values.${values.install} }}`;
+  const crdOf = (t: string) =>
+    parseAllDocuments(t)
+      .map((d) => d.toJSON() as JsonObject | null)
+      .find((d) => d?.kind === "CustomResourceDefinition");
+  // Compared as recorded: served versions and reduced schemas (descriptions do not count).
+  const recorded = (crd: JsonObject) => {
+    const spec = crd.spec as JsonObject;
+    return JSON.stringify({
+      group: spec.group,
+      names: spec.names,
+      scope: spec.scope,
+      versions: (spec.versions as JsonObject[]).map((v) => ({
+        name: v.name,
+        served: v.served,
+        storage: v.storage,
+        deprecated: v.deprecated ?? false,
+        schema: reduce((v.schema as JsonObject).openAPIV3Schema as JsonObject, "", "", []),
+      })),
+    });
+  };
+  const byKind = new Map<string, { file: string; text: string }>();
+  for (const name of helm.list(tag, crdDir)) {
+    const file = `${crdDir}/${name}`;
+    const text = helm.show(tag, file).text;
+    const lines = text.split("\n");
+    const specLine = lines.indexOf("spec:");
+    const helmLines = lines.flatMap((l, i) => (l.includes("{{") ? [{ l, i }] : []));
+    const last = helmLines[helmLines.length - 1];
+    if (helmLines[0]?.i !== 0 || helmLines[0].l !== gate || last?.l !== "{{- end }}")
+      throw new Error(`${tag}: ${file} is not wrapped in ${gate}`);
+    const stray = helmLines.slice(1, -1).filter(({ i }) => specLine < 0 || i > specLine);
+    if (stray.length || lines.slice(last.i + 1).some((l) => l.trim() !== ""))
+      throw new Error(`${tag}: ${file} has Helm actions outside metadata: ${stray[0]?.l}`);
+    const stripped = withoutHelmLines(text);
+    const crd = crdOf(stripped);
+    if (!crd) throw new Error(`${tag}: ${file} holds no CRD`);
+    const kind = String(((crd.spec as JsonObject).names as JsonObject).kind);
+    if (byKind.has(kind)) throw new Error(`${tag}: ${crdDir} holds two ${kind} CRDs`);
+    byKind.set(kind, { file, text: stripped });
+  }
+  const appTag = String(chart.appVersion);
+  const gitCrossCheck: JsonObject = {};
+  const texts = crds.map(({ kind, upstreamFile }) => {
+    const found = byKind.get(kind);
+    if (!found) throw new Error(`${tag}: ${crdDir} has no ${kind} CRD`);
+    const mine = crdOf(found.text) as JsonObject;
+    const theirs = crdOf(upstream.show(appTag, upstreamFile).text);
+    if (!theirs) throw new Error(`${upstream.slug}@${appTag}:${upstreamFile} holds no CRD`);
+    const same =
+      JSON.stringify(mine.spec) === JSON.stringify(theirs.spec)
+        ? "same spec"
+        : recorded(mine) === recorded(theirs)
+          ? "same served versions and schemas; only descriptions differ"
+          : "DIFFERENT schemas (the chart is what Helm installs; its schemas are recorded)";
+    gitCrossCheck[kind] = `${upstream.slug}@${appTag}:${upstreamFile}: ${same}`;
+    return {
+      text: found.text,
+      source: `${helm.slug}@${tag}:${found.file}`,
+      kinds: [kind],
+    };
+  });
+  const entries = extractCrdTexts(dir, texts);
+  if (entries.length !== crds.length) throw new Error(`${tag}: a CRD is missing`);
+  writeJson(path.join(dir, "index.json"), {
+    chart: chartName,
+    version,
+    appVersion: chart.appVersion,
+    ...(chart.kubeVersion ? { kubeVersion: chart.kubeVersion } : {}),
+    commit: helm.rev(tag),
+    tag,
+    published: `${helm.slug}@${indexCommit}:${indexFile} (gh-pages): created ${entry.created}, digest ${entry.digest}, url ${url} (a GitHub release asset, not in git)`,
+    chartSource: `${helm.slug}@${tag}:${crdDir}/ (templates; no crds/ directory)`,
+    crdInstall: {
+      switch: `${values.install} (default true): each templates/crds file is wrapped in ${gate}`,
+      keep: `${values.keep} (default ${keep}): adds the helm.sh/resource-policy: keep annotation, so helm uninstall leaves the CRDs`,
+      helmLines:
+        "lines with Helm actions removed: the if/end wrapper and metadata annotations/labels (asserted)",
+    },
+    gitCrossCheck,
+    crds: entries,
+  });
+}
+
 /** The chart releases recorded, by chart name (what --only takes), with their facts directory. */
 const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo) => void }> = {
   "tigera-operator": {
@@ -871,6 +1016,53 @@ const RELEASES: Record<string, { dir: string; run: (repo: (slug: string) => Repo
       // lib/addons/versions.ts: 3.6.4 on 1.31, 3.7.2 on 1.32, 3.9.0 on 1.33-1.35 (none on 1.28).
       const kyverno = repo("kyverno/kyverno");
       for (const version of ["3.6.4", "3.7.2", "3.9.0"]) kyvernoRelease(kyverno, version);
+    },
+  },
+  "argo-cd": {
+    dir: "argo-cd",
+    run: (repo) => {
+      // Not pinned yet (no tap:addons.argocd): the newest chart of the newest Argo CD minor tested
+      // on each Kubernetes minor (argo-cd docs/operator-manual/tested-kubernetes-versions.md):
+      // 7.9.1 (v2.14.11) on 1.28, 9.3.7 (v3.2.6) on 1.31, 10.1.1 (v3.4.4) on 1.32-1.35.
+      const helm = repo("argoproj/argo-helm");
+      const argocd = repo("argoproj/argo-cd");
+      for (const version of ["7.9.1", "9.3.7", "10.1.1"]) {
+        argoHelmRelease(
+          helm,
+          argocd,
+          "argo-cd",
+          version,
+          [
+            { kind: "Application", upstreamFile: "manifests/crds/application-crd.yaml" },
+            { kind: "ApplicationSet", upstreamFile: "manifests/crds/applicationset-crd.yaml" },
+            { kind: "AppProject", upstreamFile: "manifests/crds/appproject-crd.yaml" },
+          ],
+          { install: "crds.install", keep: "crds.keep" },
+        );
+      }
+    },
+  },
+  "argo-rollouts": {
+    dir: "argo-rollouts",
+    run: (repo) => {
+      // Not pinned yet: the newest chart of the newest Argo Rollouts minor tested on each
+      // Kubernetes minor (argo-rollouts .github/workflows/testing.yaml e2e matrix at the tag):
+      // 2.40.7 (v1.8.4) on 1.28, 2.41.0 (v1.9.0) on 1.31-1.35 (1.35 untested by v1.9.0).
+      const helm = repo("argoproj/argo-helm");
+      const rollouts = repo("argoproj/argo-rollouts");
+      for (const version of ["2.40.7", "2.41.0"]) {
+        argoHelmRelease(
+          helm,
+          rollouts,
+          "argo-rollouts",
+          version,
+          [
+            { kind: "Rollout", upstreamFile: "manifests/crds/rollout-crd.yaml" },
+            { kind: "AnalysisTemplate", upstreamFile: "manifests/crds/analysis-template-crd.yaml" },
+          ],
+          { install: "installCRDs", keep: "keepCRDs" },
+        );
+      }
     },
   },
 };
