@@ -37,6 +37,12 @@ import {
   parseKyvernoSettings,
 } from "./addons/kyverno/settings";
 import {
+  ARGOCD_SETTING_DOCS,
+  ArgoCdSettings,
+  DEFAULT_ARGOCD_SETTINGS,
+  parseArgoCdSettings,
+} from "./addons/argocd/settings";
+import {
   DEFAULT_FALCO_SETTINGS,
   FALCO_SETTING_DOCS,
   FalcoSettings,
@@ -70,6 +76,7 @@ export const CAPABILITY_NAMES = [
   "threatDetection",
   "kyverno",
   "falco",
+  "argocd",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -341,6 +348,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/falco/",
     settings: FALCO_SETTING_DOCS,
   },
+  argocd: {
+    name: "argocd",
+    configKey: addonKey("argocd"),
+    summary:
+      "Argo CD (GitOps): Redis HA, API and repo servers autoscaled 2-5, on on-demand nodes; an app-of-apps root Application on repoUrl/path/revision and an ApplicationSet making one Application per folder of environmentsPath, in projects that may deploy only from that repository, never to the system namespaces; read-only RBAC with an admin group; OIDC SSO when configured",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["argocdPortForwardCommand", "argocdAdminPasswordCommand"],
+    folder: "lib/addons/argocd/",
+    settings: ARGOCD_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -365,6 +384,7 @@ export interface CapabilitySettings {
   readonly threatDetection: ThreatDetectionSettings;
   readonly kyverno: KyvernoSettings;
   readonly falco: FalcoSettings;
+  readonly argocd: ArgoCdSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -392,6 +412,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   threatDetection: DEFAULT_THREAT_DETECTION_SETTINGS,
   kyverno: DEFAULT_KYVERNO_SETTINGS,
   falco: DEFAULT_FALCO_SETTINGS,
+  argocd: DEFAULT_ARGOCD_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -522,6 +543,12 @@ export function parseCapabilities(
       settings = {
         ...settings,
         kyverno: parseKyvernoSettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "argocd") {
+      settings = {
+        ...settings,
+        argocd: parseArgoCdSettings(isMap ? (value as Record<string, unknown>) : {}, on, fail),
       };
     }
     if (name === "falco" && isMap) {

@@ -110,6 +110,10 @@ export class TapStack extends pulumi.ComponentResource {
   readonly kyvernoPolicyReportCommand: pulumi.Output<string | undefined>;
   /** The log group every Falco event goes to (tap:addons.falco). */
   readonly falcoLogGroupName: pulumi.Output<string | undefined>;
+  /** The line that reaches Argo CD's UI and API (tap:addons.argocd). */
+  readonly argocdPortForwardCommand: pulumi.Output<string | undefined>;
+  /** The line that prints Argo CD's initial admin password (tap:addons.argocd). */
+  readonly argocdAdminPasswordCommand: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
@@ -279,6 +283,8 @@ export class TapStack extends pulumi.ComponentResource {
     );
     this.kyvernoPolicyReportCommand = pulumi.output(addons.kyverno?.policyReportCommand);
     this.falcoLogGroupName = pulumi.output(addons.falco?.logGroup.name);
+    this.argocdPortForwardCommand = pulumi.output(addons.argocd?.portForwardCommand);
+    this.argocdAdminPasswordCommand = pulumi.output(addons.argocd?.adminPasswordCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
 
@@ -333,6 +339,8 @@ export function stackOutputs(stack: TapStack) {
     securityAlertsTopicArn: stack.securityAlertsTopicArn,
     kyvernoPolicyReportCommand: stack.kyvernoPolicyReportCommand,
     falcoLogGroupName: stack.falcoLogGroupName,
+    argocdPortForwardCommand: stack.argocdPortForwardCommand,
+    argocdAdminPasswordCommand: stack.argocdAdminPasswordCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
   };

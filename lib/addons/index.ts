@@ -34,6 +34,7 @@ import {
 } from "./threat-detection";
 import { KyvernoResult, deployKyverno } from "./kyverno";
 import { FalcoResult, deployFalco } from "./falco";
+import { ArgoCdResult, deployArgoCd } from "./argocd";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -59,6 +60,7 @@ export interface PlatformAddons {
   readonly threatDetection?: ThreatDetectionResult;
   readonly kyverno?: KyvernoResult;
   readonly falco?: FalcoResult;
+  readonly argocd?: ArgoCdResult;
 }
 
 export interface InstallAddonsArgs {
@@ -140,6 +142,7 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
       ...(built.threatDetection ? { alerts: built.threatDetection.alerts } : {}),
     }),
   }),
+  argocd: (ctx) => ({ argocd: deployArgoCd(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -173,5 +176,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.istio?.namespace,
     addons.kyverno?.namespace,
     addons.falco?.namespace,
+    addons.argocd?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

@@ -106,6 +106,8 @@ export interface AddonPins {
   readonly kyverno?: ChartPin;
   /** falco from https://falcosecurity.github.io/charts (image = Falco itself; Falcosidekick's tag is lib/addons/falco). */
   readonly falco: ChartPin;
+  /** argo-cd from https://argoproj.github.io/argo-helm (image = Argo CD itself). */
+  readonly argocd: ChartPin;
 }
 
 export interface IstioPins {
@@ -156,6 +158,24 @@ const KYVERNO_1_19 = kyverno(
   "kyverno/kyverno@gh-pages 58722fa49a:index.yaml (3.9.0 -> v1.19.0); kyverno/kyverno@v1.19.0:.github/workflows/tests-conformance.yaml (k8s-version v1.33.7, v1.34.3, v1.35.1); kyverno/website@7c0814a5:src/content/docs/docs/installation/releases.md L17-19 (1.18: 1.33-1.35)",
 );
 const KEDA_IMAGE = "ghcr.io/kedacore/keda";
+
+/** argo-cd chart -> Argo CD (its global.image tag = the appVersion). */
+function argocd(version: string, appVersion: string, source: string): ChartPin {
+  return {
+    chart: "argo-cd",
+    repo: "https://argoproj.github.io/argo-helm",
+    version,
+    image: { repository: "quay.io/argoproj/argocd", tag: appVersion },
+    source,
+  };
+}
+const ARGO_HELM_INDEX = "argoproj/argo-helm@c77d0b1:index.yaml (gh-pages)";
+/** Argo CD 3.4.4 (chart 10.1.1): tested on 1.32-1.35. */
+const ARGOCD_3_4 = argocd(
+  "10.1.1",
+  "v3.4.4",
+  `${ARGO_HELM_INDEX} (10.1.1 -> v3.4.4); argoproj/argo-cd@v3.4.4:docs/operator-manual/tested-kubernetes-versions.md (1.32-1.35)`,
+);
 
 /**
  * Falco 0.44.1 (chart 9.1.0, 2026-06-11), one pin for every minor: the chart declares no
@@ -449,6 +469,11 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_24,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
     falco: FALCO,
+    argocd: argocd(
+      "7.9.1",
+      "v2.14.11",
+      `${ARGO_HELM_INDEX} (7.9.1 -> v2.14.11, the newest chart of 2.14); argoproj/argo-cd@v2.14.11:docs/operator-manual/tested-kubernetes-versions.md (1.28-1.31; 2.14 is out of support)`,
+    ),
   },
   "1.31": {
     clusterAutoscaler: clusterAutoscaler(
@@ -471,6 +496,11 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    argocd: argocd(
+      "9.3.7",
+      "v3.2.6",
+      `${ARGO_HELM_INDEX} (9.3.7 -> v3.2.6, the newest chart of 3.2); argoproj/argo-cd@v3.2.6:docs/operator-manual/tested-kubernetes-versions.md (1.31-1.34)`,
+    ),
     kyverno: kyverno(
       "3.6.4",
       "v1.16.4",
@@ -497,6 +527,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    argocd: ARGOCD_3_4,
     kyverno: kyverno(
       "3.7.2",
       "v1.17.2",
@@ -520,6 +551,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argocd: ARGOCD_3_4,
   },
   "1.34": {
     clusterAutoscaler: clusterAutoscaler(
@@ -538,6 +570,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argocd: ARGOCD_3_4,
   },
   "1.35": {
     clusterAutoscaler: clusterAutoscaler(
@@ -556,6 +589,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argocd: ARGOCD_3_4,
   },
 };
 

@@ -39,6 +39,7 @@ describe("tap:addons", () => {
       threatDetection: false,
       kyverno: false,
       falco: false,
+      argocd: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -23,13 +23,14 @@ type Combo = Record<CapabilityName, boolean>;
 const ON_WITH: Partial<Record<CapabilityName, Record<string, unknown>>> = {
   externalDns: { enabled: true, hostedZoneId: "Z0123456789ABCDEFGHIJ" },
   costAlerts: { enabled: true, monthlyBudgetUsd: 1000 },
+  argocd: { enabled: true, repoUrl: "https://github.com/acme/platform.git" },
 };
 /**
  * A capability is related when it needs, conflicts with, or is needed by or conflicts with another
  * one, or decides the catalog's validity (KEDA); the rest are independent: by the registry's own
  * data nothing else's validity depends on them. Every combination of the related switches is
  * taken, each with the independent ones at their defaults, each one flipped, every pair of them
- * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^20)
+ * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^21)
  * took two minutes to resolve and doubled with each capability added.
  */
 const RELATED = CAPABILITY_NAMES.filter(
@@ -111,9 +112,9 @@ describe("every combination of capability switches", () => {
       "istio",
     ]);
     // 27 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
-    // mesh, and load balancer + DNS), each with every independent set (none, 12 alone, 66 pairs, all flipped).
-    expect(independentSets.length).toBe(80);
-    expect(resolved.filter((r) => r.config).length).toBe(27 * 80);
+    // mesh, and load balancer + DNS), each with every independent set (none, 13 alone, 78 pairs, all flipped).
+    expect(independentSets.length).toBe(93);
+    expect(resolved.filter((r) => r.config).length).toBe(27 * 93);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -171,6 +172,7 @@ describe("every combination of capability switches", () => {
       c.threatDetection || c.falco,
     );
     expectRelease("falco", c.falco);
+    expectRelease("argocd", c.argocd);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

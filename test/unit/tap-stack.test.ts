@@ -68,6 +68,8 @@ describe("TapStack", () => {
     const outputs = stackOutputs(value);
     expect(Object.keys(outputs).sort()).toEqual(
       [
+        "argocdAdminPasswordCommand",
+        "argocdPortForwardCommand",
         "clusterName",
         "clusterEndpoint",
         "clusterVersion",

@@ -855,3 +855,56 @@ describe.each(KYVERNO_VERSIONS)("custom resources with Kyverno on, Kubernetes %s
     ]);
   });
 });
+
+describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
+  "custom resources with Argo CD on, Kubernetes %s",
+  (version) => {
+    let resources: readonly RecordedResource[];
+    let checked: Checked[];
+    beforeAll(async () => {
+      resources = await synth({
+        kubernetesVersion: version,
+        enableAppMesh: false,
+        addons: { argocd: { repoUrl: "https://github.com/acme/platform.git" } },
+      });
+      checked = checkAll(resources, (_chart, pinned) => pinned);
+    });
+
+    it("the projects, the root app-of-apps and the ApplicationSet validate against the argo-cd chart's CRDs at the pin", () => {
+      const release = ofType(resources, RELEASE).find(
+        (r) => chartName(r.inputs.chart) === "argo-cd",
+      );
+      expect(release?.inputs.version).toBe(VERSION_PINS[version].argocd.version);
+      const argo = checked.filter((c) => c.apiVersion.startsWith("argoproj.io/"));
+      expect(argo.map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`).sort()).toEqual([
+        "argoproj.io/v1alpha1 AppProject -> appprojects.argoproj.io",
+        "argoproj.io/v1alpha1 AppProject -> appprojects.argoproj.io",
+        "argoproj.io/v1alpha1 Application -> applications.argoproj.io",
+        "argoproj.io/v1alpha1 ApplicationSet -> applicationsets.argoproj.io",
+      ]);
+      expect(problems(checked)).toEqual([]);
+      expect(unlisted(checked)).toEqual([]);
+    });
+
+    it("fail on an object of tap's with an unknown field", () => {
+      const rel = loadRelease("argo-cd", VERSION_PINS[version].argocd.version);
+      const cr = (kind: string) => {
+        const r = resources.find(
+          (x) => x.type.startsWith("kubernetes:argoproj.io/") && x.inputs.kind === kind,
+        );
+        return JSON.parse(JSON.stringify(unsecret(r?.inputs))) as Obj & { spec: Obj };
+      };
+      const errorsOf = (obj: Obj) =>
+        validateCustomResource(obj, crdOf(rel.byType, String(obj.apiVersion), String(obj.kind)))
+          .errors;
+      const app = cr("Application");
+      expect(errorsOf(app)).toEqual([]);
+      (app.spec.source as Obj).repoUrl = "https://example.com/x.git";
+      expect(errorsOf(app)).toEqual([
+        ".spec.source.repoUrl: unknown field (the API server prunes it)",
+      ]);
+      const appset = cr("ApplicationSet");
+      expect(errorsOf(appset)).toEqual([]);
+    });
+  },
+);

@@ -1,0 +1,297 @@
+/**
+ * Argo CD: the release (pinned per minor, Redis HA, servers autoscaled 2-5, on on-demand nodes,
+ * read-only RBAC with an admin group, OIDC with its secret kept a secret), tap's projects (what
+ * the applications may deploy, evaluated as Argo CD does), the root app-of-apps, and the
+ * ApplicationSet's generator evaluated offline on a repository. Off: nothing of it exists.
+ */
+import {
+  ARGOCD_NAMESPACE,
+  DENIED_NAMESPACED_KINDS,
+  ENVIRONMENTS_APPSET,
+  IN_CLUSTER,
+  ROOT_PROJECT,
+  WORKLOADS_PROJECT,
+} from "../../../../lib/addons/argocd";
+import { SYSTEM_NAMESPACES } from "../../../../lib/addons/reserved-namespaces";
+import { SUPPORTED_KUBERNETES_VERSIONS, pinsFor } from "../../../../lib/addons/versions";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { policies } from "../../../../policy/policies";
+import { runPolicies } from "../../../../tools/policy-runner";
+import {
+  ApplicationSetSpec,
+  generateApplications,
+  goPathMatch,
+} from "../../../helpers/appset-eval";
+import { configProblems } from "../../../helpers/config";
+import { RecordedResource, ofType, synthStack, valueOf } from "../../../helpers/mocks";
+
+const REPO = "https://github.com/acme/platform.git";
+const ON = {
+  enableAppMesh: "false",
+  kubernetesVersion: "1.35",
+  addons: { argocd: { repoUrl: REPO, adminGroup: "platform-admins" } },
+};
+type Obj = Record<string, unknown>;
+const release = (resources: readonly RecordedResource[]) => {
+  const r = ofType(resources, "kubernetes:helm.sh/v3:Release").find(
+    (x) => x.inputs.name === "argocd",
+  );
+  if (!r) throw new Error("no argocd release");
+  return r;
+};
+const argo = (resources: readonly RecordedResource[], kind: string, name: string) => {
+  const r = resources.find(
+    (x) =>
+      x.type.startsWith("kubernetes:argoproj.io/") &&
+      x.inputs.kind === kind &&
+      (x.inputs.metadata as { name: string }).name === name,
+  );
+  if (!r) throw new Error(`no ${kind} ${name}`);
+  return r;
+};
+
+/** argo-cd@v3.5.1 pkg/apis/application/v1alpha1/app_project_types.go globMatch + isDestinationMatched (namespaces, one server). */
+function destinationPermitted(
+  destinations: readonly { server: string; namespace: string }[],
+  server: string,
+  namespace: string,
+): boolean {
+  const glob = (p: string, v: string) =>
+    p.startsWith("!") ? !goPathMatch(p.slice(1), v) : p === "*" || goPathMatch(p, v);
+  let any = false;
+  for (const d of destinations) {
+    const serverOk = glob(d.server, server);
+    const nsOk = glob(d.namespace, namespace);
+    if (serverOk && nsOk) any = true;
+    else if (!nsOk && d.namespace.startsWith("!") && serverOk) return false;
+  }
+  return any;
+}
+
+describe("Argo CD's config", () => {
+  it("needs a repository, and reports every bad setting at once", () => {
+    expect(configProblems({ enableAppMesh: "false", addons: { argocd: true } })).toEqual([
+      expect.stringMatching(/^tap:addons\.argocd\.repoUrl: .*required/),
+    ]);
+    expect(
+      configProblems({
+        enableAppMesh: "false",
+        addons: {
+          argocd: {
+            repoUrl: "ftp://x",
+            path: "/abs",
+            environmentsPath: "../up",
+            revision: "a b",
+            oidc: { issuer: "http://login", clientId: "x" },
+          },
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^tap:addons\.argocd\.repoUrl: .*"ftp:\/\/x"/),
+      expect.stringMatching(/^tap:addons\.argocd\.path: .*"\/abs"/),
+      expect.stringMatching(/^tap:addons\.argocd\.environmentsPath: .*"\.\.\/up"/),
+      expect.stringMatching(/^tap:addons\.argocd\.revision: .*"a b"/),
+      expect.stringMatching(/^tap:addons\.argocd\.oidc\.issuer: .*"http:\/\/login"/),
+      expect.stringMatching(/^tap:addons\.argocd\.oidc\.clientSecret: /),
+    ]);
+  });
+
+  it("is pinned per minor to the newest chart of an Argo CD tested on it", () => {
+    const pins = SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v, pinsFor(v).argocd.version]);
+    expect(Object.fromEntries(pins)).toEqual({
+      "1.28": "7.9.1",
+      "1.31": "9.3.7",
+      "1.32": "10.1.1",
+      "1.33": "10.1.1",
+      "1.34": "10.1.1",
+      "1.35": "10.1.1",
+    });
+  });
+});
+
+describe("Argo CD on", () => {
+  it("runs HA on on-demand nodes: Redis HA, servers autoscaled 2-5, budgets", async () => {
+    const { resources } = await synthStack(ON);
+    const r = release(resources);
+    expect(r.inputs).toMatchObject({
+      chart: "argo-cd",
+      version: "10.1.1",
+      namespace: ARGOCD_NAMESPACE,
+      repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" },
+    });
+    const v = r.inputs.values as Obj;
+    const scaled = {
+      autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5 },
+      pdb: { enabled: true, minAvailable: 1 },
+    };
+    expect(v).toMatchObject({
+      global: {
+        nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" },
+        image: { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
+      },
+      redis: { enabled: false },
+      "redis-ha": {
+        enabled: true,
+        hardAntiAffinity: false,
+        nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" },
+      },
+      server: scaled,
+      repoServer: scaled,
+      applicationSet: { replicas: 2 },
+      dex: { enabled: false },
+    });
+  });
+
+  it("lets everyone signed in read and only the admin group administer", async () => {
+    const { resources } = await synthStack(ON);
+    const rbac = ((release(resources).inputs.values as Obj).configs as Obj).rbac;
+    expect(rbac).toEqual({
+      "policy.default": "role:readonly",
+      "policy.csv": "g, platform-admins, role:admin\n",
+      scopes: "[groups]",
+    });
+    const { resources: none } = await synthStack({ ...ON, addons: { argocd: { repoUrl: REPO } } });
+    expect(((release(none).inputs.values as Obj).configs as Obj).rbac).toMatchObject({
+      "policy.csv": "",
+    });
+  });
+
+  it("signs in through OIDC with the client secret only in argocd-secret, as a secret", async () => {
+    const { resources } = await synthStack({
+      ...ON,
+      addons: {
+        argocd: {
+          repoUrl: REPO,
+          oidc: { issuer: "https://login.example.com", clientId: "argocd", clientSecret: "s3cr3t" },
+        },
+      },
+    });
+    const r = release(resources);
+    // The whole values object is a secret once it holds one (its wire form in the mocks).
+    const wire = r.inputs.values as Obj;
+    expect(wire[specialSigKey]).toBe(specialSecretSig);
+    const configs = (wire.value as Obj).configs as { cm: Obj; secret: { extra: Obj } };
+    expect(configs.cm["oidc.config"]).toBe(
+      [
+        "name: SSO",
+        "issuer: https://login.example.com",
+        "clientID: argocd",
+        "clientSecret: $oidc.tap.clientSecret",
+        "requestedScopes: [openid, profile, email, groups]",
+      ].join("\n"),
+    );
+    expect(configs.secret.extra).toEqual({ "oidc.tap.clientSecret": "s3cr3t" });
+    expect(JSON.stringify(configs.cm)).not.toContain("s3cr3t");
+  });
+
+  it("admits the platform's applications from the repository only, never into system namespaces", async () => {
+    const { resources } = await synthStack(ON);
+    const project = argo(resources, "AppProject", WORKLOADS_PROJECT).inputs.spec as {
+      sourceRepos: string[];
+      destinations: { server: string; namespace: string }[];
+      clusterResourceWhitelist: unknown[];
+      namespaceResourceBlacklist: unknown[];
+    };
+    expect(project.sourceRepos).toEqual([REPO]);
+    for (const ns of ["payments", "dev", "retail"])
+      expect(destinationPermitted(project.destinations, IN_CLUSTER, ns)).toBe(true);
+    for (const ns of [...SYSTEM_NAMESPACES, ARGOCD_NAMESPACE])
+      expect(destinationPermitted(project.destinations, IN_CLUSTER, ns)).toBe(false);
+    expect(destinationPermitted(project.destinations, "https://other.example.com", "dev")).toBe(
+      false,
+    );
+    expect(project.clusterResourceWhitelist).toEqual([{ group: "", kind: "Namespace" }]);
+    expect(project.namespaceResourceBlacklist).toEqual(DENIED_NAMESPACED_KINDS);
+    // The app of apps may make Applications in Argo CD's namespace, and nothing else.
+    const root = argo(resources, "AppProject", ROOT_PROJECT).inputs.spec as typeof project & {
+      namespaceResourceWhitelist: unknown[];
+    };
+    expect(destinationPermitted(root.destinations, IN_CLUSTER, ARGOCD_NAMESPACE)).toBe(true);
+    expect(destinationPermitted(root.destinations, IN_CLUSTER, "payments")).toBe(false);
+    expect(root.clusterResourceWhitelist).toEqual([]);
+    expect(root.namespaceResourceWhitelist).toEqual([
+      { group: "argoproj.io", kind: "Application" },
+    ]);
+  });
+
+  it("syncs the root app-of-apps from repoUrl/path/revision, after the release and its projects", async () => {
+    const { resources } = await synthStack({
+      ...ON,
+      addons: { argocd: { repoUrl: REPO, path: "platform/apps", revision: "main" } },
+    });
+    const app = argo(resources, "Application", "tap-root");
+    expect(app.inputs.spec).toMatchObject({
+      project: ROOT_PROJECT,
+      source: { repoURL: REPO, path: "platform/apps", targetRevision: "main" },
+      destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    });
+    // No resources finalizer: a delete never waits on a controller that may be gone.
+    expect((app.inputs.metadata as Obj).finalizers).toBeUndefined();
+    expect(app.dependencies).toEqual(
+      expect.arrayContaining([
+        release(resources).urn,
+        argo(resources, "AppProject", ROOT_PROJECT).urn,
+      ]),
+    );
+  });
+
+  it("makes one Application per environment folder, as Argo CD's git directory generator does", async () => {
+    const { resources } = await synthStack({
+      ...ON,
+      addons: { argocd: { repoUrl: REPO, environmentsPath: "envs", revision: "v2" } },
+    });
+    const spec = argo(resources, "ApplicationSet", ENVIRONMENTS_APPSET).inputs
+      .spec as unknown as ApplicationSetSpec;
+    const apps = generateApplications(spec, [
+      "envs/dev/kustomization.yaml",
+      "envs/dev/overlays/patch.yaml",
+      "envs/staging/kustomization.yaml",
+      "envs/Prod_EU/kustomization.yaml",
+      "envs/.archive/old/kustomization.yaml",
+      "envs/README.md",
+      "apps/root.yaml",
+    ]);
+    const summary = apps.map((a) => {
+      const s = a.spec as {
+        project: string;
+        source: { path: string; repoURL: string; targetRevision: string };
+        destination: { namespace: string };
+      };
+      return [a.metadata.name, s.source.path, s.destination.namespace, s.project];
+    });
+    expect(summary).toEqual([
+      ["prod-eu", "envs/Prod_EU", "prod-eu", WORKLOADS_PROJECT],
+      ["dev", "envs/dev", "dev", WORKLOADS_PROJECT],
+      ["staging", "envs/staging", "staging", WORKLOADS_PROJECT],
+    ]);
+    for (const a of apps)
+      expect(a.spec).toMatchObject({
+        source: { repoURL: REPO, targetRevision: "v2" },
+        syncPolicy: { syncOptions: ["CreateNamespace=true"] },
+      });
+    expect(generateApplications(spec, ["apps/root.yaml"])).toEqual([]);
+  });
+
+  it("prints how to reach it and its first password, and passes tap's policy pack", async () => {
+    const { resources, value } = await synthStack(ON);
+    await expect(valueOf(value.argocdPortForwardCommand)).resolves.toBe(
+      "kubectl -n argocd port-forward svc/argocd-server 8080:443",
+    );
+    await expect(valueOf(value.argocdAdminPasswordCommand)).resolves.toMatch(
+      /argocd-initial-admin-secret/,
+    );
+    const violations = await runPolicies(policies, resources, {
+      config: { "eks-supported-version": { asOf: "2026-12-04" } },
+    });
+    expect(violations.filter((x) => x.enforcementLevel === "mandatory")).toEqual([]);
+  });
+});
+
+describe("Argo CD off", () => {
+  it("leaves no trace", async () => {
+    const { resources, value } = await synthStack({ ...ON, addons: {} });
+    expect(resources.filter((r) => /argo/.test(r.type) || /argocd/.test(r.name))).toEqual([]);
+    await expect(valueOf(value.argocdPortForwardCommand)).resolves.toBeUndefined();
+  });
+});
