@@ -37,6 +37,12 @@ import {
   parseKyvernoSettings,
 } from "./addons/kyverno/settings";
 import {
+  ARGO_ROLLOUTS_SETTING_DOCS,
+  ArgoRolloutsSettings,
+  DEFAULT_ARGO_ROLLOUTS_SETTINGS,
+  parseArgoRolloutsSettings,
+} from "./addons/argo-rollouts/settings";
+import {
   ARGOCD_SETTING_DOCS,
   ArgoCdSettings,
   DEFAULT_ARGOCD_SETTINGS,
@@ -77,6 +83,7 @@ export const CAPABILITY_NAMES = [
   "kyverno",
   "falco",
   "argocd",
+  "argoRollouts",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -360,6 +367,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/argocd/",
     settings: ARGOCD_SETTING_DOCS,
   },
+  argoRollouts: {
+    name: "argoRollouts",
+    configKey: addonKey("argoRollouts"),
+    summary:
+      "Argo Rollouts: two controllers on on-demand nodes, an IRSA role that may only read CloudWatch metrics; canaryService released as a canary (20 % -> 50 % -> 100 %) that aborts when its CloudWatch metric runs above twice its target, its autoscaling moved to the Rollout",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["irsaRoleArns.argoRollouts"],
+    folder: "lib/addons/argo-rollouts/",
+    settings: ARGO_ROLLOUTS_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -385,6 +404,7 @@ export interface CapabilitySettings {
   readonly kyverno: KyvernoSettings;
   readonly falco: FalcoSettings;
   readonly argocd: ArgoCdSettings;
+  readonly argoRollouts: ArgoRolloutsSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -413,6 +433,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   kyverno: DEFAULT_KYVERNO_SETTINGS,
   falco: DEFAULT_FALCO_SETTINGS,
   argocd: DEFAULT_ARGOCD_SETTINGS,
+  argoRollouts: DEFAULT_ARGO_ROLLOUTS_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -543,6 +564,12 @@ export function parseCapabilities(
       settings = {
         ...settings,
         kyverno: parseKyvernoSettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "argoRollouts" && isMap) {
+      settings = {
+        ...settings,
+        argoRollouts: parseArgoRolloutsSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "argocd") {

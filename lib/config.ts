@@ -486,6 +486,20 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         "Kyverno 1.13, the last release for 1.28, serves no ValidatingPolicy, the policy kind tap writes (its ClusterPolicy is deprecated)",
     );
   }
+  const canary = addonSettings.argoRollouts.canaryService;
+  if (addons.argoRollouts && canary !== undefined) {
+    const s = services.find((x) => x.name === canary);
+    if (!s || !s.cloudwatchMetric)
+      fail(
+        "addons.argoRollouts.canaryService",
+        `tap:addons.argoRollouts.canaryService must name a catalog service with a cloudwatchMetric (its canary is analysed on it) (got "${canary}"; services with one: ${
+          services
+            .filter((x) => x.cloudwatchMetric)
+            .map((x) => x.name)
+            .join(", ") || "none"
+        })`,
+      );
+  }
   const unsized = instanceTypes.filter((t) => vcpusOf(t) === undefined);
   if (addons.karpenter && unsized.length > 0) {
     fail(

@@ -212,6 +212,7 @@ export class TapStack extends pulumi.ComponentResource {
       registry: addons.registry,
       database: addons.database,
       webAclArn: addons.edge?.regionalAcl?.arn,
+      rollouts: addons.argoRollouts,
     });
     const services = Object.entries(catalog.workloads.services);
 

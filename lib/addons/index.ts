@@ -35,6 +35,7 @@ import {
 import { KyvernoResult, deployKyverno } from "./kyverno";
 import { FalcoResult, deployFalco } from "./falco";
 import { ArgoCdResult, deployArgoCd } from "./argocd";
+import { ArgoRolloutsResult, deployArgoRollouts } from "./argo-rollouts";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -61,6 +62,7 @@ export interface PlatformAddons {
   readonly kyverno?: KyvernoResult;
   readonly falco?: FalcoResult;
   readonly argocd?: ArgoCdResult;
+  readonly argoRollouts?: ArgoRolloutsResult;
 }
 
 export interface InstallAddonsArgs {
@@ -143,6 +145,8 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
     }),
   }),
   argocd: (ctx) => ({ argocd: deployArgoCd(ctx) }),
+  // The controller; the canary's Rollout and analysis come with the catalog (lib/services).
+  argoRollouts: (ctx) => ({ argoRollouts: deployArgoRollouts(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -177,5 +181,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.kyverno?.namespace,
     addons.falco?.namespace,
     addons.argocd?.namespace,
+    addons.argoRollouts?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

@@ -108,6 +108,8 @@ export interface AddonPins {
   readonly falco: ChartPin;
   /** argo-cd from https://argoproj.github.io/argo-helm (image = Argo CD itself). */
   readonly argocd: ChartPin;
+  /** argo-rollouts from https://argoproj.github.io/argo-helm (image = its controller). */
+  readonly argoRollouts: ChartPin;
 }
 
 export interface IstioPins {
@@ -170,6 +172,22 @@ function argocd(version: string, appVersion: string, source: string): ChartPin {
   };
 }
 const ARGO_HELM_INDEX = "argoproj/argo-helm@c77d0b1:index.yaml (gh-pages)";
+function argoRollouts(version: string, appVersion: string, source: string): ChartPin {
+  return {
+    chart: "argo-rollouts",
+    repo: "https://argoproj.github.io/argo-helm",
+    version,
+    image: { repository: "quay.io/argoproj/argo-rollouts", tag: appVersion },
+    source,
+  };
+}
+/** Argo Rollouts 1.9.0 (chart 2.41.0): its e2e matrix runs 1.31-1.34 (1.9.1, tested on 1.35, has no chart in the snapshot). */
+const ARGO_ROLLOUTS_1_9 = argoRollouts(
+  "2.41.0",
+  "v1.9.0",
+  `${ARGO_HELM_INDEX} (2.41.0 -> v1.9.0); argoproj/argo-rollouts@v1.9.0:.github/workflows/testing.yaml (1.31-1.34)`,
+);
+
 /** Argo CD 3.4.4 (chart 10.1.1): tested on 1.32-1.35. */
 const ARGOCD_3_4 = argocd(
   "10.1.1",
@@ -469,6 +487,11 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_24,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
     falco: FALCO,
+    argoRollouts: argoRollouts(
+      "2.40.7",
+      "v1.8.4",
+      `${ARGO_HELM_INDEX} (2.40.7 -> v1.8.4, the newest chart of 1.8); argoproj/argo-rollouts@v1.8.4:.github/workflows/testing.yaml (1.28-1.31)`,
+    ),
     argocd: argocd(
       "7.9.1",
       "v2.14.11",
@@ -496,6 +519,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: argocd(
       "9.3.7",
       "v3.2.6",
@@ -527,6 +551,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
     kyverno: kyverno(
       "3.7.2",
@@ -551,6 +576,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
   "1.34": {
@@ -570,6 +596,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
   "1.35": {
@@ -589,6 +616,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
 };

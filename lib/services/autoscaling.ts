@@ -57,14 +57,21 @@ export function scaleTriggers(
   return triggers;
 }
 
-/** The ScaledObject spec for `service`'s Deployment (named like the service). */
+/**
+ * The ScaledObject spec for `service`'s Deployment (named like the service), or for the workload
+ * `target` names instead (its canary Rollout, which has the scale subresource KEDA needs).
+ */
 export function scaledObjectSpec(
   service: ServiceSpec,
   region: pulumi.Input<string>,
   triggerAuthenticationName: string,
+  target: { readonly apiVersion: string; readonly kind: string } = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+  },
 ): Record<string, unknown> {
   return {
-    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
+    scaleTargetRef: { apiVersion: target.apiVersion, kind: target.kind, name: service.name },
     minReplicaCount: service.replicas.min,
     maxReplicaCount: service.replicas.max,
     advanced: { horizontalPodAutoscalerConfig: { behavior: DEFAULT_HPA_BEHAVIOR } },

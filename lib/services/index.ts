@@ -42,6 +42,8 @@ export interface ServiceCatalogArgs {
   readonly database?: ServicesDeps["database"];
   /** The API's web ACL (edge and load balancer controller on): on every ALB Ingress. */
   readonly webAclArn?: ServicesDeps["webAclArn"];
+  /** Argo Rollouts when on: its canary service is released by a Rollout. */
+  readonly rollouts?: ServicesDeps["rollouts"];
 }
 
 export interface ServiceCatalog {
@@ -63,6 +65,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     registry: args.registry,
     database: args.database,
     webAclArn: args.webAclArn,
+    rollouts: args.rollouts,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

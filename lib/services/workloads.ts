@@ -6,6 +6,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaResult } from "../addons/keda";
+import {
+  ArgoRolloutsResult,
+  ROLLOUTS_API_VERSION,
+  analysisTemplateName,
+  analysisTemplateSpec,
+  canaryRolloutSpec,
+} from "../addons/argo-rollouts";
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { ExternalDnsResult, publicHost } from "../addons/external-dns";
 import {
@@ -74,6 +81,8 @@ export interface ServicesDeps {
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
+  /** Argo Rollouts when on: its canary service is released by a Rollout that scales instead. */
+  readonly rollouts?: ArgoRolloutsResult;
 }
 
 export interface DeployedService {
@@ -306,17 +315,35 @@ function deployService(
     );
   }
 
+  // The canary (tap:addons.argoRollouts): its analysis, then the Rollout that takes the
+  // Deployment over, after the controller (its CRDs); KEDA then scales the Rollout.
+  const rollout =
+    deps.rollouts?.canaryService === name
+      ? canaryRollout(ctx, service, deps.rollouts, metadata, [namespace, deployment], opts)
+      : undefined;
+
   new k8s.apiextensions.CustomResource(
     rn("scaledobject"),
     {
       apiVersion: "keda.sh/v1alpha1",
       kind: "ScaledObject",
       metadata: metadata(name),
-      spec: scaledObjectSpec(service, ctx.region, keda.clusterTriggerAuthenticationName),
+      spec: scaledObjectSpec(
+        service,
+        ctx.region,
+        keda.clusterTriggerAuthenticationName,
+        rollout ? { apiVersion: ROLLOUTS_API_VERSION, kind: "Rollout" } : undefined,
+      ),
     },
     {
       ...opts,
-      dependsOn: [namespace, keda.release, keda.clusterTriggerAuthentication, deployment],
+      dependsOn: [
+        namespace,
+        keda.release,
+        keda.clusterTriggerAuthentication,
+        deployment,
+        ...(rollout ? [rollout] : []),
+      ],
     },
   );
 
@@ -536,6 +563,38 @@ export function albAnnotations(
       : { [`${a}/listen-ports`]: '[{"HTTP": 80}]' }),
     ...(webAclArn ? { [`${a}/wafv2-acl-arn`]: webAclArn } : {}),
   };
+}
+
+/** The canary's AnalysisTemplate and Rollout (lib/addons/argo-rollouts/canary.ts). */
+function canaryRollout(
+  ctx: AddonContext,
+  service: ServiceSpec,
+  rollouts: ArgoRolloutsResult,
+  metadata: (n: string) => { name: string; namespace: string; labels: Record<string, string> },
+  after: readonly pulumi.Resource[],
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const rn = (role: string) => ctx.name(`svc-${service.name}-${role}`);
+  const template = new k8s.apiextensions.CustomResource(
+    rn("analysis"),
+    {
+      apiVersion: ROLLOUTS_API_VERSION,
+      kind: "AnalysisTemplate",
+      metadata: metadata(analysisTemplateName(service.name)),
+      spec: analysisTemplateSpec(service),
+    },
+    { ...opts, dependsOn: [...after, rollouts.release] },
+  );
+  return new k8s.apiextensions.CustomResource(
+    rn("rollout"),
+    {
+      apiVersion: ROLLOUTS_API_VERSION,
+      kind: "Rollout",
+      metadata: metadata(service.name),
+      spec: canaryRolloutSpec(service),
+    },
+    { ...opts, dependsOn: [...after, rollouts.release, template] },
+  );
 }
 
 /** The config refuses an imageTag without the registry (lib/config.ts); this is the code's guard. */

@@ -85,6 +85,14 @@ export interface ChartVersionFacts {
    * on elsewhere (falco: the IRSA service account, the rules ConfigMap, falco.yaml's http_output).
    */
   readonly tapRendered?: { readonly [kubernetesMinor: string]: RenderedInventory };
+  /**
+   * Where another variant's values of the same chart version render differently from
+   * `tapRendered` (the first variant of TAP_VARIANTS that installs the chart): variant (as
+   * describeVariant says it) -> Kubernetes minor -> what it renders (argo-cd: SSO's oidc.config).
+   */
+  readonly tapRenderedByVariant?: {
+    readonly [variant: string]: { readonly [kubernetesMinor: string]: RenderedInventory };
+  };
   /** Leaf paths of the chart's values.yaml whose change alters the rendered output. */
   readonly defaultLeavesRead?: readonly string[];
   /** Leaf paths of values.yaml (so a tap path missing here is one the chart does not declare). */
@@ -214,7 +222,29 @@ export interface SynthesizeOptions {
   readonly kyverno?: boolean;
   /** Falco and Falcosidekick (off by default): `tap:addons` `{ falco: true }`. */
   readonly falco?: boolean;
+  /**
+   * Argo CD (off by default): `tap:addons` `{ argocd: { repoUrl: ARGOCD_REPO_URL } }` (repoUrl is
+   * required with it on).
+   */
+  readonly argocd?: boolean;
+  /**
+   * With `argocd`: single sign-on and an admin group as well (ARGOCD_SSO: `adminGroup`, `oidc`),
+   * which add `configs.cm["oidc.config"]`, a `policy.csv` line and the client secret in
+   * `configs.secret.extra` (a Pulumi secret: the release's values arrive wrapped, see
+   * unwrapSecrets).
+   */
+  readonly argocdSso?: boolean;
+  /** Argo Rollouts (off by default): `tap:addons` `{ argoRollouts: true }`. */
+  readonly argoRollouts?: boolean;
 }
+
+/** The repository the Argo CD variants deploy from (any valid URL: tap reads it only into CRs). */
+export const ARGOCD_REPO_URL = "https://github.com/acme/platform.git";
+/** The SSO settings of the Argo CD SSO variant. */
+export const ARGOCD_SSO = {
+  adminGroup: "platform-admins",
+  oidc: { issuer: "https://login.example.com", clientId: "x", clientSecret: "y" },
+} as const;
 
 /** The variants of tap the chart facts cover, at every supported Kubernetes minor. */
 export interface TapVariant {
@@ -226,6 +256,9 @@ export interface TapVariant {
   readonly istio: boolean;
   readonly kyverno: boolean;
   readonly falco: boolean;
+  readonly argocd: boolean;
+  readonly argocdSso: boolean;
+  readonly argoRollouts: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -235,6 +268,9 @@ const OFF = {
   istio: false,
   kyverno: false,
   falco: false,
+  argocd: false,
+  argocdSso: false,
+  argoRollouts: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -255,6 +291,12 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: false, kyverno: true },
   // Runtime detection: Falco and its Falcosidekick (the same chart on every minor, 1.28 included).
   { ...OFF, enableAppMesh: false, falco: true },
+  // GitOps: Argo CD with only its required repoUrl, then with SSO (OIDC) and an admin group,
+  // which set value paths the first does not (the same chart pins on every minor, 1.28 included).
+  { ...OFF, enableAppMesh: false, argocd: true },
+  { ...OFF, enableAppMesh: false, argocd: true, argocdSso: true },
+  // Progressive delivery: Argo Rollouts (its canary is custom resources, not Helm values).
+  { ...OFF, enableAppMesh: false, argoRollouts: true },
 ];
 
 /**
@@ -273,7 +315,9 @@ export const describeVariant = (v: TapVariant): string =>
   (v.secretsStore ? ", addons.secretsStore=true" : "") +
   (v.istio ? ", addons.istio=true" : "") +
   (v.kyverno ? ", addons.kyverno=true (1.31+)" : "") +
-  (v.falco ? ", addons.falco=true" : "");
+  (v.falco ? ", addons.falco=true" : "") +
+  (v.argocd ? `, addons.argocd={repoUrl${v.argocdSso ? ", adminGroup, oidc" : ""}}` : "") +
+  (v.argoRollouts ? ", addons.argoRollouts=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -303,6 +347,10 @@ export async function synthesizeReleases(
     ...(options.istio ? { istio: true } : {}),
     ...(kyvernoOn(kubernetesVersion, options) ? { kyverno: true } : {}),
     ...(options.falco ? { falco: true } : {}),
+    ...(options.argocd
+      ? { argocd: { repoUrl: ARGOCD_REPO_URL, ...(options.argocdSso ? ARGOCD_SSO : {}) } }
+      : {}),
+    ...(options.argoRollouts ? { argoRollouts: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {
@@ -323,8 +371,25 @@ export async function synthesizeReleases(
       ),
       version: String(r.inputs.version),
       namespace: String(r.inputs.namespace ?? "default"),
-      values: (r.inputs.values ?? {}) as Values,
+      values: unwrapSecrets(r.inputs.values ?? {}) as Values,
     }));
+}
+
+/** The key and value that mark a Pulumi secret in serialized inputs (`{ <sig>: <secret>, value }`). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * `value` with every Pulumi secret replaced by what it holds: a value that holds a secret (Argo
+ * CD's `configs.secret.extra`, from `pulumi.secret`) makes the whole of a release's `values` one
+ * secret under the mocks, and Helm receives the plain values.
+ */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const o = value as Record<string, unknown>;
+  if (o[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 /**

@@ -40,6 +40,7 @@ describe("tap:addons", () => {
       kyverno: false,
       falco: false,
       argocd: false,
+      argoRollouts: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

@@ -30,7 +30,7 @@ const ON_WITH: Partial<Record<CapabilityName, Record<string, unknown>>> = {
  * one, or decides the catalog's validity (KEDA); the rest are independent: by the registry's own
  * data nothing else's validity depends on them. Every combination of the related switches is
  * taken, each with the independent ones at their defaults, each one flipped, every pair of them
- * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^21)
+ * flipped, and all flipped (every combination within two switches of any related combination). The full product (2^22)
  * took two minutes to resolve and doubled with each capability added.
  */
 const RELATED = CAPABILITY_NAMES.filter(
@@ -112,9 +112,9 @@ describe("every combination of capability switches", () => {
       "istio",
     ]);
     // 27 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
-    // mesh, and load balancer + DNS), each with every independent set (none, 13 alone, 78 pairs, all flipped).
-    expect(independentSets.length).toBe(93);
-    expect(resolved.filter((r) => r.config).length).toBe(27 * 93);
+    // mesh, and load balancer + DNS), each with every independent set (none, 14 alone, 91 pairs, all flipped).
+    expect(independentSets.length).toBe(107);
+    expect(resolved.filter((r) => r.config).length).toBe(27 * 107);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -173,6 +173,9 @@ describe("every combination of capability switches", () => {
     );
     expectRelease("falco", c.falco);
     expectRelease("argocd", c.argocd);
+    expectRelease("argo-rollouts", c.argoRollouts);
+    // The canary (payments) is a Rollout only with Argo Rollouts and KEDA (the catalog's services).
+    expect(resources.some((r) => r.inputs.kind === "Rollout")).toBe(c.argoRollouts && c.keda);
     const violations = await runPolicies(policies, resources, {
       config: { "eks-supported-version": { asOf: "2026-12-03" } },
     });

@@ -25,8 +25,10 @@ import {
   ImageRef,
   PublishedVersion,
   RenderedInventory,
+  TAP_VARIANTS,
   TapRelease,
   Values,
+  describeVariant,
   formatPath,
   imageOverrides,
   leafPaths,
@@ -263,6 +265,144 @@ function falcoReadings(docs: readonly Record<string, unknown>[]): Record<string,
       rules_files: pick("rules_files"),
       rule_matching: pick("rule_matching"),
     },
+  };
+}
+
+type Doc = Record<string, unknown>;
+const metaOf = (d: Doc): { name?: unknown; labels?: Record<string, unknown> } =>
+  (d.metadata ?? {}) as { name?: unknown; labels?: Record<string, unknown> };
+
+/** The pod template's spec of a workload (CronJob: its job template's), or undefined. */
+function podSpecOf(d: Doc): Doc | undefined {
+  const spec = d.spec as Doc | undefined;
+  const t = d.kind === "CronJob" ? ((spec?.jobTemplate as Doc | undefined)?.spec as Doc) : spec;
+  if (d.kind === "Pod") return spec;
+  return (t?.template as Doc | undefined)?.spec as Doc | undefined;
+}
+
+/** Volume sources the Pod Security Standard "restricted" allows (every other one is refused). */
+const RESTRICTED_VOLUMES = new Set([
+  "configMap",
+  "csi",
+  "downwardAPI",
+  "emptyDir",
+  "ephemeral",
+  "persistentVolumeClaim",
+  "projected",
+  "secret",
+]);
+
+/**
+ * What of a pod template the Pod Security Standard "restricted" (Kubernetes >= 1.25) refuses, as
+ * the admission's checks read it: host namespaces, privileged, host ports, volume types (hostPath
+ * among them), allowPrivilegeEscalation != false, runAsNonRoot (pod or container level, a
+ * container's false wins), runAsUser 0, seccompProfile RuntimeDefault/Localhost (pod or
+ * container level; Unconfined refused), capabilities (drop ALL; add only NET_BIND_SERVICE). One
+ * line per violation, `<container>: <what>`; empty = admitted.
+ */
+export function restrictedViolations(pod: Doc): string[] {
+  const out: string[] = [];
+  const psc = (pod.securityContext ?? {}) as Doc;
+  for (const k of ["hostNetwork", "hostPID", "hostIPC"]) if (pod[k] === true) out.push(`pod: ${k}`);
+  for (const v of (pod.volumes ?? []) as Doc[]) {
+    const kind = Object.keys(v).find((k) => k !== "name");
+    if (kind && !RESTRICTED_VOLUMES.has(kind)) out.push(`pod: volume ${String(v.name)} is ${kind}`);
+  }
+  const podSeccomp = (psc.seccompProfile as Doc | undefined)?.type;
+  if (podSeccomp !== undefined && !["RuntimeDefault", "Localhost"].includes(String(podSeccomp)))
+    out.push(`pod: seccompProfile ${String(podSeccomp)}`);
+  if (psc.runAsUser === 0) out.push("pod: runAsUser 0");
+  const containers = [
+    ...((pod.initContainers ?? []) as Doc[]).map((c) => ({ c, init: true })),
+    ...((pod.containers ?? []) as Doc[]).map((c) => ({ c, init: false })),
+  ];
+  for (const { c, init } of containers) {
+    const name = `${init ? "init " : ""}${String(c.name)}`;
+    const sc = (c.securityContext ?? {}) as Doc;
+    const caps = (sc.capabilities ?? {}) as { drop?: unknown[]; add?: unknown[] };
+    if (sc.privileged === true) out.push(`${name}: privileged`);
+    if (((c.ports ?? []) as Doc[]).some((p) => p.hostPort !== undefined && p.hostPort !== 0))
+      out.push(`${name}: hostPort`);
+    if (sc.allowPrivilegeEscalation !== false)
+      out.push(`${name}: allowPrivilegeEscalation is not false`);
+    const nonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
+    if (nonRoot !== true) out.push(`${name}: runAsNonRoot is not true (pod or container)`);
+    if (sc.runAsUser === 0) out.push(`${name}: runAsUser 0`);
+    const seccomp = (sc.seccompProfile as Doc | undefined)?.type ?? podSeccomp;
+    if (!["RuntimeDefault", "Localhost"].includes(String(seccomp)))
+      out.push(`${name}: seccompProfile is ${String(seccomp ?? "unset")} (pod or container)`);
+    if (!(caps.drop ?? []).map(String).includes("ALL"))
+      out.push(`${name}: capabilities drop ALL missing`);
+    const added = (caps.add ?? []).map(String).filter((x) => x !== "NET_BIND_SERVICE");
+    if (added.length) out.push(`${name}: capabilities add ${added.join(", ")}`);
+  }
+  return out;
+}
+
+/**
+ * argo-cd's readings of tap's render: what tap relies on elsewhere and what its values are for.
+ * The API server's Service (tap's port-forward line: `svc/<release>-server` port 443), argocd-cm
+ * (`admin.enabled`, `oidc.config`, `url`), argocd-rbac-cm (tap's `policy.default`, `policy.csv`,
+ * `scopes`), the keys of argocd-secret (never their values), where the components find Redis
+ * (argocd-cmd-params-cm `redis.server`), and what the Pod Security Standard "restricted" would
+ * refuse of each pod template (tap labels the namespace so): `<Kind>/<name>` -> violations.
+ */
+function argoCdReadings(docs: readonly Doc[]): Record<string, unknown> {
+  const named = (kind: string, name: string): Doc | undefined =>
+    docs.find((d) => d.kind === kind && metaOf(d).name === name);
+  const data = (d: Doc | undefined): Record<string, string> | null =>
+    d
+      ? Object.fromEntries(Object.entries((d.data ?? {}) as Doc).map(([k, v]) => [k, String(v)]))
+      : null;
+  const cm = data(named("ConfigMap", "argocd-cm"));
+  const secret = named("Secret", "argocd-secret");
+  const server = docs.find(
+    (d) => d.kind === "Service" && metaOf(d).labels?.["app.kubernetes.io/component"] === "server",
+  );
+  const serverSpec = (server?.spec ?? {}) as { type?: unknown; ports?: Doc[] };
+  const pss: Record<string, string[]> = {};
+  for (const d of docs) {
+    const pod = podSpecOf(d);
+    if (pod) pss[`${String(d.kind)}/${String(metaOf(d).name)}`] = restrictedViolations(pod);
+  }
+  return {
+    server: server
+      ? {
+          service: String(metaOf(server).name),
+          type: String(serverSpec.type ?? "ClusterIP"),
+          ports: (serverSpec.ports ?? []).map((p) => ({
+            name: String(p.name ?? ""),
+            port: Number(p.port),
+            targetPort: String(p.targetPort ?? ""),
+          })),
+        }
+      : null,
+    "argocd-cm": cm
+      ? {
+          keys: Object.keys(cm).sort(),
+          "admin.enabled": cm["admin.enabled"] ?? null,
+          "oidc.config": cm["oidc.config"] ?? null,
+          // Argo CD's external URL: SSO's redirect URI is <url>/auth/callback (the chart's
+          // presets make it https://<global.domain> unless configs.cm.url is set).
+          url: cm.url ?? null,
+        }
+      : null,
+    "argocd-rbac-cm": data(named("ConfigMap", "argocd-rbac-cm")),
+    "argocd-secret": secret
+      ? {
+          keys: [
+            ...Object.keys((secret.data ?? {}) as object),
+            ...Object.keys((secret.stringData ?? {}) as object),
+          ].sort(),
+        }
+      : null,
+    "argocd-cmd-params-cm": (() => {
+      const p = data(named("ConfigMap", "argocd-cmd-params-cm"));
+      return p ? { "redis.server": p["redis.server"] ?? null } : null;
+    })(),
+    podSecurityRestricted: Object.fromEntries(
+      Object.entries(pss).sort(([a], [b]) => a.localeCompare(b)),
+    ),
   };
 }
 
@@ -510,6 +650,74 @@ const SPECS: readonly ChartSpec[] = [
         published.map((v) => `falco ${minor(v.appVersion)}`),
         pinned,
       ),
+  },
+  // argoproj.github.io/argo-helm is GitHub Pages from gh-pages (index.yaml); the index names
+  // GitHub release assets (github.com/argoproj/argo-helm/releases/download/argo-cd-<v>/...), not in
+  // git: the chart is its tag's directory (chart-releaser, .github/configs/cr.yaml, tags
+  // <chart>-<version>).
+  {
+    chart: "argo-cd",
+    repo: "https://argoproj.github.io/argo-helm",
+    ownerRepo: "argoproj/argo-helm",
+    published: {
+      kind: "index",
+      ownerRepo: "argoproj/argo-helm",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    dirAt: (v) => ({ ref: `argo-cd-${v}`, paths: ["charts/argo-cd"] }),
+    // Chart.yaml declares redis-ha (condition redis-ha.enabled, which tap sets); Chart.lock pins
+    // it; the chart-releaser job fetches it (helm dependency build) when packaging.
+    dependencies: [{ name: "redis-ha", chart: "redis-ha" }],
+    inventory: { readings: argoCdReadings },
+    // One line per Argo CD minor (chart 7.9.x ships 2.14, 9.3.x 3.2, 10.x 3.4), newer ones too.
+    line: (v) => `argocd ${minor(v.appVersion)}`,
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.map((v) => `argocd ${minor(v.appVersion)}`),
+        pinned,
+      ),
+    imageTagRule: "exact",
+  },
+  // argo-rollouts: the same index and tag layout as argo-cd (release assets, chart at its tag).
+  {
+    chart: "argo-rollouts",
+    repo: "https://argoproj.github.io/argo-helm",
+    ownerRepo: "argoproj/argo-helm",
+    published: {
+      kind: "index",
+      ownerRepo: "argoproj/argo-helm",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    dirAt: (v) => ({ ref: `argo-rollouts-${v}`, paths: ["charts/argo-rollouts"] }),
+    // One line per Rollouts minor (2.40.x ships 1.8, 2.41.x 1.9).
+    line: (v) => `rollouts ${minor(v.appVersion)}`,
+    wantedLines: (published, pinned) =>
+      newerLines(
+        published.map((v) => `rollouts ${minor(v.appVersion)}`),
+        pinned,
+      ),
+    imageTagRule: "exact",
+  },
+  // argo-cd's dependency (vendored; tap has no release of its own). dandydeveloper.github.io/charts
+  // is GitHub Pages from gh-pages (index.yaml); the index names GitHub release assets
+  // (github.com/DandyDeveloper/charts/releases/download/redis-ha-<v>/...; gh-pages keeps .tgz files
+  // only up to 4.25.1): the chart is its tag's directory (chart-releaser tags redis-ha-<version>,
+  // .github/workflows/publish.yml).
+  {
+    chart: "redis-ha",
+    repo: "https://dandydeveloper.github.io/charts/",
+    ownerRepo: "DandyDeveloper/charts",
+    published: {
+      kind: "index",
+      ownerRepo: "DandyDeveloper/charts",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    dirAt: (v) => ({ ref: `redis-ha-${v}`, paths: ["charts/redis-ha"] }),
+    line: (v) => minor(v.version),
+    imageTagRule: "exact",
   },
   // falco's dependencies (vendored; tap has no release of them, so nothing is derived for them).
   ...(["falcosidekick", "k8s-metacollector", "falco-talon"] as const).map(
@@ -1799,6 +2007,8 @@ async function pool<T>(
 interface ValueSet {
   readonly kubernetesVersions: string[];
   readonly release: TapRelease & { namespace: string };
+  /** The first variant (describeVariant) whose release has these values. */
+  readonly variant: string;
 }
 
 /**
@@ -1880,6 +2090,7 @@ async function deriveVersion(
   const into: Record<string, string[]> = {};
   const tapImages: Record<string, ImageRef[]> = {};
   const tapRendered: Record<string, RenderedInventory> = {};
+  const byVariant: Record<string, Record<string, RenderedInventory>> = {};
   const tapCrds: Crd[][] = [];
   const probed = new Set<string>();
 
@@ -1897,7 +2108,12 @@ async function deriveVersion(
     for (const k of set.kubernetesVersions) tapImages[k] = imagesOf(r1.docs);
     if (spec.inventory) {
       const inv = inventoryOf(r1.docs, spec.inventory.readings);
-      for (const k of set.kubernetesVersions) tapRendered[k] = inv;
+      for (const k of set.kubernetesVersions) {
+        // The first variant that installs the chart on k; another's only where it differs.
+        if (!(k in tapRendered)) tapRendered[k] = inv;
+        else if (JSON.stringify(tapRendered[k]) !== JSON.stringify(inv))
+          (byVariant[set.variant] ??= {})[k] = inv;
+      }
     }
     const baseline = flatten(r1.docs);
     // Output that changes between identical renders (generated certificates, random names) and
@@ -1980,6 +2196,13 @@ async function deriveVersion(
     valuesImages,
     ...(allowed.length ? { allowedImageOverrides: allowed } : {}),
     ...(spec.inventory ? { tapRendered: sortedKeys(tapRendered) } : {}),
+    ...(Object.keys(byVariant).length
+      ? {
+          tapRenderedByVariant: Object.fromEntries(
+            Object.entries(byVariant).map(([v, r]) => [v, sortedKeys(r)]),
+          ),
+        }
+      : {}),
     ...(probeDefaults ? { defaultLeavesRead: [...readInDefaults].sort() } : {}),
     defaultLeaves: allDefaultLeaves,
     ...(notes.length ? { notes } : {}),
@@ -2282,6 +2505,11 @@ export async function main(args: readonly string[]): Promise<number> {
     // tap's releases of this chart, grouped by identical values (one set per distinct values).
     const tapSets: (ValueSet & { version: string })[] = [];
     for (const s of sets) {
+      // dumpTapReleases spreads the whole variant into each set (its fields may lag TAP_VARIANTS').
+      const variant = TAP_VARIANTS.find((v) =>
+        Object.entries(v).every(([k, x]) => (s as unknown as Record<string, unknown>)[k] === x),
+      );
+      const label = variant ? describeVariant(variant) : "(variant not in TAP_VARIANTS)";
       for (const r of s.releases.filter((x) => x.chart === spec.chart)) {
         const rel = { ...r, namespace: r.namespace ?? "default" };
         const same = tapSets.find(
@@ -2297,6 +2525,7 @@ export async function main(args: readonly string[]): Promise<number> {
             version: r.version,
             kubernetesVersions: [s.kubernetesVersion],
             release: rel,
+            variant: label,
           });
       }
     }

@@ -33,6 +33,8 @@ export const ARGOCD_DEFAULTS = {
   applicationSetReplicas: 2,
   /** The key in argocd-secret the OIDC config reads its client secret from (`$oidc.tap.clientSecret`). */
   oidcSecretKey: "oidc.tap.clientSecret",
+  /** The address of the port-forward (argocdPortForwardCommand). */
+  url: "https://localhost:8080",
 } as const;
 
 export interface ArgoCdResult extends AddonResult {
@@ -67,9 +69,9 @@ export function argoCdValues(settings: ArgoCdSettings): Values {
   };
   return {
     global: { nodeSelector },
-    // Redis HA replaces the single Redis; soft anti-affinity: three replicas spread over the
-    // on-demand nodes there are (hard anti-affinity would leave them Pending on fewer than three).
-    redis: { enabled: false },
+    // Redis HA replaces the single Redis (every redis/ template requires redis-ha off); soft
+    // anti-affinity: three replicas spread over the on-demand nodes there are (hard anti-affinity
+    // would leave them Pending on fewer than three).
     "redis-ha": {
       enabled: true,
       hardAntiAffinity: false,
@@ -88,6 +90,9 @@ export function argoCdValues(settings: ArgoCdSettings): Values {
     dex: { enabled: false },
     configs: {
       cm: {
+        // Where users reach it (the port-forward line): SSO's redirect is <url>/auth/callback, so
+        // the chart's placeholder domain (argocd.example.com) must not be what the provider sees.
+        url: ARGOCD_DEFAULTS.url,
         // The local admin stays for the first login (its password: README); with SSO, users sign in there.
         "admin.enabled": true,
         ...(settings.oidc

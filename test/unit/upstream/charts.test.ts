@@ -3,16 +3,20 @@
  * tools/upstream/derive-chart-facts.ts from the charts' own sources): for every supported
  * Kubernetes minor and every variant (App Mesh on, App Mesh off, Karpenter instead of
  * cluster-autoscaler, the AWS Load Balancer Controller, ExternalDNS, the secrets store and Istio on,
- * Kyverno on, Falco on: TAP_VARIANTS), each release pins a published chart version, sets only value paths that
- * chart version reads, and overrides images only with ones it renders (or its appVersion; a digest
- * only with the one it ships; a tag the chart does not ship only as its facts' allowedImageOverrides
- * list it). No helm, no network. What tap's Falco release renders: falco-chart.test.ts.
+ * Kyverno on, Falco on, Argo CD on with and without SSO: TAP_VARIANTS), each release pins a
+ * published chart version, sets only value paths that chart version reads, and overrides images
+ * only with ones it renders (or its appVersion; a digest only with the one it ships; a tag the chart
+ * does not ship only as its facts' allowedImageOverrides list it). No helm, no network. What tap's
+ * Falco release renders: falco-chart.test.ts; what its Argo CD release renders: below.
  */
 import { SUPPORTED_KUBERNETES_VERSIONS, VERSION_PINS } from "../../../lib/addons/versions";
+import { ARGOCD_DEFAULTS, argoCdRbac } from "../../../lib/addons/argocd";
 import {
+  ARGOCD_SSO,
   ChartFactsFile,
   ChartVersionFacts,
   ReleaseProblems,
+  RenderedInventory,
   TAP_VARIANTS,
   TapRelease,
   TapVariant,
@@ -59,6 +63,8 @@ const expectedCharts = (k8s: string, v: TapVariant): string[] =>
     ...(v.istio ? ["base", "istiod", "cni", "ztunnel"] : []),
     ...(kyvernoOn(k8s, v) ? ["kyverno"] : []),
     ...(v.falco ? ["falco"] : []),
+    ...(v.argocd ? ["argo-cd"] : []),
+    ...(v.argoRollouts ? ["argo-rollouts"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -127,6 +133,7 @@ describe.each(matrix)("tap's Helm releases on Kubernetes %s (%s)", (k8s, label, 
 
 describe("the recorded chart facts", () => {
   const charts = [
+    "argo-cd",
     "aws-for-fluent-bit",
     "appmesh-controller",
     "aws-load-balancer-controller",
@@ -464,4 +471,95 @@ describe("the checks report what is wrong", () => {
       }).map((l) => l.path),
     ).toEqual(['nodeSelector["eks.amazonaws.com/capacityType"]', "tolerations", "empty"]);
   });
+});
+
+/**
+ * tap's Argo CD release against what its values render (argo-cd.json `tapRendered`, the variant
+ * with only a repoUrl; `tapRenderedByVariant`, the one with SSO and an admin group), on every minor.
+ */
+describe("the recorded argo-cd facts", () => {
+  const f = factsOf("argo-cd") as ChartFactsFile;
+  const SSO_VARIANT = describeVariant(
+    TAP_VARIANTS.find((v) => v.argocd && v.argocdSso) as TapVariant,
+  );
+  const pins = SUPPORTED_KUBERNETES_VERSIONS.map(
+    (k) => [k, VERSION_PINS[k].argocd.version] as const,
+  );
+  type Readings = {
+    server: { service: string; type: string; ports: { port: number; targetPort: string }[] };
+    "argocd-cm": { keys: string[]; "oidc.config": string | null; url: string | null };
+    "argocd-rbac-cm": Record<string, string>;
+    "argocd-secret": { keys: string[] };
+    "argocd-cmd-params-cm": { "redis.server": string | null };
+    podSecurityRestricted: Record<string, string[]>;
+  };
+  const readings = (r: RenderedInventory | undefined): Readings =>
+    (r?.readings ?? {}) as unknown as Readings;
+
+  it("come from the chart's tag, with redis-ha vendored at the version Chart.lock pins (its tag's directory)", () => {
+    expect(f.published.source).toMatch(/^argoproj\/argo-helm@[0-9a-f]{40}:index\.yaml$/);
+    for (const [, version] of pins) {
+      const vf = f.versions[version];
+      expect({ version, ref: vf.ref }).toEqual({ version, ref: `argo-cd-${version}` });
+      expect(vf.source).toMatch(/^argoproj\/argo-helm@[0-9a-f]{40}:charts\/argo-cd$/);
+      expect(vf.notes).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^dependency redis-ha .* vendored into charts\/redis-ha at the Chart\.lock version [\d.]+, from DandyDeveloper\/charts@[0-9a-f]{40}:charts\/redis-ha$/,
+          ),
+        ]),
+      );
+      // tap's redis-ha.* paths were probed against the subchart's templates.
+      expect(vf.valuesRead["redis-ha.hardAntiAffinity"]).toBe(true);
+    }
+  });
+
+  it.each(pins)(
+    "Kubernetes %s (argo-cd %s): the API server is svc/<release>-server with port 443, Redis is the HA proxy",
+    (k8s, version) => {
+      const r = readings(f.versions[version].tapRendered?.[k8s]);
+      expect(r.server).toEqual({
+        service: `${ARGOCD_DEFAULTS.releaseName}-server`,
+        type: "ClusterIP",
+        ports: expect.arrayContaining([expect.objectContaining({ port: 443 })]),
+      });
+      expect(r["argocd-cmd-params-cm"]["redis.server"]).toBe(
+        `${ARGOCD_DEFAULTS.releaseName}-redis-ha-haproxy:6379`,
+      );
+    },
+  );
+
+  it.each(pins)(
+    "Kubernetes %s (argo-cd %s): argocd-rbac-cm carries tap's RBAC; with SSO argocd-cm the OIDC config and argocd-secret its client secret",
+    (k8s, version) => {
+      const vf = f.versions[version];
+      const plain = readings(vf.tapRendered?.[k8s]);
+      expect(plain["argocd-rbac-cm"]).toEqual(expect.objectContaining(argoCdRbac(undefined)));
+      expect(plain["argocd-cm"]["oidc.config"]).toBeNull();
+      expect(plain["argocd-secret"].keys).toEqual([]);
+      const sso = readings(vf.tapRenderedByVariant?.[SSO_VARIANT]?.[k8s]);
+      expect(sso["argocd-rbac-cm"]).toEqual(
+        expect.objectContaining(argoCdRbac(ARGOCD_SSO.adminGroup)),
+      );
+      expect(sso["argocd-cm"]["oidc.config"]).toEqual(
+        expect.stringContaining(`clientSecret: $${ARGOCD_DEFAULTS.oidcSecretKey}`),
+      );
+      expect(sso["argocd-cm"]["oidc.config"]).toEqual(
+        expect.stringContaining(`issuer: ${ARGOCD_SSO.oidc.issuer}`),
+      );
+      expect(sso["argocd-secret"].keys).toEqual([ARGOCD_DEFAULTS.oidcSecretKey]);
+    },
+  );
+
+  it.each(pins)(
+    'Kubernetes %s (argo-cd %s): every pod template passes Pod Security "restricted" (the namespace\'s label)',
+    (k8s, version) => {
+      const vf = f.versions[version];
+      for (const r of [vf.tapRendered?.[k8s], vf.tapRenderedByVariant?.[SSO_VARIANT]?.[k8s]]) {
+        const pss = readings(r).podSecurityRestricted;
+        expect(Object.keys(pss).length).toBeGreaterThan(0);
+        expect(Object.entries(pss).filter(([, v]) => v.length > 0)).toEqual([]);
+      }
+    },
+  );
 });

@@ -908,3 +908,46 @@ describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
     });
   },
 );
+
+describe.each(SUPPORTED_KUBERNETES_VERSIONS)(
+  "custom resources with Argo Rollouts on, Kubernetes %s",
+  (version) => {
+    let resources: readonly RecordedResource[];
+    let checked: Checked[];
+    beforeAll(async () => {
+      resources = await synth({
+        kubernetesVersion: version,
+        enableAppMesh: false,
+        addons: { argoRollouts: true },
+      });
+      checked = checkAll(resources, (_chart, pinned) => pinned);
+    });
+
+    it("the canary's Rollout and AnalysisTemplate validate against the argo-rollouts chart's CRDs at the pin", () => {
+      const release = ofType(resources, RELEASE).find(
+        (r) => chartName(r.inputs.chart) === "argo-rollouts",
+      );
+      expect(release?.inputs.version).toBe(VERSION_PINS[version].argoRollouts.version);
+      const argo = checked.filter((c) => c.apiVersion.startsWith("argoproj.io/"));
+      expect(argo.map((c) => `${c.apiVersion} ${c.kind} -> ${c.crd}`).sort()).toEqual([
+        "argoproj.io/v1alpha1 AnalysisTemplate -> analysistemplates.argoproj.io",
+        "argoproj.io/v1alpha1 Rollout -> rollouts.argoproj.io",
+      ]);
+      expect(problems(checked)).toEqual([]);
+      expect(unlisted(checked)).toEqual([]);
+    });
+
+    it("fail on a field the schema does not have", () => {
+      const rel = loadRelease("argo-rollouts", VERSION_PINS[version].argoRollouts.version);
+      const r = resources.find(
+        (x) => x.type.startsWith("kubernetes:argoproj.io/") && x.inputs.kind === "Rollout",
+      );
+      const obj = JSON.parse(JSON.stringify(unsecret(r?.inputs))) as Obj & { spec: Obj };
+      (obj.spec.strategy as Obj).canary = { stepz: [] };
+      expect(
+        validateCustomResource(obj, crdOf(rel.byType, String(obj.apiVersion), String(obj.kind)))
+          .errors,
+      ).toEqual([".spec.strategy.canary.stepz: unknown field (the API server prunes it)"]);
+    });
+  },
+);

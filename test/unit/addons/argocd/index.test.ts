@@ -129,7 +129,6 @@ describe("Argo CD on", () => {
         nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" },
         image: { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
       },
-      redis: { enabled: false },
       "redis-ha": {
         enabled: true,
         hardAntiAffinity: false,
@@ -182,6 +181,8 @@ describe("Argo CD on", () => {
     );
     expect(configs.secret.extra).toEqual({ "oidc.tap.clientSecret": "s3cr3t" });
     expect(JSON.stringify(configs.cm)).not.toContain("s3cr3t");
+    // The provider redirects to <url>/auth/callback: the port-forward's address.
+    expect(configs.cm.url).toBe("https://localhost:8080");
   });
 
   it("admits the platform's applications from the repository only, never into system namespaces", async () => {
