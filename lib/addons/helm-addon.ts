@@ -52,6 +52,18 @@ export function chartSource(pin: ChartPin): {
 
 export const DEFAULT_HELM_TIMEOUT_SECONDS = 600;
 
+/**
+ * A pinned image as charts that join `registry/repository:tag` take it:
+ * `docker.io/falcosecurity/falco` -> registry `docker.io`, repository `falcosecurity/falco`.
+ */
+export function imageParts(
+  image: string,
+  tag: string,
+): { registry: string; repository: string; tag: string } {
+  const slash = image.indexOf("/");
+  return { registry: image.slice(0, slash), repository: image.slice(slash + 1), tag };
+}
+
 function isPlainObject(v: unknown): v is Values {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -11,7 +11,7 @@
  * `dashboard.enabled`, `installCRDs`.
  */
 import { IRSA_ANNOTATION } from "../../iam/irsa";
-import { deployHelmAddon, Values } from "../helm-addon";
+import { deployHelmAddon, imageParts, Values } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 
 export * from "./canary";
@@ -44,7 +44,6 @@ export function argoRolloutsValues(): Values {
 export function deployArgoRollouts(ctx: AddonContext): ArgoRolloutsResult {
   const d = ARGO_ROLLOUTS_DEFAULTS;
   const pin = ctx.pins.argoRollouts;
-  const slash = pin.image.repository.indexOf("/");
   const result = deployHelmAddon(ctx, {
     name: d.releaseName,
     pin,
@@ -68,11 +67,7 @@ export function deployArgoRollouts(ctx: AddonContext): ArgoRolloutsResult {
     values: argoRolloutsValues(),
     lockedValues: (roleArn) => ({
       controller: {
-        image: {
-          registry: pin.image.repository.slice(0, slash),
-          repository: pin.image.repository.slice(slash + 1),
-          tag: pin.image.tag,
-        },
+        image: imageParts(pin.image.repository, pin.image.tag),
         // Pods cannot reach IMDS: the CloudWatch provider is given its region.
         extraEnv: [{ name: "AWS_REGION", value: ctx.region }],
       },

@@ -22,7 +22,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceNamespace } from "../../services/types";
 import { SecurityAlerts, createSecurityAlerts, subscribeEmail } from "../threat-detection/topic";
-import { Values, deployHelmAddon } from "../helm-addon";
+import { Values, deployHelmAddon, imageParts } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 import { falcosidekickPolicy } from "./iam";
 import { falcoLogGroupName, falcoLogStreamName } from "./names";
@@ -113,15 +113,6 @@ export function falcosidekickAwsConfig(args: {
     },
     sns: { topicarn: args.topicArn, rawjson: false, minimumpriority: args.alertPriority },
   };
-}
-
-/** `docker.io/falcosecurity/falco` -> registry `docker.io`, repository `falcosecurity/falco`. */
-export function imageParts(
-  image: string,
-  tag: string,
-): { registry: string; repository: string; tag: string } {
-  const slash = image.indexOf("/");
-  return { registry: image.slice(0, slash), repository: image.slice(slash + 1), tag };
 }
 
 export function deployFalco(
