@@ -61,9 +61,11 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "external-dns",
   // Istio's (lib/addons/istio): its root namespace, PSS privileged.
   "istio-system",
-  // Kyverno's and Falco's (lib/addons/kyverno, lib/addons/falco; Falco's is PSS privileged).
+  // Kyverno's, Falco's (PSS privileged), Argo CD's and Argo Rollouts' (lib/addons/*).
   "kyverno",
   "falco",
+  "argocd",
+  "argo-rollouts",
   KEDA_PROBE_DEFAULTS.namespace,
 ];
 

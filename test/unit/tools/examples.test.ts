@@ -81,6 +81,9 @@ describe("the example stacks", () => {
       "costAlerts",
       "threatDetection",
       "kyverno",
+      "falco",
+      "argocd",
+      "argoRollouts",
     ]);
   });
 
