@@ -420,6 +420,13 @@ export function resourceNamed(
   return found;
 }
 
+/** The one recorded resource with Pulumi name `name`, whatever its type; throws when there is none. */
+export function named(resources: readonly RecordedResource[], name: string): RecordedResource {
+  const found = resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource named ${name}`);
+  return found;
+}
+
 export function one(
   resources: readonly RecordedResource[],
   type: string,

@@ -21,16 +21,12 @@ import {
   ofType,
   policyOf,
   synthStack,
+  named,
 } from "../../../helpers/mocks";
 
 const ON = { enableAppMesh: "false", kubernetesVersion: "1.35", addons: { argoRollouts: true } };
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/tap-argo-rollouts-dev`;
 type Obj = Record<string, unknown>;
-const named = (resources: readonly RecordedResource[], name: string) => {
-  const r = resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no ${name}`);
-  return r;
-};
 
 describe("Argo Rollouts' config", () => {
   it("needs a canary service that has a CloudWatch metric", () => {

@@ -26,6 +26,7 @@ import {
   one,
   policyOf,
   synthStack,
+  named,
 } from "../../../helpers/mocks";
 
 const ON = { enableAppMesh: "false", kubernetesVersion: "1.35", addons: { falco: true } };
@@ -47,11 +48,6 @@ const release = (resources: readonly RecordedResource[]) => {
     (x) => x.inputs.name === "falco",
   );
   if (!r) throw new Error("no falco release");
-  return r;
-};
-const named = (resources: readonly RecordedResource[], name: string) => {
-  const r = resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no ${name}`);
   return r;
 };
 

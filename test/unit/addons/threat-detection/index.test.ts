@@ -29,6 +29,7 @@ import {
   mockTap,
   ofType,
   synthStack,
+  named,
 } from "../../../helpers/mocks";
 // bin/tap.ts is a CommonJS `export =` (what the Pulumi runtime calls).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,11 +46,6 @@ const one = (resources: readonly RecordedResource[], type: string) => {
   const all = ofType(resources, type);
   if (all.length !== 1) throw new Error(`${all.length} of ${type}`);
   return all[0];
-};
-const named = (resources: readonly RecordedResource[], name: string) => {
-  const r = resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no ${name}`);
-  return r;
 };
 
 const synthWith = (account: AccountSecurityState, addons: unknown = ON.addons) =>
