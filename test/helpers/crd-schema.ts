@@ -18,6 +18,8 @@
  *   the first match or "") / split (cel-go strings). Any other rule, a regex JavaScript does not
  *   read as RE2 does, and every transition rule (oldSelf: update only) is NOT evaluated and is
  *   returned in `unevaluated` with the reason (see whyNotEvaluable).
+ * - `default`: a missing property with a default is filled in before anything else is checked (the
+ *   API server defaults on create, so required and CEL rules see the default);
  * - `format` is not checked.
  */
 
@@ -57,6 +59,7 @@ export interface StructuralSchema {
   readonly oneOf?: readonly StructuralSchema[];
   readonly allOf?: readonly StructuralSchema[];
   readonly not?: StructuralSchema;
+  readonly default?: unknown;
   readonly "x-kubernetes-preserve-unknown-fields"?: boolean;
   readonly "x-kubernetes-int-or-string"?: boolean;
   readonly "x-kubernetes-embedded-resource"?: boolean;
@@ -155,9 +158,21 @@ function compilePattern(pattern: string): RegExp | undefined {
   }
 }
 
+/** `value` with each missing property that has a `default` set to it (a copy; nested defaults follow in the walk). */
+function withDefaults(value: unknown, s: StructuralSchema): unknown {
+  if (!isObject(value) || !s.properties) return value;
+  const missing = Object.entries(s.properties).filter(
+    ([key, prop]) => prop.default !== undefined && !(key in value),
+  );
+  if (missing.length === 0) return value;
+  const out: Record<string, unknown> = { ...value };
+  for (const [key, prop] of missing) out[key] = structuredClone(prop.default);
+  return out;
+}
+
 /** `at`: the value's path; `sp`: the schema's path (as the extraction records celRules paths). */
 function walk(
-  value: unknown,
+  given: unknown,
   s: StructuralSchema,
   at: string,
   sp: string,
@@ -166,12 +181,13 @@ function walk(
 ): void {
   const here = at || ".";
   const err = (msg: string) => w.errors.push(`${here}: ${msg}`);
-  if (value === null) {
+  if (given === null) {
     if (!s.nullable) err("null is not allowed (not nullable)");
     return;
   }
-  const bad = typeError(value, s);
+  const bad = typeError(given, s);
   if (bad) return void err(bad);
+  const value = withDefaults(given, s);
 
   if (s.enum && !s.enum.some((e) => show(e) === show(value))) {
     err(`${show(value)} is not one of ${show(s.enum)}`);
@@ -205,8 +221,12 @@ function walk(
     const listType = s["x-kubernetes-list-type"];
     if (listType === "set" || listType === "map") {
       const keys = s["x-kubernetes-list-map-keys"] ?? [];
-      const keyOf = (item: unknown) =>
-        listType === "set" ? show(item) : show(keys.map((k) => (isObject(item) ? item[k] : item)));
+      const keyOf = (given: unknown) => {
+        const item = s.items ? withDefaults(given, s.items) : given;
+        return listType === "set"
+          ? show(item)
+          : show(keys.map((k) => (isObject(item) ? item[k] : item)));
+      };
       const seen = new Set<string>();
       value.forEach((item, i) => {
         const k = keyOf(item);

@@ -23,6 +23,7 @@ import {
   UnevaluatedRule,
   evaluateRule,
   isEvaluableRule,
+  schemaOf,
   validateCustomResource,
   validateSchema,
   whyNotEvaluable,
@@ -639,6 +640,44 @@ describe("the structural-schema validator", () => {
       ".spec.labels.a: must be of type string, got 1",
       ".spec.order: null is not allowed (not nullable)",
     ]);
+  });
+
+  it("fills defaults in before checking, as the API server does on create (required, list-map keys, CEL)", () => {
+    const ports: StructuralSchema = {
+      type: "object",
+      properties: {
+        ports: {
+          type: "array",
+          "x-kubernetes-list-type": "map",
+          "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+          items: {
+            type: "object",
+            required: ["containerPort", "protocol"],
+            properties: {
+              containerPort: { type: "integer" },
+              protocol: { type: "string", default: "TCP", enum: ["TCP", "UDP"] },
+            },
+          },
+        },
+        mode: { type: "string", default: "a" },
+      },
+      "x-kubernetes-validations": [{ rule: "self.mode == 'a'", message: "mode must be a" }],
+    };
+    expect(validateSchema({ ports: [{ containerPort: 80 }] }, ports).errors).toEqual([]);
+    expect(
+      validateSchema(
+        { ports: [{ containerPort: 80 }, { containerPort: 80, protocol: "TCP" }] },
+        ports,
+      ).errors,
+    ).toEqual(['.ports: item [1] duplicates [80,"TCP"] (x-kubernetes-list-type map)']);
+    expect(validateSchema({ mode: "b" }, ports).errors).toEqual([".: mode must be a"]);
+    // The recorded argo-rollouts schema keeps the default the API server requires on this key.
+    const rel = loadRelease("argo-rollouts", "2.41.0");
+    const rollout = rel.byType.get("argoproj.io/v1alpha1 Rollout") as CrdFact;
+    const port = schemaOf(rollout, "argoproj.io/v1alpha1").properties?.spec?.properties?.template
+      ?.properties?.spec?.properties?.containers?.items?.properties?.ports?.items?.properties
+      ?.protocol;
+    expect(port?.default).toBe("TCP");
   });
 
   it("flags an unknown field and a wrong type in a recorded schema (Calico GlobalNetworkPolicy)", () => {

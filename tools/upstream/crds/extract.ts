@@ -11,8 +11,8 @@
  * charts are needed.
  *
  * For every chart release below it reads the CRDs that release ships, keeps each version's
- * openAPIV3Schema reduced to what validation needs (descriptions, examples and defaults dropped,
- * structure kept), lists its x-kubernetes-validations (CEL) rules, and records the source as
+ * openAPIV3Schema reduced to what validation needs (descriptions and examples dropped; structure
+ * and defaults kept), lists its x-kubernetes-validations (CEL) rules, and records the source as
  * owner/repo@ref:path. For tigera-operator it also records how the chart turns Helm values into the
  * Installation / APIServer / FelixConfiguration specs (read from templates/crs/*.yaml, asserted to
  * have the known shape) and the chart's defaults for those values keys. Output is prettier-formatted.
@@ -54,14 +54,17 @@ const KEPT_SCALAR = new Set([
   "x-kubernetes-embedded-resource",
   "x-kubernetes-list-type",
   "x-kubernetes-list-map-keys",
+  // Kept: the server fills defaults in before it validates (CEL rules see them), and a structural
+  // schema needs one on every x-kubernetes-list-map-keys property that is not required (a CRD
+  // without them is rejected: argo-rollouts' Pod template ports[].protocol).
+  "default",
 ]);
-/** Keywords that do not affect whether an object is accepted (or, for defaults, only fill it in). */
+/** Keywords that do not affect whether an object is accepted. */
 const DROPPED = new Set([
   "description",
   "title",
   "example",
   "externalDocs",
-  "default",
   "x-kubernetes-map-type",
 ]);
 
