@@ -363,7 +363,7 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     defaultOn: false,
     needs: [],
     conflicts: [],
-    outputs: ["argocdPortForwardCommand", "argocdAdminPasswordCommand"],
+    outputs: ["argocdPortForwardCommand", "argocdAdminPasswordCommand", "argocdUrl"],
     folder: "lib/addons/argocd/",
     settings: ARGOCD_SETTING_DOCS,
   },

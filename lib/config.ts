@@ -521,6 +521,21 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         )}) listen on HTTP only. Give one: pulumi config set --path tap:addons.loadBalancerController.certificateArn arn:aws:acm:...`,
     );
   }
+  if (
+    addons.argocd &&
+    addons.loadBalancerController &&
+    (addonSettings.loadBalancerController.certificateArn === undefined || !addons.externalDns)
+  ) {
+    const missing = [
+      ...(addonSettings.loadBalancerController.certificateArn === undefined
+        ? ["tap:addons.loadBalancerController.certificateArn"]
+        : []),
+      ...(addons.externalDns ? [] : ["tap:addons.externalDns"]),
+    ];
+    warnings.push(
+      `tap:addons.argocd gets no load balancer without ${missing.join(" and ")} (its UI is HTTPS only, at argocd.<zone>): reach it with the argocdPortForwardCommand output`,
+    );
+  }
   const withDatabase = services.filter((s) => s.database !== undefined);
   if (withDatabase.length > 0 && !addons.database) {
     fail(

@@ -25,6 +25,7 @@ import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
 import { publicServiceUrls } from "./services/public-urls";
 import { ISTIO_DEFAULTS } from "./addons/istio";
+import { deployArgoCdIngress } from "./addons/argocd";
 import { AccountSecurityState } from "./addons/threat-detection";
 
 /** Raw `tap:` settings to validate, or a config bin/tap.ts has already resolved (once). */
@@ -112,6 +113,7 @@ export class TapStack extends pulumi.ComponentResource {
   readonly falcoLogGroupName: pulumi.Output<string | undefined>;
   /** The line that reaches Argo CD's UI and API (tap:addons.argocd). */
   readonly argocdPortForwardCommand: pulumi.Output<string | undefined>;
+  readonly argocdUrl: pulumi.Output<string | undefined>;
   /** The line that prints Argo CD's initial admin password (tap:addons.argocd). */
   readonly argocdAdminPasswordCommand: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
@@ -213,7 +215,14 @@ export class TapStack extends pulumi.ComponentResource {
       database: addons.database,
       webAclArn: addons.edge?.regionalAcl?.arn,
       rollouts: addons.argoRollouts,
+      platformIngresses: addons.argocd?.ingress ? [addons.argocd.ingress.allowed] : [],
     });
+    // Argo CD's ALB, once the admission policy that admits it exists.
+    if (addons.argocd?.ingress)
+      deployArgoCdIngress(addonCtx, addons.argocd.ingress, [
+        addons.argocd.release,
+        ...catalog.workloads.ingressGuard,
+      ]);
     const services = Object.entries(catalog.workloads.services);
 
     this.clusterName = pulumi.output(cluster.name);
@@ -285,6 +294,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.kyvernoPolicyReportCommand = pulumi.output(addons.kyverno?.policyReportCommand);
     this.falcoLogGroupName = pulumi.output(addons.falco?.logGroup.name);
     this.argocdPortForwardCommand = pulumi.output(addons.argocd?.portForwardCommand);
+    this.argocdUrl = pulumi.output(addons.argocd?.url);
     this.argocdAdminPasswordCommand = pulumi.output(addons.argocd?.adminPasswordCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
@@ -341,6 +351,7 @@ export function stackOutputs(stack: TapStack) {
     kyvernoPolicyReportCommand: stack.kyvernoPolicyReportCommand,
     falcoLogGroupName: stack.falcoLogGroupName,
     argocdPortForwardCommand: stack.argocdPortForwardCommand,
+    argocdUrl: stack.argocdUrl,
     argocdAdminPasswordCommand: stack.argocdAdminPasswordCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,

@@ -34,7 +34,13 @@ import {
 } from "./threat-detection";
 import { KyvernoResult, deployKyverno } from "./kyverno";
 import { FalcoResult, deployFalco } from "./falco";
-import { ArgoCdResult, deployArgoCd } from "./argocd";
+import {
+  ARGOCD_HOST_LABEL,
+  ArgoCdResult,
+  argoCdIngressOn,
+  deployArgoCd,
+  planArgoCdIngress,
+} from "./argocd";
 import { ArgoRolloutsResult, deployArgoRollouts } from "./argo-rollouts";
 import { AddonContext, AddonResult } from "./types";
 
@@ -102,7 +108,11 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   }),
   externalDns: (ctx) => ({
     externalDns: deployExternalDns(ctx, {
-      publicServices: ctx.config.services.filter((s) => s.public).map((s) => s.name),
+      // The public services' names, and Argo CD's when its UI is behind the ALB.
+      publicServices: [
+        ...ctx.config.services.filter((s) => s.public).map((s) => s.name),
+        ...(argoCdIngressOn(ctx.config) ? [ARGOCD_HOST_LABEL] : []),
+      ],
     }),
   }),
   secretsStore: (ctx) => ({ secretsStore: deploySecretsStore(ctx) }),
@@ -144,7 +154,25 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
       ...(built.threatDetection ? { alerts: built.threatDetection.alerts } : {}),
     }),
   }),
-  argocd: (ctx) => ({ argocd: deployArgoCd(ctx) }),
+  // Behind the load balancer controller's ALB at argocd.<zone> when those are on (deployed before).
+  argocd: (ctx, _args, built) => ({
+    argocd: deployArgoCd(ctx, {
+      ...(argoCdIngressOn(ctx.config) && built.loadBalancerController && built.externalDns
+        ? {
+            ingress: planArgoCdIngress(
+              {
+                loadBalancer: built.loadBalancerController,
+                dns: built.externalDns,
+                certificateArn: ctx.config.addonSettings.loadBalancerController
+                  .certificateArn as string,
+                scheme: ctx.config.addonSettings.argocd.ingressScheme,
+              },
+              ctx.tags,
+            ),
+          }
+        : {}),
+    }),
+  }),
   // The controller; the canary's Rollout and analysis come with the catalog (lib/services).
   argoRollouts: (ctx) => ({ argoRollouts: deployArgoRollouts(ctx) }),
 };

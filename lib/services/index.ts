@@ -44,6 +44,8 @@ export interface ServiceCatalogArgs {
   readonly webAclArn?: ServicesDeps["webAclArn"];
   /** Argo Rollouts when on: its canary service is released by a Rollout. */
   readonly rollouts?: ServicesDeps["rollouts"];
+  /** The platform's own ALB Ingresses (Argo CD's UI) the admission policy admits too. */
+  readonly platformIngresses?: ServicesDeps["platformIngresses"];
 }
 
 export interface ServiceCatalog {
@@ -66,6 +68,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     database: args.database,
     webAclArn: args.webAclArn,
     rollouts: args.rollouts,
+    platformIngresses: args.platformIngresses,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

@@ -16,6 +16,7 @@ import {
 import { LoadBalancerControllerResult } from "../addons/load-balancer-controller";
 import { ExternalDnsResult, publicHost } from "../addons/external-dns";
 import {
+  AllowedAlbIngress,
   albIngressPolicy,
   albIngressPolicyBinding,
 } from "../addons/load-balancer-controller/ingress-policy";
@@ -77,6 +78,8 @@ export interface ServicesDeps {
   readonly webAclArn?: pulumi.Output<string>;
   /** The ALB Ingress admission policy and binding (load balancer controller on, >= 1.30). */
   readonly ingressGuard?: readonly pulumi.Resource[];
+  /** ALB Ingresses of the platform's own (Argo CD's UI) the admission policy admits too. */
+  readonly platformIngresses?: readonly pulumi.Output<AllowedAlbIngress>[];
   /** Where a public service's load balancer sends from: the public subnets' CIDRs. */
   readonly loadBalancerSources: readonly pulumi.Input<string>[];
   /** The tenants' namespaces (lib/tenants): a service naming a tenant runs in its namespace. */
@@ -100,6 +103,8 @@ export interface ServicesResult {
   readonly services: Record<string, DeployedService>;
   /** The IRSA role ARN of each service that has one. */
   readonly roleArns: Record<string, pulumi.Output<string>>;
+  /** The ALB Ingress admission policy and binding; the platform's Ingresses wait for them. */
+  readonly ingressGuard: readonly pulumi.Resource[];
 }
 
 /** The PSS level of a service namespace: restricted, or what the mesh's injected proxy needs. */
@@ -119,9 +124,9 @@ export function deployServices(
   services: readonly ServiceSpec[],
   deps: ServicesDeps,
 ): ServicesResult {
-  const result: ServicesResult = { services: {}, roleArns: {} };
   // Before any Ingress: the admission policy that lets only tap's ALB Ingresses in (>= 1.30).
   const ingressGuard = deps.loadBalancer ? albIngressGuard(ctx, services, deps) : [];
+  const result: ServicesResult = { services: {}, roleArns: {}, ingressGuard };
   const withGuard: ServicesDeps = { ...deps, ingressGuard };
   for (const service of services) {
     const deployed = deployService(ctx, service, services, withGuard);
@@ -424,18 +429,21 @@ function albIngressGuard(
   const zone: pulumi.Output<string | undefined> = deps.dns
     ? deps.dns.zoneName
     : pulumi.output<string | undefined>(undefined);
-  const spec = pulumi.all([zone, pulumi.output(deps.webAclArn)]).apply(([z, acl]) =>
-    albIngressPolicy(
-      services
-        .filter((s) => s.public)
-        .map((s) => ({
-          namespace: serviceNamespace(s),
-          name: s.name,
-          ...(z !== undefined ? { host: publicHost(s.name, z) } : {}),
-          annotations: albAnnotations(s, lb.certificateArn, ctx.tags, acl),
-        })),
-    ),
-  );
+  const spec = pulumi
+    .all([zone, pulumi.output(deps.webAclArn), pulumi.all([...(deps.platformIngresses ?? [])])])
+    .apply(([z, acl, platform]) =>
+      albIngressPolicy([
+        ...services
+          .filter((s) => s.public)
+          .map((s) => ({
+            namespace: serviceNamespace(s),
+            name: s.name,
+            ...(z !== undefined ? { host: publicHost(s.name, z) } : {}),
+            annotations: albAnnotations(s, lb.certificateArn, ctx.tags, acl),
+          })),
+        ...platform,
+      ]),
+    );
   const opts = inCluster(ctx);
   const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
     ctx.name("alb-ingress-policy"),

@@ -20,6 +20,9 @@ export const CRD_CHARTS = [
   "karpenter-crd",
   "secrets-store-csi-driver",
   "base",
+  "kyverno",
+  "argo-cd",
+  "argo-rollouts",
 ] as const;
 const FACTS_DIR_OF: Readonly<Record<string, string>> = {
   "karpenter-crd": "karpenter",

@@ -70,6 +70,7 @@ describe("TapStack", () => {
       [
         "argocdAdminPasswordCommand",
         "argocdPortForwardCommand",
+        "argocdUrl",
         "clusterName",
         "clusterEndpoint",
         "clusterVersion",

@@ -22,9 +22,11 @@ import { ownershipLabels } from "../../naming";
 import { Values, deployHelmAddon } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "../types";
 import { ARGOCD_NAMESPACE, argoCdObjects } from "./apps";
+import { ArgoCdIngressPlan } from "./ingress";
 import { ArgoCdSettings } from "./settings";
 
 export * from "./apps";
+export * from "./ingress";
 
 export const ARGOCD_DEFAULTS = {
   releaseName: "argocd",
@@ -43,6 +45,10 @@ export interface ArgoCdResult extends AddonResult {
   readonly portForwardCommand: string;
   /** The line that prints the initial admin password (argocd-initial-admin-secret). */
   readonly adminPasswordCommand: string;
+  /** Where users reach it: `https://argocd.<zone>` behind the ALB, else the port-forward's address. */
+  readonly url: pulumi.Output<string>;
+  /** The ALB Ingress to make once the admission policy admits it (ingress.ts); absent: none. */
+  readonly ingress?: ArgoCdIngressPlan;
 }
 
 /** RBAC (argocd-rbac-cm): read-only by default, admin for the group, groups from the token. */
@@ -112,13 +118,20 @@ export function argoCdValues(settings: ArgoCdSettings): Values {
   };
 }
 
-export function deployArgoCd(ctx: AddonContext): ArgoCdResult {
+export function deployArgoCd(
+  ctx: AddonContext,
+  args: { readonly ingress?: ArgoCdIngressPlan } = {},
+): ArgoCdResult {
   const pin = ctx.pins.argocd;
   const d = ARGOCD_DEFAULTS;
   const settings = ctx.config.addonSettings.argocd;
   const repoUrl = settings.repoUrl;
   if (!repoUrl) throw new Error("argocd: tap:addons.argocd.repoUrl is required (config check)");
   const secret = settings.oidc ? pulumi.secret(settings.oidc.clientSecret) : undefined;
+  // Behind the ALB, SSO's redirect and the links Argo CD writes name the ALB's host.
+  const url = args.ingress
+    ? args.ingress.host.apply((h) => `https://${h}`)
+    : pulumi.output<string>(d.url);
   const base = deployHelmAddon(ctx, {
     name: d.releaseName,
     pin,
@@ -127,9 +140,10 @@ export function deployArgoCd(ctx: AddonContext): ArgoCdResult {
     values: argoCdValues(settings),
     lockedValues: () => ({
       global: { image: { repository: pin.image.repository, tag: pin.image.tag } },
-      ...(secret
-        ? { configs: { secret: { extra: secret.apply((s) => ({ [d.oidcSecretKey]: s })) } } }
-        : {}),
+      configs: {
+        ...(args.ingress ? { cm: { url } } : {}),
+        ...(secret ? { secret: { extra: secret.apply((s) => ({ [d.oidcSecretKey]: s })) } } : {}),
+      },
     }),
   });
   const labels = ownershipLabels(ctx.config.environmentSuffix);
@@ -149,5 +163,7 @@ export function deployArgoCd(ctx: AddonContext): ArgoCdResult {
     objects,
     portForwardCommand: `kubectl -n ${d.namespace} port-forward svc/${d.releaseName}-server 8080:443`,
     adminPasswordCommand: `kubectl -n ${d.namespace} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
+    url,
+    ...(args.ingress ? { ingress: args.ingress } : {}),
   };
 }

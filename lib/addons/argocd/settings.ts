@@ -27,12 +27,18 @@ export interface ArgoCdSettings {
   readonly adminGroup?: string;
   /** Single sign-on through an OIDC provider (all three fields, or none). */
   readonly oidc?: ArgoCdOidc;
+  /** The UI's ALB (load balancer controller, certificate and ExternalDNS on): `internal` or `internet-facing`. */
+  readonly ingressScheme: ArgoCdIngressScheme;
 }
+
+export const ARGOCD_INGRESS_SCHEMES = ["internal", "internet-facing"] as const;
+export type ArgoCdIngressScheme = (typeof ARGOCD_INGRESS_SCHEMES)[number];
 
 export const DEFAULT_ARGOCD_SETTINGS: ArgoCdSettings = {
   path: "apps",
   revision: "HEAD",
   environmentsPath: "environments",
+  ingressScheme: "internal",
 };
 
 export const ARGOCD_SETTING_DOCS: Readonly<Record<keyof ArgoCdSettings, string>> = {
@@ -44,6 +50,8 @@ export const ARGOCD_SETTING_DOCS: Readonly<Record<keyof ArgoCdSettings, string>>
     "the folder with one folder per environment; the ApplicationSet makes one Application of each (default environments)",
   adminGroup:
     "the SSO group with Argo CD's admin role; everyone else signed in gets read-only (default none: only the local admin)",
+  ingressScheme:
+    "the UI's load balancer when tap:addons.loadBalancerController (with its certificateArn) and tap:addons.externalDns are on: internal (reached from the VPC and what is peered or VPN'd to it) or internet-facing (default internal)",
   oidc: "single sign-on: { issuer, clientId, clientSecret } (set clientSecret as a secret: pulumi config set --secret --path tap:addons.argocd.oidc.clientSecret ...; default none)",
 };
 
@@ -83,6 +91,17 @@ export function parseArgoCdSettings(
   const revision = text("revision", REVISION_RE, "a branch, tag or commit") ?? d.revision;
   const adminGroup = text("adminGroup", GROUP_RE, "a group name (no commas)");
   const oidc = parseOidc(value.oidc, fail);
+  const scheme = value.ingressScheme;
+  let ingressScheme: ArgoCdIngressScheme = d.ingressScheme;
+  if (scheme !== undefined) {
+    if ((ARGOCD_INGRESS_SCHEMES as readonly unknown[]).includes(scheme))
+      ingressScheme = scheme as ArgoCdIngressScheme;
+    else
+      fail(
+        key("ingressScheme"),
+        `tap:addons.argocd.ingressScheme must be one of ${ARGOCD_INGRESS_SCHEMES.join(", ")} (got ${show(scheme)})`,
+      );
+  }
   return {
     ...(repoUrl ? { repoUrl } : {}),
     path,
@@ -90,6 +109,7 @@ export function parseArgoCdSettings(
     environmentsPath,
     ...(adminGroup ? { adminGroup } : {}),
     ...(oidc ? { oidc } : {}),
+    ingressScheme,
   };
 }
 

@@ -22,8 +22,10 @@ import {
   generateApplications,
   goPathMatch,
 } from "../../../helpers/appset-eval";
-import { configProblems } from "../../../helpers/config";
+import { DEV_CONTEXT, configProblems } from "../../../helpers/config";
 import { RecordedResource, ofType, synthStack, valueOf } from "../../../helpers/mocks";
+import { resolveConfig } from "../../../../lib/config";
+import { validateManifest } from "../../../helpers/k8s-schema";
 
 const REPO = "https://github.com/acme/platform.git";
 const ON = {
@@ -289,10 +291,154 @@ describe("Argo CD on", () => {
   });
 });
 
+describe("Argo CD behind the load balancer controller", () => {
+  const CERT =
+    "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+  const WITH_ALB = {
+    ...ON,
+    addons: {
+      ...ON.addons,
+      loadBalancerController: { certificateArn: CERT },
+      externalDns: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+    },
+  };
+  const ingresses = (resources: readonly RecordedResource[]) =>
+    ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress").filter(
+      (r) => (r.inputs.metadata as { namespace: string }).namespace === ARGOCD_NAMESPACE,
+    );
+  const a = "alb.ingress.kubernetes.io";
+
+  it("serves the UI at argocd.<zone> over HTTPS only, to the API server's HTTPS port", async () => {
+    const { resources, value } = await synthStack(WITH_ALB);
+    const [ing, ...more] = ingresses(resources);
+    expect(more).toEqual([]);
+    validateManifest(ing.inputs as Obj);
+    expect(ing.inputs.metadata).toMatchObject({
+      name: "argocd-server",
+      annotations: {
+        [`${a}/scheme`]: "internal",
+        [`${a}/listen-ports`]: '[{"HTTPS": 443}]',
+        [`${a}/certificate-arn`]: CERT,
+        [`${a}/backend-protocol`]: "HTTPS",
+        [`${a}/healthcheck-protocol`]: "HTTPS",
+        [`${a}/healthcheck-path`]: "/healthz",
+      },
+    });
+    const annotations = (ing.inputs.metadata as { annotations: Record<string, string> })
+      .annotations;
+    expect(annotations[`${a}/ssl-redirect`]).toBeUndefined();
+    expect(annotations[`${a}/wafv2-acl-arn`]).toBeUndefined();
+    expect(ing.inputs.spec).toEqual({
+      ingressClassName: "alb",
+      rules: [
+        {
+          host: "argocd.example.com",
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name: "argocd-server", port: { number: 443 } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    // SSO's redirect and Argo CD's links name the host; the output says where it is.
+    expect((release(resources).inputs.values as Obj).configs).toMatchObject({
+      cm: { url: "https://argocd.example.com" },
+    });
+    await expect(valueOf(value.argocdUrl)).resolves.toBe("https://argocd.example.com");
+  });
+
+  it("is made after the release, the controller, ExternalDNS and the admission policy that admits it", async () => {
+    const { resources } = await synthStack(WITH_ALB);
+    const [ing] = ingresses(resources);
+    const urnOf = (pred: (r: RecordedResource) => boolean) => {
+      const r = resources.find(pred);
+      if (!r) throw new Error("missing");
+      return r.urn;
+    };
+    const releaseNamed = (n: string) =>
+      urnOf((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === n);
+    expect(ing.dependencies).toEqual(
+      expect.arrayContaining([
+        releaseNamed("argocd"),
+        releaseNamed("aws-load-balancer-controller"),
+        releaseNamed("external-dns"),
+        urnOf((r) => r.type.endsWith(":ValidatingAdmissionPolicy")),
+        urnOf((r) => r.type.endsWith(":ValidatingAdmissionPolicyBinding")),
+      ]),
+    );
+    // The policy admits it: its host, backend and annotations are one of the allowed sets.
+    const policy = ofType(
+      resources,
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+    )[0];
+    const expr = JSON.stringify(policy.inputs.spec);
+    expect(expr).toContain("object.metadata.namespace == 'argocd'");
+    expect(expr).toContain("r.host == 'argocd.example.com'");
+    expect(expr).toContain(`object.metadata.annotations['${a}/backend-protocol'] == 'HTTPS'`);
+  });
+
+  it("lets ExternalDNS publish argocd.<zone> besides the public services' names", async () => {
+    const { resources } = await synthStack(WITH_ALB);
+    const policy = ofType(resources, "aws:iam/rolePolicy:RolePolicy").find((r) =>
+      /external-dns/.test(r.name),
+    );
+    expect(String(policy?.inputs.policy)).toContain("argocd.example.com");
+  });
+
+  it("takes an internet-facing scheme, and refuses another", async () => {
+    const { resources } = await synthStack({
+      ...WITH_ALB,
+      addons: {
+        ...WITH_ALB.addons,
+        argocd: { ...ON.addons.argocd, ingressScheme: "internet-facing" },
+      },
+    });
+    expect(ingresses(resources)[0].inputs.metadata).toMatchObject({
+      annotations: { [`${a}/scheme`]: "internet-facing" },
+    });
+    expect(
+      configProblems({
+        ...WITH_ALB,
+        addons: { ...WITH_ALB.addons, argocd: { repoUrl: REPO, ingressScheme: "public" } },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^tap:addons\.argocd\.ingressScheme: .*internal, internet-facing.*"public"/,
+      ),
+    ]);
+  });
+
+  it("without a certificate or a zone stays ClusterIP, says why, and keeps the port-forward address", async () => {
+    for (const addons of [
+      { ...ON.addons, loadBalancerController: true, externalDns: WITH_ALB.addons.externalDns },
+      { ...ON.addons, loadBalancerController: { certificateArn: CERT } },
+    ]) {
+      const { resources, value } = await synthStack({ ...ON, addons });
+      expect(ingresses(resources)).toEqual([]);
+      expect((release(resources).inputs.values as Obj).configs).toMatchObject({
+        cm: { url: "https://localhost:8080" },
+      });
+      await expect(valueOf(value.argocdUrl)).resolves.toBe("https://localhost:8080");
+      const { warnings } = resolveConfig({ ...ON, addons }, DEV_CONTEXT);
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^tap:addons\.argocd gets no load balancer without /),
+        ]),
+      );
+    }
+  });
+});
+
 describe("Argo CD off", () => {
   it("leaves no trace", async () => {
     const { resources, value } = await synthStack({ ...ON, addons: {} });
     expect(resources.filter((r) => /argo/.test(r.type) || /argocd/.test(r.name))).toEqual([]);
     await expect(valueOf(value.argocdPortForwardCommand)).resolves.toBeUndefined();
+    await expect(valueOf(value.argocdUrl)).resolves.toBeUndefined();
   });
 });
