@@ -55,6 +55,12 @@ import {
   parseFalcoSettings,
 } from "./addons/falco/settings";
 import {
+  DEFAULT_TRACING_SETTINGS,
+  TRACING_SETTING_DOCS,
+  TracingSettings,
+  parseTracingSettings,
+} from "./addons/tracing/settings";
+import {
   DEFAULT_THREAT_DETECTION_SETTINGS,
   THREAT_DETECTION_SETTING_DOCS,
   ThreatDetectionSettings,
@@ -84,6 +90,7 @@ export const CAPABILITY_NAMES = [
   "falco",
   "argocd",
   "argoRollouts",
+  "tracing",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -379,6 +386,18 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/argo-rollouts/",
     settings: ARGO_ROLLOUTS_SETTING_DOCS,
   },
+  tracing: {
+    name: "tracing",
+    configKey: addonKey("tracing"),
+    summary:
+      "Traces to AWS X-Ray: an OpenTelemetry Collector (two on on-demand nodes, OTLP in, X-Ray out, an IRSA role that may only put trace segments); every catalog service gets the OTLP endpoint, its name and a samplingRatio sampler in its environment and a NetworkPolicy to the collector, with or without App Mesh",
+    defaultOn: false,
+    needs: [],
+    conflicts: [],
+    outputs: ["tracesEndpoint", "irsaRoleArns.tracing"],
+    folder: "lib/addons/tracing/",
+    settings: TRACING_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -405,6 +424,7 @@ export interface CapabilitySettings {
   readonly falco: FalcoSettings;
   readonly argocd: ArgoCdSettings;
   readonly argoRollouts: ArgoRolloutsSettings;
+  readonly tracing: TracingSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -434,6 +454,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   falco: DEFAULT_FALCO_SETTINGS,
   argocd: DEFAULT_ARGOCD_SETTINGS,
   argoRollouts: DEFAULT_ARGO_ROLLOUTS_SETTINGS,
+  tracing: DEFAULT_TRACING_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -570,6 +591,12 @@ export function parseCapabilities(
       settings = {
         ...settings,
         argoRollouts: parseArgoRolloutsSettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "tracing" && isMap) {
+      settings = {
+        ...settings,
+        tracing: parseTracingSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "argocd") {

@@ -104,6 +104,9 @@ export function endpointServices(
       why: "the CloudWatch agent's managed policy (X-Ray writes, Application Signals)",
     });
   }
+  if (a.tracing) {
+    needs.push({ service: "xray", kind: "Interface", why: "the OpenTelemetry Collector (traces)" });
+  }
   if (a.loadBalancerController) {
     needs.push({
       service: "elasticloadbalancing",

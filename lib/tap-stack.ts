@@ -113,7 +113,10 @@ export class TapStack extends pulumi.ComponentResource {
   readonly falcoLogGroupName: pulumi.Output<string | undefined>;
   /** The line that reaches Argo CD's UI and API (tap:addons.argocd). */
   readonly argocdPortForwardCommand: pulumi.Output<string | undefined>;
+  /** Argo CD's address: https://argocd.<zone> behind the ALB, else the port-forward's. */
   readonly argocdUrl: pulumi.Output<string | undefined>;
+  /** Where services send OTLP spans (tap:addons.tracing; the catalog's already have it). */
+  readonly tracesEndpoint: pulumi.Output<string | undefined>;
   /** The line that prints Argo CD's initial admin password (tap:addons.argocd). */
   readonly argocdAdminPasswordCommand: pulumi.Output<string | undefined>;
   /** Karpenter's node role (EC2NodeClass `role`); undefined with tap:addons.karpenter off. */
@@ -215,6 +218,7 @@ export class TapStack extends pulumi.ComponentResource {
       database: addons.database,
       webAclArn: addons.edge?.regionalAcl?.arn,
       rollouts: addons.argoRollouts,
+      tracing: addons.tracing,
       platformIngresses: addons.argocd?.ingress ? [addons.argocd.ingress.allowed] : [],
     });
     // Argo CD's ALB, once the admission policy that admits it exists.
@@ -295,6 +299,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.falcoLogGroupName = pulumi.output(addons.falco?.logGroup.name);
     this.argocdPortForwardCommand = pulumi.output(addons.argocd?.portForwardCommand);
     this.argocdUrl = pulumi.output(addons.argocd?.url);
+    this.tracesEndpoint = pulumi.output(addons.tracing?.endpoint);
     this.argocdAdminPasswordCommand = pulumi.output(addons.argocd?.adminPasswordCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
@@ -352,6 +357,7 @@ export function stackOutputs(stack: TapStack) {
     falcoLogGroupName: stack.falcoLogGroupName,
     argocdPortForwardCommand: stack.argocdPortForwardCommand,
     argocdUrl: stack.argocdUrl,
+    tracesEndpoint: stack.tracesEndpoint,
     argocdAdminPasswordCommand: stack.argocdAdminPasswordCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,

@@ -42,6 +42,7 @@ import {
   planArgoCdIngress,
 } from "./argocd";
 import { ArgoRolloutsResult, deployArgoRollouts } from "./argo-rollouts";
+import { TracingResult, deployTracing } from "./tracing";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -69,6 +70,7 @@ export interface PlatformAddons {
   readonly falco?: FalcoResult;
   readonly argocd?: ArgoCdResult;
   readonly argoRollouts?: ArgoRolloutsResult;
+  readonly tracing?: TracingResult;
 }
 
 export interface InstallAddonsArgs {
@@ -175,6 +177,8 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   }),
   // The controller; the canary's Rollout and analysis come with the catalog (lib/services).
   argoRollouts: (ctx) => ({ argoRollouts: deployArgoRollouts(ctx) }),
+  // The collector; each catalog service's endpoint, sampler and egress come with the catalog.
+  tracing: (ctx) => ({ tracing: deployTracing(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -210,5 +214,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.falco?.namespace,
     addons.argocd?.namespace,
     addons.argoRollouts?.namespace,
+    addons.tracing?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

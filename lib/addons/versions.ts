@@ -110,6 +110,8 @@ export interface AddonPins {
   readonly argocd: ChartPin;
   /** argo-rollouts from https://argoproj.github.io/argo-helm (image = its controller). */
   readonly argoRollouts: ChartPin;
+  /** opentelemetry-collector from https://open-telemetry.github.io/opentelemetry-helm-charts (image = the contrib collector). */
+  readonly tracing: ChartPin;
 }
 
 export interface IstioPins {
@@ -207,6 +209,21 @@ const FALCO: ChartPin = {
   image: { repository: "docker.io/falcosecurity/falco", tag: "0.44.1" },
   source:
     "falcosecurity/charts@a226daf6:index.yaml (gh-pages: falco 9.1.0 -> appVersion 0.44.1, falcosidekick 0.12.*: 0.12.1); falcosecurity/charts@falco-9.1.0:charts/falco/Chart.yaml (no kubeVersion); falcosecurity/falco@0.44.1:cmake/modules/rules.cmake (falco-rules-5.1.0), CMakeLists.txt (container plugin 0.7.1)",
+};
+
+/**
+ * The OpenTelemetry Collector 0.158.0 (chart 0.170.0, 2026-08-14, the newest in the index), one pin
+ * for every minor: the chart declares no kubeVersion, its CI runs kind's default only, and the
+ * collector uses no API beyond Pods and Services (tap turns on no preset that watches the API).
+ * The image tag is the chart's appVersion (its default for `image.tag`).
+ */
+const OTEL_COLLECTOR: ChartPin = {
+  chart: "opentelemetry-collector",
+  repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+  version: "0.170.0",
+  image: { repository: "otel/opentelemetry-collector-contrib", tag: "0.158.0" },
+  source:
+    "open-telemetry/opentelemetry-helm-charts@a13f64d:index.yaml (gh-pages: opentelemetry-collector 0.170.0 -> appVersion 0.158.0); @opentelemetry-collector-0.170.0:charts/opentelemetry-collector/Chart.yaml (no kubeVersion), .github/workflows/collector-test.yaml (kind, no version matrix); open-telemetry/opentelemetry-collector-releases@v0.158.0:distributions/otelcol-contrib/.goreleaser.yaml (otel/opentelemetry-collector-contrib:<version>)",
 };
 
 /** cluster-autoscaler: the image minor must equal the cluster minor (autoscaler README "Releases"). */
@@ -487,6 +504,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_24,
     karpenterAmiAlias: BOTTLEROCKET_1_28,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: argoRollouts(
       "2.40.7",
       "v1.8.4",
@@ -519,6 +537,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     istio: ISTIO_1_29,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: argocd(
       "9.3.7",
@@ -551,6 +570,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     ...INGRESS_AND_SECRETS,
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
     kyverno: kyverno(
@@ -576,6 +596,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
@@ -596,6 +617,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
@@ -616,6 +638,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     kyverno: KYVERNO_1_19,
     falco: FALCO,
+    tracing: OTEL_COLLECTOR,
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },

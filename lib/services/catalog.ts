@@ -61,11 +61,12 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "external-dns",
   // Istio's (lib/addons/istio): its root namespace, PSS privileged.
   "istio-system",
-  // Kyverno's, Falco's (PSS privileged), Argo CD's and Argo Rollouts' (lib/addons/*).
+  // Kyverno's, Falco's (PSS privileged), Argo CD's, Argo Rollouts' and the collector's (lib/addons/*).
   "kyverno",
   "falco",
   "argocd",
   "argo-rollouts",
+  "opentelemetry",
   KEDA_PROBE_DEFAULTS.namespace,
 ];
 

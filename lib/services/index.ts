@@ -46,6 +46,8 @@ export interface ServiceCatalogArgs {
   readonly rollouts?: ServicesDeps["rollouts"];
   /** The platform's own ALB Ingresses (Argo CD's UI) the admission policy admits too. */
   readonly platformIngresses?: ServicesDeps["platformIngresses"];
+  /** The OpenTelemetry Collector when on: every service's spans go there. */
+  readonly tracing?: ServicesDeps["tracing"];
 }
 
 export interface ServiceCatalog {
@@ -69,6 +71,7 @@ export function deployServiceCatalog(ctx: AddonContext, args: ServiceCatalogArgs
     webAclArn: args.webAclArn,
     rollouts: args.rollouts,
     platformIngresses: args.platformIngresses,
+    tracing: args.tracing,
   };
   if (!controller) return { workloads: deployServices(ctx, args.services, deps) };
   let handOver: (namespaces: pulumi.Resource[]) => void = () => undefined;

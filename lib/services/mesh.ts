@@ -20,6 +20,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
 import { internetEgressPeer } from "../addons/network-policies";
+import { TRACING_DEFAULTS } from "../addons/tracing";
 import { AddonContext, AddonResult, inCluster } from "../addons/types";
 import {
   meshDataPlaneStatements,
@@ -105,17 +106,22 @@ export function assertMeshableCatalog(services: readonly ServiceSpec[]): void {
  * iptables redirect, so they need none. The app's own egress goes through Envoy, where DROP_ALL
  * drops everything but mesh backends: a service that calls AWS APIs (`awsPermissions`) gets HTTPS
  * (443) left out of the redirect (the NetworkPolicy still limits where it goes); every other
- * service keeps the default, and Envoy drops its app's HTTPS.
+ * service keeps the default, and Envoy drops its app's HTTPS. With tracing on, the collector's OTLP
+ * ports are left out too (Envoy would drop the spans: the collector is no mesh backend), and
+ * `allow-traces` limits them to the collector's pods.
  */
 export function meshPodAnnotations(
   services: readonly ServiceSpec[],
   service: string,
+  tracesPorts: readonly number[] = [],
 ): Record<string, string> {
   const spec = services.find((s) => s.name === service);
   if (!spec) throw new Error(`mesh: "${service}" is not a service of the mesh`);
-  return spec.awsPermissions.length > 0
-    ? { [EGRESS_IGNORED_PORTS_ANNOTATION]: MESH_DEFAULTS.egressIgnoredPorts }
-    : {};
+  const ports = [
+    ...(spec.awsPermissions.length > 0 ? [MESH_DEFAULTS.egressIgnoredPorts] : []),
+    ...tracesPorts.map(String),
+  ];
+  return ports.length > 0 ? { [EGRESS_IGNORED_PORTS_ANNOTATION]: ports.join(",") } : {};
 }
 
 const ms = (value: number) => ({ unit: "ms", value });
@@ -272,7 +278,14 @@ export function createMesh(
   const binding: MeshBinding = {
     meshName: mesh,
     namespaceLabels: meshNamespaceLabels(ctx),
-    podAnnotations: (service) => meshPodAnnotations(services, service),
+    podAnnotations: (service) =>
+      meshPodAnnotations(
+        services,
+        service,
+        ctx.config.addons.tracing
+          ? [TRACING_DEFAULTS.otlpGrpcPort, TRACING_DEFAULTS.otlpHttpPort]
+          : [],
+      ),
     // privileged: the injected `proxyinit` init container adds the NET_ADMIN capability (it
     // writes the iptables rules that send the pod's traffic through Envoy) and sets no runAsNonRoot.
     // PSS baseline allows only a fixed list of added capabilities, without NET_ADMIN, so any level

@@ -13,6 +13,8 @@
  * - `allow-database`: only for a service that declares the database (tap:addons.database):
  *   PostgreSQL (5432) to the data subnets, where nothing but the database lives.
  * - `allow-mesh-egress`: only with the mesh on: the data plane's `extraEgress`.
+ * - `allow-traces`: only with tracing on (tap:addons.tracing): the collector's OTLP ports, to the
+ *   collector's pods in its namespace.
  * With Istio's ambient mesh (tap:addons.istio) every caller -> callee rule also admits the HBONE
  * port (ztunnel carries the call to the callee pod there, from the caller pod's address); kubelet's
  * probes are the namespace baseline's (allow-ambient-probes, lib/addons/network-policies.ts).
@@ -41,7 +43,15 @@ export const SERVICE_POLICY_NAMES = {
   awsApis: "allow-aws-apis",
   meshEgress: "allow-mesh-egress",
   database: "allow-database",
+  traces: "allow-traces",
 } as const;
+
+/** Where spans go (tap:addons.tracing): the collector's namespace, pod labels and OTLP ports. */
+export interface TracesEgress {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly ports: readonly number[];
+}
 
 /** Where the database is (tap:addons.database): its subnets' CIDRs and its port. */
 export interface DatabaseEgress {
@@ -165,6 +175,25 @@ export function databaseEgressSpec(
   ]);
 }
 
+/** `allow-traces`: the collector's OTLP ports on its pods, for every service while tracing is on. */
+export function tracesEgressSpec(
+  service: ServiceSpec,
+  traces: TracesEgress | undefined,
+): NetworkPolicySpec | undefined {
+  if (!traces) return undefined;
+  return egressSpec(service.name, [
+    {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": traces.namespace } },
+          podSelector: { matchLabels: { ...traces.podLabels } },
+        },
+      ],
+      ports: traces.ports.map((port) => ({ protocol: "TCP", port })),
+    },
+  ]);
+}
+
 function egressSpec(name: string, egress: EgressRule[]): NetworkPolicySpec {
   return { podSelector: { matchLabels: serviceSelector(name) }, policyTypes: ["Egress"], egress };
 }
@@ -177,6 +206,7 @@ export function servicePolicySpecs(
   mesh: MeshBinding | undefined,
   ambient?: AmbientPorts,
   database?: DatabaseEgress,
+  traces?: TracesEgress,
 ): [string, NetworkPolicySpec][] {
   const n = SERVICE_POLICY_NAMES;
   const all: [string, NetworkPolicySpec | undefined][] = [
@@ -185,6 +215,7 @@ export function servicePolicySpecs(
     [n.awsApis, awsApiEgressSpec(service)],
     [n.meshEgress, meshEgressSpec(service, mesh)],
     [n.database, databaseEgressSpec(service, database)],
+    [n.traces, tracesEgressSpec(service, traces)],
   ];
   return all.filter((e): e is [string, NetworkPolicySpec] => e[1] !== undefined);
 }

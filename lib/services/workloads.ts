@@ -33,6 +33,8 @@ import { SecretsStoreResult } from "../addons/secrets-store";
 import { RegistryResult } from "../addons/registry";
 import { DatabaseResult, databaseClientStatements } from "../addons/database";
 import { databaseEnv } from "./database-env";
+import { tracingEnv } from "./tracing-env";
+import { TRACING_POD_LABELS, TracingResult } from "../addons/tracing";
 import { ISTIO_DEFAULTS, IstioResult } from "../addons/istio";
 import {
   ISTIO_SECURITY_API,
@@ -86,6 +88,8 @@ export interface ServicesDeps {
   readonly tenantNamespaces?: ReadonlyMap<string, k8s.core.v1.Namespace>;
   /** Argo Rollouts when on: its canary service is released by a Rollout that scales instead. */
   readonly rollouts?: ArgoRolloutsResult;
+  /** The OpenTelemetry Collector when on: every service exports its spans to it. */
+  readonly tracing?: TracingResult;
 }
 
 export interface DeployedService {
@@ -239,8 +243,17 @@ function deployService(
         secretProviderClass: secretProviderClass ? secretProviderClassName(name) : undefined,
         roleForSecretsOnly: role !== undefined && !automount,
         ...(image ? { image } : {}),
-        ...(service.database !== undefined
-          ? { env: databaseEnv(requireDatabase(deps.database, name)) }
+        ...(service.database !== undefined || deps.tracing
+          ? {
+              env: [
+                ...(service.database !== undefined
+                  ? databaseEnv(requireDatabase(deps.database, name))
+                  : []),
+                ...(deps.tracing
+                  ? tracingEnv(service, deps.tracing, ctx.config.environmentSuffix)
+                  : []),
+              ],
+            }
           : {}),
       }),
     },
@@ -306,6 +319,13 @@ function deployService(
     mesh,
     deps.ambient ? ISTIO_DEFAULTS : undefined,
     deps.database ? { cidrs: deps.database.subnetCidrs, port: deps.database.port } : undefined,
+    deps.tracing
+      ? {
+          namespace: deps.tracing.namespace,
+          podLabels: TRACING_POD_LABELS,
+          ports: deps.tracing.ports,
+        }
+      : undefined,
   )) {
     new k8s.networking.v1.NetworkPolicy(
       rn(`np-${policyName}`),

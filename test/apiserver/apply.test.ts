@@ -124,13 +124,14 @@ const CONFIGS: readonly Config[] = [
   },
   {
     label:
-      "Argo CD behind the ALB, Argo Rollouts' canary and Kyverno where it runs (AppProjects, Applications, ApplicationSet, Rollout, AnalysisTemplate, ClusterPolicies, two guarded Ingresses)",
+      "Argo CD behind the ALB, Argo Rollouts' canary, tracing and Kyverno where it runs (AppProjects, Applications, ApplicationSet, Rollout, AnalysisTemplate, ClusterPolicies, two guarded Ingresses, allow-traces policies, OTLP env)",
     config: (minor) => ({
       kubernetesVersion: minor,
       enableAppMesh: false,
       addons: {
         argocd: { repoUrl: "https://github.com/acme/platform.git", adminGroup: "platform-admins" },
         argoRollouts: true,
+        tracing: true,
         loadBalancerController: {
           certificateArn:
             "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",

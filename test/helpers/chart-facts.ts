@@ -81,6 +81,13 @@ export interface ChartVersionFacts {
    */
   readonly allowedImageOverrides?: readonly AllowedImageOverride[];
   /**
+   * Where the chart has no default repository and requires one (opentelemetry-collector:
+   * `image.repository` is "" and templates/NOTES.txt fails without it): the repositories the
+   * chart's own templates name as its distributions, with where they say so. A repository of the
+   * list is accepted there; the tag must still be the chart's default or its appVersion.
+   */
+  readonly requiredImageRepositories?: readonly RequiredImageRepository[];
+  /**
    * What tap's values render, per Kubernetes minor, for the charts whose object names tap relies
    * on elsewhere (falco: the IRSA service account, the rules ConfigMap, falco.yaml's http_output).
    */
@@ -100,6 +107,15 @@ export interface ChartVersionFacts {
   /** Paths read only into a custom resource the chart renders (e.g. an Installation CR). */
   readonly readOnlyIntoCustomResource?: readonly string[];
   readonly notes?: readonly string[];
+}
+
+/** The repositories a chart that requires one names as its own (see requiredImageRepositories). */
+export interface RequiredImageRepository {
+  /** The values path of the image object (`image`). */
+  readonly path: string;
+  readonly repositories: readonly string[];
+  /** `owner/repo@<commit>:<file>` of the list (at the chart's version). */
+  readonly source: string;
 }
 
 /** An image tag a chart's facts allow tap to set although the chart does not ship it. */
@@ -236,6 +252,8 @@ export interface SynthesizeOptions {
   readonly argocdSso?: boolean;
   /** Argo Rollouts (off by default): `tap:addons` `{ argoRollouts: true }`. */
   readonly argoRollouts?: boolean;
+  /** The OpenTelemetry Collector to X-Ray (off by default): `tap:addons` `{ tracing: true }`. */
+  readonly tracing?: boolean;
 }
 
 /** The repository the Argo CD variants deploy from (any valid URL: tap reads it only into CRs). */
@@ -259,6 +277,7 @@ export interface TapVariant {
   readonly argocd: boolean;
   readonly argocdSso: boolean;
   readonly argoRollouts: boolean;
+  readonly tracing: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -271,6 +290,7 @@ const OFF = {
   argocd: false,
   argocdSso: false,
   argoRollouts: false,
+  tracing: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -297,6 +317,8 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: false, argocd: true, argocdSso: true },
   // Progressive delivery: Argo Rollouts (its canary is custom resources, not Helm values).
   { ...OFF, enableAppMesh: false, argoRollouts: true },
+  // Traces: the OpenTelemetry Collector to X-Ray (its sampling ratio is the services' env only).
+  { ...OFF, enableAppMesh: false, tracing: true },
 ];
 
 /**
@@ -317,7 +339,8 @@ export const describeVariant = (v: TapVariant): string =>
   (v.kyverno ? ", addons.kyverno=true (1.31+)" : "") +
   (v.falco ? ", addons.falco=true" : "") +
   (v.argocd ? `, addons.argocd={repoUrl${v.argocdSso ? ", adminGroup, oidc" : ""}}` : "") +
-  (v.argoRollouts ? ", addons.argoRollouts=true" : "");
+  (v.argoRollouts ? ", addons.argoRollouts=true" : "") +
+  (v.tracing ? ", addons.tracing=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -351,6 +374,7 @@ export async function synthesizeReleases(
       ? { argocd: { repoUrl: ARGOCD_REPO_URL, ...(options.argocdSso ? ARGOCD_SSO : {}) } }
       : {}),
     ...(options.argoRollouts ? { argoRollouts: true } : {}),
+    ...(options.tracing ? { tracing: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {
@@ -505,7 +529,8 @@ export function checkRelease(
 
 /**
  * Why an image override does not fit the chart, or undefined when it does. The repository must be
- * the chart's default at that values path or one the chart renders by default; a digest must be
+ * the chart's default at that values path, one the chart renders by default, or one of the
+ * distributions a chart that requires a repository names (`requiredImageRepositories`); a digest must be
  * the chart's default there or one it renders for that repository; the tag must be the chart's
  * default there, a tag it renders for that repository, or its appVersion (with
  * "same-minor-as-appVersion": any tag of the appVersion's minor), or the one tag an entry of
@@ -519,7 +544,10 @@ export function checkImage(
   rule: ChartFactsFile["imageTagRule"],
 ): string | undefined {
   const declared = vf.valuesImages[img.path];
-  const renderedRepos = [...new Set(vf.defaultImages.map((r) => r.repository))];
+  const required = vf.requiredImageRepositories?.find((r) => r.path === img.path);
+  const renderedRepos = [
+    ...new Set([...vf.defaultImages.map((r) => r.repository), ...(required?.repositories ?? [])]),
+  ];
   if (!declared && !(img.repository && renderedRepos.includes(img.repository))) {
     return `the chart's values.yaml declares no image at ${img.path} (images: ${Object.keys(vf.valuesImages).join(", ")})`;
   }

@@ -41,6 +41,7 @@ describe("tap:addons", () => {
       falco: false,
       argocd: false,
       argoRollouts: false,
+      tracing: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

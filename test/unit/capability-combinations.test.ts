@@ -112,9 +112,9 @@ describe("every combination of capability switches", () => {
       "istio",
     ]);
     // 27 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
-    // mesh, and load balancer + DNS), each with every independent set (none, 14 alone, 91 pairs, all flipped).
-    expect(independentSets.length).toBe(107);
-    expect(resolved.filter((r) => r.config).length).toBe(27 * 107);
+    // mesh, and load balancer + DNS), each with every independent set (none, 15 alone, 105 pairs, all flipped).
+    expect(independentSets.length).toBe(122);
+    expect(resolved.filter((r) => r.config).length).toBe(27 * 122);
   });
 
   it("names only tap:addons keys when it is not", () => {

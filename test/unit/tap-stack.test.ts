@@ -71,6 +71,7 @@ describe("TapStack", () => {
         "argocdAdminPasswordCommand",
         "argocdPortForwardCommand",
         "argocdUrl",
+        "tracesEndpoint",
         "clusterName",
         "clusterEndpoint",
         "clusterVersion",

@@ -25,6 +25,7 @@ import {
   ImageRef,
   PublishedVersion,
   RenderedInventory,
+  RequiredImageRepository,
   TAP_VARIANTS,
   TapRelease,
   Values,
@@ -200,6 +201,18 @@ interface ChartSpec {
    * a lock: the newest version satisfying Chart.yaml's constraint published before the chart).
    */
   readonly dependencies?: readonly VendoredDependency[];
+  /**
+   * The chart has no default repository at `path` and requires one: the repositories it accepts
+   * are the names listed in the `define` block of `file` (chart directory), each prefixed with
+   * `prefix`, which `prefixEvidence` of the chart directory must show (`<prefix><name>`).
+   */
+  readonly requiredImageRepository?: {
+    readonly path: string;
+    readonly file: string;
+    readonly define: string;
+    readonly prefix: string;
+    readonly prefixEvidence: string;
+  };
   /** Image tags tap may set that the chart does not ship (each with reason and evidence). */
   readonly imageOverrides?: readonly ImageOverrideException[];
   /**
@@ -337,6 +350,58 @@ export function restrictedViolations(pod: Doc): string[] {
     if (added.length) out.push(`${name}: capabilities add ${added.join(", ")}`);
   }
   return out;
+}
+
+/**
+ * opentelemetry-collector's readings of tap's render: the Services (name, type, ports: the
+ * catalog's OTLP endpoint), the Deployment's pod labels (the services' egress peer) and replicas,
+ * each container's args (which configuration file it runs), the configuration the ConfigMaps
+ * carry (parsed: the receivers, exporters and pipelines tap wrote), the PodDisruptionBudget, and
+ * what the Pod Security Standard "restricted" would refuse of each pod template.
+ */
+function collectorReadings(docs: readonly Doc[]): Record<string, unknown> {
+  const pss: Record<string, string[]> = {};
+  const pods: Record<string, unknown> = {};
+  for (const d of docs) {
+    const pod = podSpecOf(d);
+    if (!pod) continue;
+    const key = `${String(d.kind)}/${String(metaOf(d).name)}`;
+    pss[key] = restrictedViolations(pod);
+    const spec = (d.spec ?? {}) as { replicas?: unknown; template?: { metadata?: Doc } };
+    pods[key] = {
+      replicas: spec.replicas ?? null,
+      labels: (spec.template?.metadata?.labels ?? {}) as Doc,
+      containers: ((pod.containers ?? []) as Doc[]).map((c) => ({
+        name: String(c.name),
+        args: ((c.args ?? []) as unknown[]).map(String),
+      })),
+    };
+  }
+  const services = docs
+    .filter((d) => d.kind === "Service")
+    .map((d) => {
+      const spec = (d.spec ?? {}) as { type?: unknown; ports?: Doc[]; selector?: Doc };
+      return {
+        name: String(metaOf(d).name),
+        type: String(spec.type ?? "ClusterIP"),
+        selector: spec.selector ?? {},
+        ports: (spec.ports ?? []).map((p) => ({
+          name: String(p.name ?? ""),
+          port: Number(p.port),
+          protocol: String(p.protocol ?? "TCP"),
+        })),
+      };
+    });
+  const configs: Record<string, Record<string, unknown>> = {};
+  for (const d of docs.filter((x) => x.kind === "ConfigMap")) {
+    for (const [k, v] of Object.entries((d.data ?? {}) as Doc)) {
+      (configs[String(metaOf(d).name)] ??= {})[k] = YAML.parse(String(v)) as unknown;
+    }
+  }
+  const pdbs = docs
+    .filter((d) => d.kind === "PodDisruptionBudget")
+    .map((d) => ({ name: String(metaOf(d).name), spec: d.spec ?? {} }));
+  return { services, pods, configs, pdbs, pss };
 }
 
 /**
@@ -698,6 +763,40 @@ const SPECS: readonly ChartSpec[] = [
         published.map((v) => `rollouts ${minor(v.appVersion)}`),
         pinned,
       ),
+    imageTagRule: "exact",
+  },
+  // open-telemetry.github.io/opentelemetry-helm-charts is GitHub Pages from gh-pages (index.yaml);
+  // the index names GitHub release assets (github.com/open-telemetry/opentelemetry-helm-charts/
+  // releases/download/opentelemetry-collector-<v>/...), not in git: the chart is its tag's
+  // directory (chart-releaser, tags <chart>-<version>).
+  {
+    chart: "opentelemetry-collector",
+    repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+    ownerRepo: "open-telemetry/opentelemetry-helm-charts",
+    published: {
+      kind: "index",
+      ownerRepo: "open-telemetry/opentelemetry-helm-charts",
+      ref: "gh-pages",
+      file: "index.yaml",
+    },
+    dirAt: (v) => ({
+      ref: `opentelemetry-collector-${v}`,
+      paths: ["charts/opentelemetry-collector"],
+    }),
+    // What tap relies on: the Service name and ports (tracesEndpoint), the pod labels (the
+    // services' egress peer), the configuration the pods run, and what "restricted" refuses.
+    inventory: { readings: collectorReadings },
+    // image.repository is "" and required (templates/NOTES.txt); the chart's community
+    // distributions are listed in _helpers.tpl, and UPGRADING.md names them as Docker Hub's otel/.
+    requiredImageRepository: {
+      path: "image",
+      file: "templates/_helpers.tpl",
+      define: "opentelemetry-collector.profilingUnsupportedImages",
+      prefix: "otel/",
+      prefixEvidence: "UPGRADING.md",
+    },
+    // One line per collector minor (the chart moves its appVersion almost every release).
+    line: (v) => `collector ${minor(v.appVersion)}`,
     imageTagRule: "exact",
   },
   // argo-cd's dependency (vendored; tap has no release of its own). dandydeveloper.github.io/charts
@@ -2177,6 +2276,7 @@ async function deriveVersion(
 
   const valuesImages = valuesImagesOf(chart.dir, spec.valuesUnder);
   const allowed = allowedOverrides(spec, version, valuesImages);
+  const required = requiredRepositories(spec, chart.dir, chart.source);
   const sortedKeys = <T>(o: Record<string, T>): Record<string, T> =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => semverCmp(a, b)));
 
@@ -2195,6 +2295,7 @@ async function deriveVersion(
     ...(onlyCr.length ? { readOnlyIntoCustomResource: onlyCr } : {}),
     valuesImages,
     ...(allowed.length ? { allowedImageOverrides: allowed } : {}),
+    ...(required ? { requiredImageRepositories: [required] } : {}),
     ...(spec.inventory ? { tapRendered: sortedKeys(tapRendered) } : {}),
     ...(Object.keys(byVariant).length
       ? {
@@ -2215,6 +2316,37 @@ async function deriveVersion(
  * at the path is still the tag it replaces, and the evidence file holds the quoted code at both
  * tags (the commit of the allowed tag is cited).
  */
+/** The distributions a chart that requires an image repository names (its requiredImageRepository). */
+function requiredRepositories(
+  spec: ChartSpec,
+  chartDir: string,
+  source: string,
+): RequiredImageRepository | undefined {
+  const r = spec.requiredImageRepository;
+  if (!r) return undefined;
+  const text = fs.readFileSync(path.join(chartDir, r.file), "utf8");
+  const start = text.indexOf(`define "${r.define}"`);
+  const end = text.indexOf("{{- end }}", start);
+  if (start < 0 || end < 0) throw new Error(`${spec.chart}: no define ${r.define} in ${r.file}`);
+  const names = text
+    .slice(start, end)
+    .split("\n")
+    .map((l) => /^- ([a-z0-9-]+)\s*$/.exec(l.trim())?.[1])
+    .filter((n): n is string => n !== undefined);
+  if (names.length === 0) throw new Error(`${spec.chart}: define ${r.define} lists no names`);
+  const evidence = fs.readFileSync(path.join(chartDir, r.prefixEvidence), "utf8");
+  if (!names.some((n) => evidence.includes(`${r.prefix}${n}`)))
+    throw new Error(
+      `${spec.chart}: ${r.prefixEvidence} names none of ${names.join(", ")} as ${r.prefix}<name>`,
+    );
+  // source is owner/repo@<commit>:<chart dir>.
+  return {
+    path: r.path,
+    repositories: names.map((n) => `${r.prefix}${n}`).sort(),
+    source: `${source}/${r.file} (${r.define}); ${source}/${r.prefixEvidence}`,
+  };
+}
+
 function allowedOverrides(
   spec: ChartSpec,
   version: string,

@@ -561,6 +561,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
         "kube-public",
         "kube-system",
         "kyverno",
+        "opentelemetry",
         "tap-probe",
         "tigera-operator",
       ].sort(),

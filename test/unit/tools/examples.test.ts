@@ -84,6 +84,7 @@ describe("the example stacks", () => {
       "falco",
       "argocd",
       "argoRollouts",
+      "tracing",
     ]);
   });
 

@@ -65,6 +65,7 @@ const expectedCharts = (k8s: string, v: TapVariant): string[] =>
     ...(v.falco ? ["falco"] : []),
     ...(v.argocd ? ["argo-cd"] : []),
     ...(v.argoRollouts ? ["argo-rollouts"] : []),
+    ...(v.tracing ? ["opentelemetry-collector"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -437,6 +438,31 @@ describe("the checks report what is wrong", () => {
     expect(
       imageOverrides({ image: { registry: "docker.io", repository: "a/b", tag: "1" } }),
     ).toEqual([{ path: "image", registry: "docker.io", repository: "a/b", tag: "1" }]);
+  });
+
+  it("accepts a repository a chart without a default names among its distributions, at its appVersion", () => {
+    // opentelemetry-collector: image.repository is "" and required; the chart lists its images.
+    const required: ChartVersionFacts = {
+      ...vf,
+      valuesImages: { image: { repository: "", tag: "" } },
+      requiredImageRepositories: [
+        { path: "image", repositories: ["otel/collector-contrib"], source: "o/r@c:_helpers.tpl" },
+      ],
+    };
+    const img = { path: "image", repository: "otel/collector-contrib", tag: vf.appVersion };
+    expect(checkImage(img, required, "exact")).toBeUndefined();
+    expect(checkImage({ ...img, repository: "otel/other" }, required, "exact")).toMatch(
+      /repository otel\/other is neither the chart's default there \(\) nor an image it renders \(.*otel\/collector-contrib\)/,
+    );
+    expect(checkImage({ ...img, tag: "0.1.0" }, required, "exact")).toMatch(
+      /tag 0\.1\.0 is neither/,
+    );
+    expect(checkImage({ ...img, path: "other.image" }, required, "exact")).toMatch(
+      /declares no image at other\.image/,
+    );
+    expect(checkImage(img, { ...required, requiredImageRepositories: [] }, "exact")).toMatch(
+      /repository otel\/collector-contrib is neither/,
+    );
   });
 
   it("splits an OCI chart reference into chart and repository", () => {

@@ -108,6 +108,13 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
     enableAppMesh: false,
     ...OPTIONAL_CAPABILITIES_ON,
   },
+  // Observability and progressive delivery: the collector's X-Ray role, Argo Rollouts' metric reads.
+  {
+    label: "k8s 1.35, tracing and Argo Rollouts",
+    kubernetesVersion: "1.35",
+    enableAppMesh: false,
+    addons: { tracing: true, argoRollouts: true },
+  },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
     label: "k8s 1.35, two tenants with S3",
