@@ -7,8 +7,9 @@
  *   does (applicationset/generators/git.go filterApps);
  * - parameters with goTemplate: `.path.path`, `.path.basename`, `.path.basenameNormalized`
  *   (utils.SanitizeName), `.path.segments` (generateParamsFromApps);
- * - the template rendered with those (only `{{ .path.<field> }}` actions; with
- *   `missingkey=error` an unknown one is an error, as tap sets it).
+ * - the template rendered with those (only `{{ .path.<field> }}` actions, piped through sprig's
+ *   `replace`, `trunc` and `trimAll`; with `missingkey=error` an unknown one is an error, as tap
+ *   sets it).
  */
 
 /** Go's path.Match (`*`, `?`, `[...]` with ranges and `^`, `\\` escapes); `/` is never matched by a wildcard. */
@@ -98,14 +99,42 @@ export function gitDirectoryParams(
     });
 }
 
-/** The template with every `{{ .path.<field> }}` replaced; any other action is an error. */
+/**
+ * The sprig functions (Masterminds/sprig v3.3.0, which argo-cd's ApplicationSet templates load:
+ * applicationset/utils/utils.go `sprig.GenericFuncMap()`) this evaluator knows, as a pipeline's
+ * stage gets them (the piped value last): `replace OLD NEW` (strings.Replace, all),
+ * `trunc N` (the first N bytes when longer), `trimAll CUTSET` (strings.Trim).
+ */
+function sprigStage(stage: string, value: string): string {
+  const m = /^(replace|trunc|trimAll)((?:\s+(?:"[^"]*"|\d+))+)$/.exec(stage);
+  if (!m) throw new Error(`template stage "${stage}" is not one this evaluator knows`);
+  const args = [...m[2].matchAll(/"([^"]*)"|(\d+)/g)].map((a) => a[1] ?? a[2]);
+  const want = { replace: 2, trunc: 1, trimAll: 1 }[m[1] as "replace" | "trunc" | "trimAll"];
+  if (args.length !== want) throw new Error(`${m[1]} takes ${want} arguments: "${stage}"`);
+  if (m[1] === "replace") return value.split(args[0]).join(args[1]);
+  if (m[1] === "trunc") return value.slice(0, Number(args[0]));
+  const cut = new Set(args[0]);
+  let [a, b] = [0, value.length];
+  while (a < b && cut.has(value[a])) a++;
+  while (b > a && cut.has(value[b - 1])) b--;
+  return value.slice(a, b);
+}
+
+/**
+ * The template with every `{{ .path.<field> }}` (optionally piped through sprigStage's functions)
+ * replaced; any other action is an error.
+ */
 export function renderTemplate<T>(template: T, params: PathParams): T {
   const render = (v: unknown): unknown => {
     if (typeof v === "string")
       return v.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, action: string) => {
-        const m = /^\.path\.(path|basename|basenameNormalized)$/.exec(action);
+        const [head, ...stages] = action.split("|").map((x) => x.trim());
+        const m = /^\.path\.(path|basename|basenameNormalized)$/.exec(head);
         if (!m) throw new Error(`template action {{ ${action} }} is not one this evaluator knows`);
-        return params[m[1] as "path" | "basename" | "basenameNormalized"];
+        return stages.reduce(
+          (acc, stage) => sprigStage(stage, acc),
+          params[m[1] as "path" | "basename" | "basenameNormalized"],
+        );
       });
     if (Array.isArray(v)) return v.map(render);
     if (typeof v === "object" && v !== null)

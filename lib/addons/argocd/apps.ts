@@ -24,6 +24,15 @@ export const WORKLOADS_PROJECT = "tap";
 export const ROOT_PROJECT = "tap-root";
 export const ROOT_APP = "tap-root";
 export const ENVIRONMENTS_APPSET = "tap-environments";
+/**
+ * An environment folder's Application name, namespace and label value: a DNS label (63 characters
+ * at most, no dots), which `.path.basenameNormalized` alone is not (argo-cd's SanitizeName keeps
+ * dots and allows 253 characters: applicationset/utils/template_functions.go at every pin), so
+ * `eu.prod` makes `eu-prod` instead of a namespace the API server refuses. sprig's replace, trunc
+ * and trimAll are loaded in ApplicationSet templates (applicationset/utils/utils.go).
+ */
+export const ENVIRONMENT_NAME =
+  '{{ .path.basenameNormalized | replace "." "-" | trunc 63 | trimAll "-" }}';
 
 /** Kinds the applications may not create or change: tap's segmentation and quotas. */
 export const DENIED_NAMESPACED_KINDS = [
@@ -111,8 +120,8 @@ export function argoCdObjects(
     ],
     template: {
       metadata: {
-        name: "{{ .path.basenameNormalized }}",
-        labels: { ...labels, "tap/environment-folder": "{{ .path.basenameNormalized }}" },
+        name: ENVIRONMENT_NAME,
+        labels: { ...labels, "tap/environment-folder": ENVIRONMENT_NAME },
       },
       spec: {
         project: WORKLOADS_PROJECT,
@@ -121,7 +130,7 @@ export function argoCdObjects(
           targetRevision: settings.revision,
           path: "{{ .path.path }}",
         },
-        destination: { server: IN_CLUSTER, namespace: "{{ .path.basenameNormalized }}" },
+        destination: { server: IN_CLUSTER, namespace: ENVIRONMENT_NAME },
         syncPolicy: { ...automated, syncOptions: ["CreateNamespace=true"] },
       },
     },

@@ -251,6 +251,9 @@ describe("Argo CD on", () => {
       "envs/dev/overlays/patch.yaml",
       "envs/staging/kustomization.yaml",
       "envs/Prod_EU/kustomization.yaml",
+      // A DNS subdomain, not a label: a namespace may have no dot, and at most 63 characters.
+      "envs/eu.prod/kustomization.yaml",
+      `envs/${"a".repeat(62)}.b/kustomization.yaml`,
       "envs/.archive/old/kustomization.yaml",
       "envs/README.md",
       "apps/root.yaml",
@@ -263,9 +266,12 @@ describe("Argo CD on", () => {
       };
       return [a.metadata.name, s.source.path, s.destination.namespace, s.project];
     });
+    const long = "a".repeat(62);
     expect(summary).toEqual([
       ["prod-eu", "envs/Prod_EU", "prod-eu", WORKLOADS_PROJECT],
+      [long, `envs/${long}.b`, long, WORKLOADS_PROJECT],
       ["dev", "envs/dev", "dev", WORKLOADS_PROJECT],
+      ["eu-prod", "envs/eu.prod", "eu-prod", WORKLOADS_PROJECT],
       ["staging", "envs/staging", "staging", WORKLOADS_PROJECT],
     ]);
     for (const a of apps)
@@ -274,6 +280,8 @@ describe("Argo CD on", () => {
         syncPolicy: { syncOptions: ["CreateNamespace=true"] },
       });
     expect(generateApplications(spec, ["apps/root.yaml"])).toEqual([]);
+    // Every name is a DNS label, and so a valid namespace and label value.
+    for (const [name] of summary) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
   });
 
   it("prints how to reach it and its first password, and passes tap's policy pack", async () => {
