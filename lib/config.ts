@@ -20,6 +20,7 @@ import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
 import { ServiceSpec } from "./services/types";
 import { SUPPORT_TYPES, SupportType } from "./support";
+import { TRACING_OTLP_PORTS } from "./addons/tracing/settings";
 
 export type NatGatewayStrategy = "OnePerAz" | "Single";
 export type NodeOperatingSystem = "Bottlerocket" | "AL2023" | "AL2";
@@ -485,6 +486,23 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       `tap:addons.kyverno needs Kubernetes 1.31 or newer (got tap:kubernetesVersion "${version}"): ` +
         "Kyverno 1.13, the last release for 1.28, serves no ValidatingPolicy, the policy kind tap writes (its ClusterPolicy is deprecated)",
     );
+  }
+  if (appMesh) {
+    // The ports App Mesh's pods leave out of Envoy's redirect (lib/services/mesh.ts
+    // meshPodAnnotations): a call to a service serving there would bypass the mesh.
+    const bypassed = new Map<number, string>([[443, "HTTPS to AWS APIs"]]);
+    if (addons.tracing) {
+      bypassed.set(TRACING_OTLP_PORTS.grpc, "OTLP to the tracing collector");
+      bypassed.set(TRACING_OTLP_PORTS.http, "OTLP to the tracing collector");
+    }
+    services.forEach((s, i) => {
+      const why = bypassed.get(s.port);
+      if (why)
+        fail(
+          "services",
+          `tap:services[${i}].port ${s.port} of "${s.name}" is left out of App Mesh's Envoy redirect (${why}), so calls to it would bypass the mesh: use another port (not ${[...bypassed.keys()].join(", ")})`,
+        );
+    });
   }
   const canary = addonSettings.argoRollouts.canaryService;
   if (addons.argoRollouts && canary !== undefined) {

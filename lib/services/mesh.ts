@@ -28,7 +28,14 @@ import {
   virtualNodeAwsName,
   virtualRouterAwsName,
 } from "./mesh-iam";
-import { MeshBinding, ServiceSpec, serviceHost, serviceNamespace, serviceSelector } from "./types";
+import {
+  MeshBinding,
+  ServiceSpec,
+  callsAwsApis,
+  serviceHost,
+  serviceNamespace,
+  serviceSelector,
+} from "./types";
 
 export { meshName, virtualNodeAwsName, virtualRouterAwsName } from "./mesh-iam";
 
@@ -104,8 +111,9 @@ export function assertMeshableCatalog(services: readonly ServiceSpec[]): void {
 /**
  * Pod annotations of a meshed service. Envoy (UID 1337) and the X-Ray daemon are exempt from the
  * iptables redirect, so they need none. The app's own egress goes through Envoy, where DROP_ALL
- * drops everything but mesh backends: a service that calls AWS APIs (`awsPermissions`) gets HTTPS
- * (443) left out of the redirect (the NetworkPolicy still limits where it goes); every other
+ * drops everything but mesh backends: a service that calls AWS APIs (callsAwsApis: its
+ * permissions, the metrics it publishes, its database's secret) gets HTTPS (443) left out of the
+ * redirect (the NetworkPolicy still limits where it goes); every other
  * service keeps the default, and Envoy drops its app's HTTPS. With tracing on, the collector's OTLP
  * ports are left out too (Envoy would drop the spans: the collector is no mesh backend), and
  * `allow-traces` limits them to the collector's pods.
@@ -118,7 +126,7 @@ export function meshPodAnnotations(
   const spec = services.find((s) => s.name === service);
   if (!spec) throw new Error(`mesh: "${service}" is not a service of the mesh`);
   const ports = [
-    ...(spec.awsPermissions.length > 0 ? [MESH_DEFAULTS.egressIgnoredPorts] : []),
+    ...(callsAwsApis(spec) ? [MESH_DEFAULTS.egressIgnoredPorts] : []),
     ...tracesPorts.map(String),
   ];
   return ports.length > 0 ? { [EGRESS_IGNORED_PORTS_ANNOTATION]: ports.join(",") } : {};

@@ -23,7 +23,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { internetEgressPeer } from "../addons/network-policies";
-import { MeshBinding, ServiceSpec, serviceNamespace, serviceSelector } from "./types";
+import { MeshBinding, ServiceSpec, callsAwsApis, serviceNamespace, serviceSelector } from "./types";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -147,11 +147,7 @@ export function egressPolicySpec(
  * catalog permissions, the metrics it publishes, its database's secret.
  */
 export function awsApiEgressSpec(service: ServiceSpec): NetworkPolicySpec | undefined {
-  const callsAws =
-    service.awsPermissions.length > 0 ||
-    service.publishesMetrics.length > 0 ||
-    service.database !== undefined;
-  if (!callsAws) return undefined;
+  if (!callsAwsApis(service)) return undefined;
   return egressSpec(service.name, [{ to: [internetEgressPeer()], ports: tcp(443) }]);
 }
 

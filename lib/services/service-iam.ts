@@ -4,7 +4,7 @@
  */
 import { AwsScope, PolicyDocument, PolicyStatement } from "../iam/policy";
 import { templateArn } from "./catalog-rules";
-import { MeshBinding, ServiceSpec } from "./types";
+import { MeshBinding, ServiceSpec, callsAwsApis } from "./types";
 
 /**
  * Whether `service` gets its own IRSA role: the catalog grants it AWS permissions, App Mesh is on,
@@ -19,12 +19,7 @@ export function needsRole(service: ServiceSpec, mesh: MeshBinding | undefined): 
  * token. Secrets alone do not: the CSI driver asks for a token of the pod's account itself.
  */
 export function callsAws(service: ServiceSpec, mesh: MeshBinding | undefined): boolean {
-  return (
-    service.awsPermissions.length > 0 ||
-    service.publishesMetrics.length > 0 ||
-    service.database !== undefined ||
-    mesh !== undefined
-  );
+  return callsAwsApis(service) || mesh !== undefined;
 }
 
 /**

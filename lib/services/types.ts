@@ -106,6 +106,21 @@ export function serviceNamespace(service: Pick<ServiceSpec, "name" | "tenant">):
   return service.tenant ?? service.name;
 }
 
+/**
+ * Whether the service's own SDK calls AWS APIs (HTTPS): its catalog permissions, the metrics it
+ * publishes, its database's secret. Its NetworkPolicy opens 443 (allow-aws-apis), and App Mesh's
+ * Envoy must let 443 by.
+ */
+export function callsAwsApis(
+  service: Pick<ServiceSpec, "awsPermissions" | "publishesMetrics" | "database">,
+): boolean {
+  return (
+    service.awsPermissions.length > 0 ||
+    service.publishesMetrics.length > 0 ||
+    service.database !== undefined
+  );
+}
+
 /** The in-cluster DNS name of a service. */
 export function serviceHost(service: Pick<ServiceSpec, "name" | "tenant">): string {
   return `${service.name}.${serviceNamespace(service)}.svc.cluster.local`;

@@ -35,6 +35,8 @@ import { IRSA_ANNOTATION } from "../../iam/irsa";
 import { deployHelmAddon, Values } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 
+import { TRACING_OTLP_PORTS } from "./settings";
+
 export * from "./settings";
 
 export const TRACING_DEFAULTS = {
@@ -43,8 +45,8 @@ export const TRACING_DEFAULTS = {
   /** fullnameOverride: the Deployment, Service, ConfigMap and service account are all this. */
   fullName: "otel-collector",
   replicas: 2,
-  otlpGrpcPort: 4317,
-  otlpHttpPort: 4318,
+  otlpGrpcPort: TRACING_OTLP_PORTS.grpc,
+  otlpHttpPort: TRACING_OTLP_PORTS.http,
   healthPort: 13133,
   /** The image runs as this user and group (its Dockerfile's USER 10001:10001). */
   runAsUser: 10001,

@@ -4,6 +4,9 @@
  */
 import { show } from "../../config-parse";
 
+/** The collector's OTLP ports (gRPC, HTTP): the services' egress, left out of App Mesh's Envoy. */
+export const TRACING_OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
+
 export interface TracingSettings {
   /**
    * The share of root traces a catalog service samples (OTEL_TRACES_SAMPLER_ARG of the

@@ -12,6 +12,7 @@ import {
   assertMeshableCatalog,
   createMesh,
   meshName,
+  meshPodAnnotations,
   virtualNodeAwsName,
 } from "../../../lib/services/mesh";
 import { ServiceSpec } from "../../../lib/services/types";
@@ -229,6 +230,24 @@ describe("createMesh: binding", () => {
       expect((await bindingOf()).podAnnotations(s)).toEqual(a);
     },
   );
+
+  it("lets HTTPS by for every way a service's SDK calls AWS: permissions, metrics, its database", () => {
+    const catalog = [
+      svc("metrics", [], { publishesMetrics: ["TAP/Payments"] }),
+      svc("db", [], { database: "main" }),
+      svc("plain"),
+    ];
+    expect(meshPodAnnotations(catalog, "metrics")).toEqual({
+      "appmesh.k8s.aws/egressIgnoredPorts": "443",
+    });
+    expect(meshPodAnnotations(catalog, "db")).toEqual({
+      "appmesh.k8s.aws/egressIgnoredPorts": "443",
+    });
+    expect(meshPodAnnotations(catalog, "plain")).toEqual({});
+    expect(meshPodAnnotations(catalog, "plain", [4317, 4318])).toEqual({
+      "appmesh.k8s.aws/egressIgnoredPorts": "4317,4318",
+    });
+  });
 
   it("opens HTTPS to the internet (never IMDS) as a schema-valid egress rule", async () => {
     const b = await bindingOf();

@@ -33,6 +33,7 @@ import {
 const ON = { enableAppMesh: "false", kubernetesVersion: "1.35", addons: { tracing: true } };
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/tap-otel-collector-dev`;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const IMAGE = "public.ecr.aws/tap/app:1.0.0";
 type Obj = Record<string, unknown>;
 
 const collector = (resources: readonly RecordedResource[]) =>
@@ -73,6 +74,31 @@ describe("tracing's config", () => {
         ]),
       ),
     ).toEqual(Object.fromEntries(SUPPORTED_KUBERNETES_VERSIONS.map((v) => [v, "0.170.0 0.158.0"])));
+  });
+});
+
+describe("tracing with App Mesh", () => {
+  it("refuses a service serving on a port Envoy lets by (the OTLP ports with tracing, 443 always)", () => {
+    const services = [
+      { name: "gateway", image: IMAGE, public: true, calls: ["otlp"] },
+      { name: "otlp", image: IMAGE, port: 4318 },
+      { name: "tls", image: IMAGE, port: 443 },
+    ];
+    expect(configProblems({ enableAppMesh: "true", addons: { tracing: true }, services })).toEqual([
+      expect.stringMatching(
+        /^tap:services: tap:services\[1\]\.port 4318 of "otlp" is left out of App Mesh's Envoy redirect \(OTLP to the tracing collector\).*not 443, 4317, 4318/,
+      ),
+      expect.stringMatching(
+        /^tap:services: tap:services\[2\]\.port 443 of "tls" .*HTTPS to AWS APIs/,
+      ),
+    ]);
+    // Without tracing 4318 is an ordinary port; without the mesh nothing is let by.
+    expect(configProblems({ enableAppMesh: "true", services })).toEqual([
+      expect.stringMatching(/tap:services\[2\]\.port 443/),
+    ]);
+    expect(configProblems({ enableAppMesh: "false", addons: { tracing: true }, services })).toEqual(
+      [],
+    );
   });
 });
 
@@ -207,9 +233,11 @@ describe("tracing on", () => {
           spec: { template: { metadata: { annotations?: Obj } } };
         }
       ).spec.template.metadata.annotations ?? {};
-    // ledger calls AWS APIs (443 left out already); payments declares no awsPermissions.
+    // ledger and payments call AWS APIs (443 left out already: permissions, published metrics);
+    // gateway calls none.
     expect(annotations("ledger")[EGRESS_IGNORED_PORTS_ANNOTATION]).toBe("443,4317,4318");
-    expect(annotations("payments")[EGRESS_IGNORED_PORTS_ANNOTATION]).toBe("4317,4318");
+    expect(annotations("payments")[EGRESS_IGNORED_PORTS_ANNOTATION]).toBe("443,4317,4318");
+    expect(annotations("gateway")[EGRESS_IGNORED_PORTS_ANNOTATION]).toBe("4317,4318");
   });
 });
 
