@@ -275,7 +275,7 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     defaultOn: false,
     needs: [],
     conflicts: [],
-    outputs: ["irsaRoleArns.containerInsights", "alarmTopicArn"],
+    outputs: ["irsaRoleArns.containerInsights", "alarmTopicArn", "metricsDashboardUrl"],
     folder: "lib/addons/container-insights/",
   },
   registry: {

@@ -87,6 +87,7 @@ export class TapStack extends pulumi.ComponentResource {
   readonly storageClassName: pulumi.Output<string | undefined>;
   /** The SNS topic the platform's alarms publish to (Container Insights on). */
   readonly alarmTopicArn: pulumi.Output<string | undefined>;
+  readonly metricsDashboardUrl: pulumi.Output<string | undefined>;
   /** Service -> its ECR repository URL (tap:addons.registry on); empty when off. */
   readonly registryRepositories: pulumi.Output<Record<string, string>>;
   /** The role GitHub Actions assumes to push (registry with githubRepository); undefined otherwise. */
@@ -275,6 +276,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
     this.alarmTopicArn = pulumi.output(addons.containerInsights?.alarmTopic.arn);
+    this.metricsDashboardUrl = pulumi.output(addons.containerInsights?.dashboardUrl);
     this.vpcEndpointIds = pulumi.output(
       Object.fromEntries(Object.entries(endpoints?.endpoints ?? {}).map(([k, e]) => [k, e.id])),
     );
@@ -342,6 +344,7 @@ export function stackOutputs(stack: TapStack) {
     tenantBucketName: stack.tenantBucketName,
     storageClassName: stack.storageClassName,
     alarmTopicArn: stack.alarmTopicArn,
+    metricsDashboardUrl: stack.metricsDashboardUrl,
     vpcEndpointIds: stack.vpcEndpointIds,
     registryRepositories: stack.registryRepositories,
     registryPushRoleArn: stack.registryPushRoleArn,

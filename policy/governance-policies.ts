@@ -41,6 +41,7 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:cloudwatch/logStream:LogStream",
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
   "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+  "aws:cloudwatch/dashboard:Dashboard",
   "aws:servicediscovery/instance:Instance",
   "aws:s3/bucketPolicy:BucketPolicy",
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

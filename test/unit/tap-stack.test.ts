@@ -72,6 +72,7 @@ describe("TapStack", () => {
         "argocdPortForwardCommand",
         "argocdUrl",
         "tracesEndpoint",
+        "metricsDashboardUrl",
         "clusterName",
         "clusterEndpoint",
         "clusterVersion",

@@ -18,6 +18,7 @@ import { FLUENT_BIT_DEFAULTS } from "../fluent-bit";
 import { logGroupArn } from "../fluent-bit/iam";
 import { AddonContext } from "../types";
 import { CONTAINER_INSIGHTS_NAMESPACE, platformAlarms } from "./alarms";
+import { dashboardUrl, platformDashboardBody } from "./dashboard";
 import { performanceLogGroupName } from "./names";
 
 export const CONTAINER_INSIGHTS_DEFAULTS = {
@@ -37,6 +38,8 @@ export interface ContainerInsightsResult {
   readonly namespace: string;
   readonly alarmTopic: aws.sns.Topic;
   readonly alarms: readonly aws.cloudwatch.MetricAlarm[];
+  /** The platform dashboard in the CloudWatch console (alarm states, each alarm's metric). */
+  readonly dashboardUrl: pulumi.Output<string>;
 }
 
 export function deployContainerInsights(
@@ -150,7 +153,8 @@ export function deployContainerInsights(
   const fluentBit = ctx.config.addons.fluentBit
     ? { namespace: FLUENT_BIT_DEFAULTS.namespace, daemonSet: FLUENT_BIT_DEFAULTS.releaseName }
     : undefined;
-  const alarms = platformAlarms(fluentBit).map(
+  const specs = platformAlarms(fluentBit);
+  const alarms = specs.map(
     (a) =>
       new aws.cloudwatch.MetricAlarm(
         ctx.name(`tap-${a.role}`),
@@ -174,5 +178,39 @@ export function deployContainerInsights(
         { ...opts, dependsOn: [addon] },
       ),
   );
-  return { addon, roleArn: irsa.arn, namespace: d.namespace, alarmTopic, alarms };
+  const dashboardName = ctx.name("tap-platform");
+  const dashboard = new aws.cloudwatch.Dashboard(
+    dashboardName,
+    {
+      dashboardName,
+      dashboardBody: pulumi
+        // An alarm's ARN is its name under this account and region (known before it exists).
+        .all([
+          ctx.clusterName,
+          region,
+          ...specs.map(
+            (a) =>
+              pulumi.interpolate`arn:${partition}:cloudwatch:${region}:${identity.accountId}:alarm:${ctx.name(`tap-${a.role}`)}`,
+          ),
+        ])
+        .apply(([cluster, r, ...arns]) =>
+          platformDashboardBody(
+            cluster,
+            r,
+            specs.map((spec, i) => ({ spec, arn: arns[i] })),
+          ),
+        ),
+    },
+    opts,
+  );
+  return {
+    addon,
+    roleArn: irsa.arn,
+    namespace: d.namespace,
+    alarmTopic,
+    alarms,
+    dashboardUrl: pulumi
+      .all([region, dashboard.dashboardName])
+      .apply(([r, n]) => dashboardUrl(r, n)),
+  };
 }

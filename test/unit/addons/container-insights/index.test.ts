@@ -10,6 +10,7 @@ import { platformAlarms } from "../../../../lib/addons/container-insights/alarms
 import { kmsKeyPolicy } from "../../../../lib/cluster";
 import { RecordedResource, ofType, synthStack, valueOf } from "../../../helpers/mocks";
 
+type Obj = Record<string, unknown>;
 const FACTS = fs.readFileSync(
   path.join(__dirname, "..", "..", "..", "..", "facts", "container-insights.md"),
   "utf8",
@@ -51,8 +52,9 @@ describe("the platform's alarms", () => {
 describe("Container Insights in the stack", () => {
   let resources: readonly RecordedResource[];
   let topicOutput: unknown;
+  let on: Awaited<ReturnType<typeof synthStack>>;
   beforeAll(async () => {
-    const on = await synthStack({ enableAppMesh: "false", addons: { containerInsights: true } });
+    on = await synthStack({ enableAppMesh: "false", addons: { containerInsights: true } });
     resources = on.resources;
     topicOutput = await valueOf(on.value.alarmTopicArn);
   });
@@ -127,15 +129,55 @@ describe("Container Insights in the stack", () => {
     for (const a of alarms) expect(a.inputs.alarmActions).toEqual([topicOutput]);
   });
 
+  it("draws each alarm's metric, threshold and state on one dashboard, and exports its URL", async () => {
+    const dashboard = ofType(resources, "aws:cloudwatch/dashboard:Dashboard");
+    expect(dashboard.map((d) => d.inputs.dashboardName)).toEqual(["tap-platform-dev"]);
+    const body = JSON.parse(String(dashboard[0].inputs.dashboardBody)) as {
+      widgets: { type: string; x: number; y: number; width: number; properties: Obj }[];
+    };
+    const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const [status, ...graphs] = body.widgets;
+    expect(status).toMatchObject({ type: "alarm", x: 0, y: 0, width: 24 });
+    // The mocks' ARN of each alarm, in the alarms' order.
+    expect(status.properties.alarms).toEqual(
+      alarms.map((a) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${String(a.inputs.name)}`),
+    );
+    expect(graphs).toHaveLength(alarms.length);
+    graphs.forEach((g, i) => {
+      const a = alarms[i].inputs as {
+        namespace: string;
+        metricName: string;
+        dimensions: Record<string, string>;
+        statistic: string;
+        period: number;
+        threshold: number;
+      };
+      expect(g.type).toBe("metric");
+      expect(g.properties).toMatchObject({
+        metrics: [[a.namespace, a.metricName, ...Object.entries(a.dimensions).flat()]],
+        stat: a.statistic,
+        period: a.period,
+        region: "us-east-1",
+        annotations: { horizontal: [{ value: a.threshold, label: "alarm threshold" }] },
+      });
+      // Two to a row below the alarm states, none overlapping.
+      expect([g.x, g.y]).toEqual([(i % 2) * 12, 3 + Math.floor(i / 2) * 6]);
+    });
+    await expect(valueOf(on.value.metricsDashboardUrl)).resolves.toBe(
+      "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=tap-platform-dev",
+    );
+  });
+
   it("leaves no trace when off", async () => {
     const off = await synthStack({ enableAppMesh: "false" });
     expect(
       off.resources.filter((r) =>
-        /container-insights|containerinsights|tap-alarms|MetricAlarm|sns/.test(
+        /container-insights|containerinsights|tap-alarms|tap-platform|MetricAlarm|Dashboard|sns/.test(
           `${r.type} ${r.name}`,
         ),
       ),
     ).toEqual([]);
     expect(await valueOf(off.value.alarmTopicArn)).toBeUndefined();
+    expect(await valueOf(off.value.metricsDashboardUrl)).toBeUndefined();
   });
 });
