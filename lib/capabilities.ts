@@ -66,6 +66,12 @@ import {
   ThreatDetectionSettings,
   parseThreatDetectionSettings,
 } from "./addons/threat-detection/settings";
+import {
+  DEFAULT_PROMETHEUS_SETTINGS,
+  PROMETHEUS_SETTING_DOCS,
+  PrometheusSettings,
+  parsePrometheusSettings,
+} from "./addons/prometheus/settings";
 
 export const CAPABILITY_NAMES = [
   "calico",
@@ -91,6 +97,7 @@ export const CAPABILITY_NAMES = [
   "argocd",
   "argoRollouts",
   "tracing",
+  "prometheus",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -274,7 +281,7 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
       "Container Insights (the CloudWatch Observability EKS add-on, own IRSA role, container logs left to Fluent Bit) and alarms on nodes not ready, pods pending, CPU/memory saturation and Fluent Bit restarts to a KMS-encrypted SNS topic",
     defaultOn: false,
     needs: [],
-    conflicts: [],
+    conflicts: ["prometheus"],
     outputs: ["irsaRoleArns.containerInsights", "alarmTopicArn", "metricsDashboardUrl"],
     folder: "lib/addons/container-insights/",
   },
@@ -398,6 +405,25 @@ export const CAPABILITIES: Readonly<Record<CapabilityName, Capability>> = {
     folder: "lib/addons/tracing/",
     settings: TRACING_SETTING_DOCS,
   },
+  prometheus: {
+    name: "prometheus",
+    configKey: addonKey("prometheus"),
+    summary:
+      "Amazon Managed Service for Prometheus instead of Container Insights: a KMS-encrypted workspace, kube-state-metrics and a collector that scrapes it, the kubelets' cAdvisor and Fluent Bit and remote-writes with an IRSA role that may write to that workspace only; the platform alerts as workspace rules to a KMS-encrypted SNS topic; Amazon Managed Grafana with `grafana`",
+    defaultOn: false,
+    needs: [],
+    // One metrics path: the same alarms from two agents would page twice.
+    conflicts: ["containerInsights"],
+    outputs: [
+      "irsaRoleArns.prometheus",
+      "alarmTopicArn",
+      "prometheusWorkspaceId",
+      "prometheusEndpoint",
+      "grafanaUrl",
+    ],
+    folder: "lib/addons/prometheus/",
+    settings: PROMETHEUS_SETTING_DOCS,
+  },
 };
 
 export const KARPENTER_ARCHITECTURES = ["amd64", "arm64"] as const;
@@ -425,6 +451,7 @@ export interface CapabilitySettings {
   readonly argocd: ArgoCdSettings;
   readonly argoRollouts: ArgoRolloutsSettings;
   readonly tracing: TracingSettings;
+  readonly prometheus: PrometheusSettings;
 }
 
 export const EXTERNAL_DNS_POLICIES = ["upsert-only", "sync"] as const;
@@ -455,6 +482,7 @@ export const DEFAULT_CAPABILITY_SETTINGS: CapabilitySettings = {
   argocd: DEFAULT_ARGOCD_SETTINGS,
   argoRollouts: DEFAULT_ARGO_ROLLOUTS_SETTINGS,
   tracing: DEFAULT_TRACING_SETTINGS,
+  prometheus: DEFAULT_PROMETHEUS_SETTINGS,
 };
 
 /** A Route 53 hosted zone ID (the API's own form: up to 32 uppercase letters and digits). */
@@ -597,6 +625,12 @@ export function parseCapabilities(
       settings = {
         ...settings,
         tracing: parseTracingSettings(value as Record<string, unknown>, fail),
+      };
+    }
+    if (name === "prometheus" && isMap) {
+      settings = {
+        ...settings,
+        prometheus: parsePrometheusSettings(value as Record<string, unknown>, fail),
       };
     }
     if (name === "argocd") {

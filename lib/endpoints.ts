@@ -107,6 +107,13 @@ export function endpointServices(
   if (a.tracing) {
     needs.push({ service: "xray", kind: "Interface", why: "the OpenTelemetry Collector (traces)" });
   }
+  if (a.prometheus) {
+    needs.push({
+      service: "aps-workspaces",
+      kind: "Interface",
+      why: "the Prometheus collector's remote write",
+    });
+  }
   if (a.loadBalancerController) {
     needs.push({
       service: "elasticloadbalancing",
@@ -160,6 +167,7 @@ export function endpointForPrefix(prefix: string): string | undefined {
     sns: "sns",
     secretsmanager: "secretsmanager",
     xray: "xray",
+    aps: "aps-workspaces",
   };
   return builtIn[prefix];
 }

@@ -85,9 +85,15 @@ export class TapStack extends pulumi.ComponentResource {
   readonly vpcEndpointIds: pulumi.Output<Record<string, string>>;
   /** The default StorageClass (gp3, encrypted with tap's key); undefined with tap:addons.ebsCsi off. */
   readonly storageClassName: pulumi.Output<string | undefined>;
-  /** The SNS topic the platform's alarms publish to (Container Insights on). */
+  /** The SNS topic the platform's alarms publish to (Container Insights or Prometheus on). */
   readonly alarmTopicArn: pulumi.Output<string | undefined>;
   readonly metricsDashboardUrl: pulumi.Output<string | undefined>;
+  /** The Amazon Managed Service for Prometheus workspace (tap:addons.prometheus). */
+  readonly prometheusWorkspaceId: pulumi.Output<string | undefined>;
+  /** Its query and remote-write base URL (ends in /). */
+  readonly prometheusEndpoint: pulumi.Output<string | undefined>;
+  /** The Amazon Managed Grafana workspace's URL (tap:addons.prometheus.grafana). */
+  readonly grafanaUrl: pulumi.Output<string | undefined>;
   /** Service -> its ECR repository URL (tap:addons.registry on); empty when off. */
   readonly registryRepositories: pulumi.Output<Record<string, string>>;
   /** The role GitHub Actions assumes to push (registry with githubRepository); undefined otherwise. */
@@ -275,8 +281,14 @@ export class TapStack extends pulumi.ComponentResource {
     );
     this.appMeshName = pulumi.output(catalog.mesh?.meshName);
     this.storageClassName = pulumi.output(addons.ebsCsi?.storageClassName);
-    this.alarmTopicArn = pulumi.output(addons.containerInsights?.alarmTopic.arn);
+    // One metrics path is on at most (they conflict): its alarms' topic.
+    this.alarmTopicArn = pulumi.output(
+      (addons.containerInsights ?? addons.prometheus)?.alarmTopic.arn,
+    );
     this.metricsDashboardUrl = pulumi.output(addons.containerInsights?.dashboardUrl);
+    this.prometheusWorkspaceId = pulumi.output(addons.prometheus?.workspace.id);
+    this.prometheusEndpoint = pulumi.output(addons.prometheus?.workspace.prometheusEndpoint);
+    this.grafanaUrl = pulumi.output(addons.prometheus?.grafanaUrl);
     this.vpcEndpointIds = pulumi.output(
       Object.fromEntries(Object.entries(endpoints?.endpoints ?? {}).map(([k, e]) => [k, e.id])),
     );
@@ -345,6 +357,9 @@ export function stackOutputs(stack: TapStack) {
     storageClassName: stack.storageClassName,
     alarmTopicArn: stack.alarmTopicArn,
     metricsDashboardUrl: stack.metricsDashboardUrl,
+    prometheusWorkspaceId: stack.prometheusWorkspaceId,
+    prometheusEndpoint: stack.prometheusEndpoint,
+    grafanaUrl: stack.grafanaUrl,
     vpcEndpointIds: stack.vpcEndpointIds,
     registryRepositories: stack.registryRepositories,
     registryPushRoleArn: stack.registryPushRoleArn,

@@ -42,6 +42,7 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
   "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
   "aws:cloudwatch/dashboard:Dashboard",
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:servicediscovery/instance:Instance",
   "aws:s3/bucketPolicy:BucketPolicy",
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

@@ -173,6 +173,14 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
       };
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${str("name")}` };
+    case "aws:amp/workspace:Workspace":
+      // The id is the mocks' `<name>-id`; the ARN and endpoint are built on it as AWS builds them.
+      return {
+        arn: `arn:aws:aps:${REGION}:${ACCOUNT}:workspace/${name}-id`,
+        prometheusEndpoint: `https://aps-workspaces.${REGION}.amazonaws.com/workspaces/${name}-id/`,
+      };
+    case "aws:grafana/workspace:Workspace":
+      return { endpoint: `g-0123456789.grafana-workspace.${REGION}.amazonaws.com` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { latestVersion: 1 };
     default:

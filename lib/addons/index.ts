@@ -43,6 +43,7 @@ import {
 } from "./argocd";
 import { ArgoRolloutsResult, deployArgoRollouts } from "./argo-rollouts";
 import { TracingResult, deployTracing } from "./tracing";
+import { PrometheusResult, deployPrometheus } from "./prometheus";
 import { AddonContext, AddonResult } from "./types";
 
 /** What the enabled capabilities built; a capability that is off leaves its fields absent. */
@@ -71,6 +72,7 @@ export interface PlatformAddons {
   readonly argocd?: ArgoCdResult;
   readonly argoRollouts?: ArgoRolloutsResult;
   readonly tracing?: TracingResult;
+  readonly prometheus?: PrometheusResult;
 }
 
 export interface InstallAddonsArgs {
@@ -179,6 +181,8 @@ const REGISTRY: Readonly<Record<CapabilityName, Deploy>> = {
   argoRollouts: (ctx) => ({ argoRollouts: deployArgoRollouts(ctx) }),
   // The collector; each catalog service's endpoint, sampler and egress come with the catalog.
   tracing: (ctx) => ({ tracing: deployTracing(ctx) }),
+  // The workspace, kube-state-metrics and the collector that writes to it, the alert rules.
+  prometheus: (ctx) => ({ prometheus: deployPrometheus(ctx) }),
 };
 
 /** Deploys the capabilities `ctx.config.addons` turns on, in dependency order. */
@@ -215,5 +219,6 @@ export function addonNamespaces(addons: PlatformAddons): string[] {
     addons.argocd?.namespace,
     addons.argoRollouts?.namespace,
     addons.tracing?.namespace,
+    addons.prometheus?.namespace,
   ].filter((n): n is string => n !== undefined);
 }

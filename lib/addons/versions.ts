@@ -112,6 +112,12 @@ export interface AddonPins {
   readonly argoRollouts: ChartPin;
   /** opentelemetry-collector from https://open-telemetry.github.io/opentelemetry-helm-charts (image = the contrib collector). */
   readonly tracing: ChartPin;
+  /**
+   * kube-state-metrics from https://prometheus-community.github.io/helm-charts (tap:addons.
+   * prometheus; its collector is the `tracing` chart and image): the release whose client-go is
+   * the cluster's minor.
+   */
+  readonly kubeStateMetrics: ChartPin;
 }
 
 export interface IstioPins {
@@ -225,6 +231,23 @@ const OTEL_COLLECTOR: ChartPin = {
   source:
     "open-telemetry/opentelemetry-helm-charts@a13f64d:index.yaml (gh-pages: opentelemetry-collector 0.170.0 -> appVersion 0.158.0); @opentelemetry-collector-0.170.0:charts/opentelemetry-collector/Chart.yaml (no kubeVersion), .github/workflows/collector-test.yaml (kind, no version matrix); open-telemetry/opentelemetry-collector-releases@v0.158.0:distributions/otelcol-contrib/.goreleaser.yaml (otel/opentelemetry-collector-contrib:<version>)",
 };
+
+/**
+ * kube-state-metrics: one release per minor, the one whose client-go is that minor (its README's
+ * compatibility matrix), at the newest chart that ships it (the chart's tags, chart-releaser's
+ * `kube-state-metrics-<version>`); the image is the chart's own default (v + appVersion).
+ */
+const KSM_REPO = "https://prometheus-community.github.io/helm-charts";
+const KSM_IMAGE = "registry.k8s.io/kube-state-metrics/kube-state-metrics";
+function kubeStateMetrics(version: string, appVersion: string, matrix: string): ChartPin {
+  return {
+    chart: "kube-state-metrics",
+    repo: KSM_REPO,
+    version,
+    image: { repository: KSM_IMAGE, tag: `v${appVersion}` },
+    source: `prometheus-community/helm-charts@kube-state-metrics-${version}:charts/kube-state-metrics/Chart.yaml (appVersion ${appVersion}); kubernetes/kube-state-metrics@${matrix}:README.md "Compatibility matrix" (v${appVersion}: client-go of this minor)`,
+  };
+}
 
 /** cluster-autoscaler: the image minor must equal the cluster minor (autoscaler README "Releases"). */
 function clusterAutoscaler(version: string, tag: string, source: string): ChartPin {
@@ -505,6 +528,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_28,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("5.18.0", "2.11.0", "v2.15.0"),
     argoRollouts: argoRollouts(
       "2.40.7",
       "v1.8.4",
@@ -538,6 +562,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("5.29.0", "2.14.0", "v2.15.0"),
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: argocd(
       "9.3.7",
@@ -571,6 +596,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     karpenterAmiAlias: BOTTLEROCKET_1_64,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("6.1.5", "2.16.0", "v2.20.0"),
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
     kyverno: kyverno(
@@ -597,6 +623,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     kyverno: KYVERNO_1_19,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("7.0.1", "2.17.0", "v2.20.0"),
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
@@ -618,6 +645,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     kyverno: KYVERNO_1_19,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("7.3.0", "2.18.0", "v2.20.0"),
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },
@@ -639,6 +667,7 @@ export const VERSION_PINS: { readonly [V in KubernetesVersion]: AddonPins } = {
     kyverno: KYVERNO_1_19,
     falco: FALCO,
     tracing: OTEL_COLLECTOR,
+    kubeStateMetrics: kubeStateMetrics("8.3.1", "2.19.1", "v2.20.0"),
     argoRollouts: ARGO_ROLLOUTS_1_9,
     argocd: ARGOCD_3_4,
   },

@@ -254,6 +254,11 @@ export interface SynthesizeOptions {
   readonly argoRollouts?: boolean;
   /** The OpenTelemetry Collector to X-Ray (off by default): `tap:addons` `{ tracing: true }`. */
   readonly tracing?: boolean;
+  /**
+   * Amazon Managed Prometheus (off by default): `tap:addons` `{ prometheus: true }`, whose
+   * kube-state-metrics and collector (the tracing chart, other values) are releases.
+   */
+  readonly prometheus?: boolean;
 }
 
 /** The repository the Argo CD variants deploy from (any valid URL: tap reads it only into CRs). */
@@ -278,6 +283,7 @@ export interface TapVariant {
   readonly argocdSso: boolean;
   readonly argoRollouts: boolean;
   readonly tracing: boolean;
+  readonly prometheus: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -291,6 +297,7 @@ const OFF = {
   argocdSso: false,
   argoRollouts: false,
   tracing: false,
+  prometheus: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -319,6 +326,8 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: false, argoRollouts: true },
   // Traces: the OpenTelemetry Collector to X-Ray (its sampling ratio is the services' env only).
   { ...OFF, enableAppMesh: false, tracing: true },
+  // Metrics: Amazon Managed Prometheus (kube-state-metrics, and the collector chart as a scraper).
+  { ...OFF, enableAppMesh: false, prometheus: true },
 ];
 
 /**
@@ -340,7 +349,8 @@ export const describeVariant = (v: TapVariant): string =>
   (v.falco ? ", addons.falco=true" : "") +
   (v.argocd ? `, addons.argocd={repoUrl${v.argocdSso ? ", adminGroup, oidc" : ""}}` : "") +
   (v.argoRollouts ? ", addons.argoRollouts=true" : "") +
-  (v.tracing ? ", addons.tracing=true" : "");
+  (v.tracing ? ", addons.tracing=true" : "") +
+  (v.prometheus ? ", addons.prometheus=true" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -375,6 +385,7 @@ export async function synthesizeReleases(
       : {}),
     ...(options.argoRollouts ? { argoRollouts: true } : {}),
     ...(options.tracing ? { tracing: true } : {}),
+    ...(options.prometheus ? { prometheus: true } : {}),
   };
   // No `addons` key at all unless a variant switches one (the specification's stack).
   const config = {

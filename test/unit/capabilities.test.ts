@@ -42,6 +42,7 @@ describe("tap:addons", () => {
       argocd: false,
       argoRollouts: false,
       tracing: false,
+      prometheus: false,
     });
     expect(resolveConfig({ enableAppMesh: "false" }, ctx).config.addons.appMesh).toBe(false);
   });

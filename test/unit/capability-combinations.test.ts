@@ -110,11 +110,14 @@ describe("every combination of capability switches", () => {
       "loadBalancerController",
       "externalDns",
       "istio",
+      "containerInsights",
+      "prometheus",
     ]);
-    // 27 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
-    // mesh, and load balancer + DNS), each with every independent set (none, 15 alone, 105 pairs, all flipped).
-    expect(independentSets.length).toBe(122);
-    expect(resolved.filter((r) => r.config).length).toBe(27 * 122);
+    // 81 valid related combinations (KEDA and metrics-server on; three choices each of autoscaler,
+    // mesh, load balancer + DNS, and metrics), each with every independent set (none, 14 alone,
+    // 91 pairs, all flipped).
+    expect(independentSets.length).toBe(107);
+    expect(resolved.filter((r) => r.config).length).toBe(81 * 107);
   });
 
   it("names only tap:addons keys when it is not", () => {
@@ -172,6 +175,16 @@ describe("every combination of capability switches", () => {
       c.threatDetection || c.falco,
     );
     expectRelease("falco", c.falco);
+    // One metrics path at most: Container Insights' add-on or Prometheus's workspace.
+    expect(
+      resources.some(
+        (r) =>
+          r.type === "aws:eks/addon:Addon" &&
+          r.inputs.addonName === "amazon-cloudwatch-observability",
+      ),
+    ).toBe(c.containerInsights);
+    expect(resources.some((r) => r.type === "aws:amp/workspace:Workspace")).toBe(c.prometheus);
+    expectRelease("kube-state-metrics", c.prometheus);
     expectRelease("argocd", c.argocd);
     expectRelease("argo-rollouts", c.argoRollouts);
     // The canary (payments) is a Rollout only with Argo Rollouts and KEDA (the catalog's services).

@@ -76,6 +76,12 @@ interface ReleaseTagsSource {
   /** The file that stamps and packages the chart of a tag (cited in the published source). */
   readonly packagedBy: string;
   /**
+   * The tag's Chart.yaml is packaged as it is (chart-releaser: kube-state-metrics): its
+   * `version` must be the tag's and its `appVersion` is the published one. Otherwise the release
+   * stamps version = appVersion = the tag (karpenter, Istio).
+   */
+  readonly chartYamlAsTagged?: boolean;
+  /**
    * Where the publication of each version is recorded (Istio: the release-builder branch's
    * `release/trigger-publish` commits). A tag without such a record is left out and named.
    */
@@ -401,7 +407,14 @@ function collectorReadings(docs: readonly Doc[]): Record<string, unknown> {
   const pdbs = docs
     .filter((d) => d.kind === "PodDisruptionBudget")
     .map((d) => ({ name: String(metaOf(d).name), spec: d.spec ?? {} }));
-  return { services, pods, configs, pdbs, pss };
+  // What the chart's ClusterRoles grant (kube-state-metrics' follow its collectors; the collector's
+  // are tap's clusterRole.rules).
+  const clusterRoles = Object.fromEntries(
+    docs
+      .filter((d) => d.kind === "ClusterRole")
+      .map((d) => [String(metaOf(d).name), (d.rules ?? []) as unknown]),
+  );
+  return { services, pods, configs, pdbs, pss, clusterRoles };
 }
 
 /**
@@ -799,6 +812,28 @@ const SPECS: readonly ChartSpec[] = [
     line: (v) => `collector ${minor(v.appVersion)}`,
     imageTagRule: "exact",
   },
+  // kube-state-metrics (tap:addons.prometheus): chart-releaser (.github/workflows/release.yaml)
+  // packages each chart at its tag `kube-state-metrics-<version>` and lists it in gh-pages'
+  // index.yaml, which the snapshot names but does not hold (too large): the tags are the record.
+  {
+    chart: "kube-state-metrics",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    ownerRepo: "prometheus-community/helm-charts",
+    published: {
+      kind: "release-tags",
+      chartPath: "charts/kube-state-metrics",
+      minVersion: "5.18.0",
+      tagPrefix: "kube-state-metrics-",
+      packagedBy: ".github/workflows/release.yaml",
+      chartYamlAsTagged: true,
+    },
+    dirAt: (v) => ({ ref: `kube-state-metrics-${v}`, paths: ["charts/kube-state-metrics"] }),
+    // Its Service (the collector's target), its arguments (--resources), RBAC and Pod Security.
+    inventory: { readings: collectorReadings },
+    // One line per kube-state-metrics minor (one per Kubernetes minor's client-go).
+    line: (v) => `ksm ${minor(v.appVersion)}`,
+    imageTagRule: "exact",
+  },
   // argo-cd's dependency (vendored; tap has no release of its own). dandydeveloper.github.io/charts
   // is GitHub Pages from gh-pages (index.yaml); the index names GitHub release assets
   // (github.com/DandyDeveloper/charts/releases/download/redis-ha-<v>/...; gh-pages keeps .tgz files
@@ -1016,7 +1051,7 @@ function publishedOf(spec: ChartSpec): Published {
     for (const tag of git(spec.ownerRepo, ["tag", "--list", `${prefix}*`]).split("\n")) {
       // Only X.Y.Z: karpenter's release workflow's stable trigger (no -rc.N, no
       // *-hash-fix-backport); Istio's releases (no -alpha.N, -beta.N, -rc.N).
-      if (!stable.test(tag) || semverCmp(tag, p.minVersion) < 0) continue;
+      if (!stable.test(tag) || semverCmp(tag.slice(prefix.length), p.minVersion) < 0) continue;
       try {
         gitQuiet(spec.ownerRepo, ["cat-file", "-e", `${tag}:${p.chartPath}/Chart.yaml`]);
       } catch {
@@ -1025,6 +1060,16 @@ function publishedOf(spec: ChartSpec): Published {
       const version = tag.slice(prefix.length);
       if (p.publishedBy && triggers(p.publishedBy, version, PUBLISH_TRIGGER).length === 0) {
         unrecorded.push(tag);
+        continue;
+      }
+      if (p.chartYamlAsTagged) {
+        const c = YAML.parse(git(spec.ownerRepo, ["show", `${tag}:${p.chartPath}/Chart.yaml`])) as {
+          version?: string;
+          appVersion?: string;
+        };
+        if (String(c.version) !== version)
+          throw new Error(`${spec.chart}: ${tag}:${p.chartPath}/Chart.yaml says ${c.version}`);
+        versions.push({ version, appVersion: String(c.appVersion) });
         continue;
       }
       // Chart.yaml at the tag holds the previous release's version (karpenter) or a placeholder
@@ -1045,6 +1090,17 @@ function publishedOf(spec: ChartSpec): Published {
           `${unrecorded.length ? `; without a record, left out: ${unrecorded.join(", ")}` : ""}), ` +
           `packaged as version = appVersion = the tag by ${rb.ownerRepo}@${built}:${p.packagedBy} ` +
           `(the build of the newest tag ${newestTag}, ${spec.ownerRepo}@${newest})`,
+        versions,
+        digests,
+        files,
+      };
+    }
+    if (p.chartYamlAsTagged) {
+      return {
+        source:
+          `${spec.ownerRepo}@<tag>:${p.chartPath}/Chart.yaml for every tag ${prefix}X.Y.Z >= ${p.minVersion} ` +
+          `(version and appVersion as tagged: ${spec.ownerRepo}@${newest}:${p.packagedBy} packages ` +
+          `the tagged chart; newest tag ${newestTag})`,
         versions,
         digests,
         files,

@@ -85,6 +85,7 @@ describe("the example stacks", () => {
       "argocd",
       "argoRollouts",
       "tracing",
+      "prometheus",
     ]);
   });
 

@@ -66,6 +66,8 @@ const expectedCharts = (k8s: string, v: TapVariant): string[] =>
     ...(v.argocd ? ["argo-cd"] : []),
     ...(v.argoRollouts ? ["argo-rollouts"] : []),
     ...(v.tracing ? ["opentelemetry-collector"] : []),
+    // Prometheus's scraper is the same collector chart.
+    ...(v.prometheus ? ["kube-state-metrics", "opentelemetry-collector"] : []),
   ].sort();
 
 const factsCache = new Map<string, ChartFactsFile | undefined>();
@@ -143,6 +145,7 @@ describe("the recorded chart facts", () => {
     "karpenter",
     "karpenter-crd",
     "keda",
+    "kube-state-metrics",
     "kyverno",
     "metrics-server",
     "tigera-operator",

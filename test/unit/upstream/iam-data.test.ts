@@ -108,12 +108,13 @@ const VARIANTS: readonly Variant[] = SUPPORTED_KUBERNETES_VERSIONS.flatMap<Varia
     enableAppMesh: false,
     ...OPTIONAL_CAPABILITIES_ON,
   },
-  // Observability and progressive delivery: the collector's X-Ray role, Argo Rollouts' metric reads.
+  // Observability and progressive delivery: the collector's X-Ray role, Argo Rollouts' metric reads,
+  // and Prometheus's remote-write, key, topic and Grafana policies (Container Insights' option).
   {
-    label: "k8s 1.35, tracing and Argo Rollouts",
+    label: "k8s 1.35, tracing, Argo Rollouts and Prometheus with Grafana",
     kubernetesVersion: "1.35",
     enableAppMesh: false,
-    addons: { tracing: true, argoRollouts: true },
+    addons: { tracing: true, argoRollouts: true, prometheus: { grafana: true } },
   },
   // Tenants with S3 (none by default): their roles' S3 and KMS grants and condition keys.
   {
