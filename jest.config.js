@@ -1,8 +1,9 @@
 /**
- * Four projects: `unit` (offline, Pulumi mocks; `npm test`), `integration` (AWS SDK against a
+ * Five projects: `unit` (offline, Pulumi mocks; `npm test`), `integration` (AWS SDK against a
  * deployed or emulated stack's outputs; `npm run test:integration`, tools/emulator/run.sh),
- * `apiserver` (a real kube-apiserver on loopback; tools/k8s/test.sh) and `kyverno` (the Kyverno CLI
- * on tap's policies; tools/kyverno/test.sh). ts-jest only transpiles here
+ * `apiserver` (a real kube-apiserver on loopback; tools/k8s/test.sh), `kyverno` (the Kyverno CLI
+ * on tap's policies; tools/kyverno/test.sh) and `prometheus` (Prometheus's and Alertmanager's
+ * parsers on tap's alerts; tools/prometheus/test.sh). ts-jest only transpiles here
  * (isolatedModules in tsconfig.json); `npm run typecheck` (tsc --noEmit) is the type check, run first in .ci/run.
  */
 const tsJest = ["ts-jest", { diagnostics: false }];
@@ -48,6 +49,16 @@ module.exports = {
       displayName: "kyverno",
       testEnvironment: "node",
       roots: ["<rootDir>/test/kyverno"],
+      setupFiles: ["<rootDir>/test/helpers/setup.ts"],
+      testMatch: ["**/*.test.ts"],
+      transform: { "^.+\\.ts$": tsJest },
+    },
+    {
+      // Prometheus's rule parser and Alertmanager's config loader (tools/prometheus/test.sh
+      // builds them) on the alerts tap hands to Amazon Managed Service for Prometheus, offline.
+      displayName: "prometheus",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test/prometheus"],
       setupFiles: ["<rootDir>/test/helpers/setup.ts"],
       testMatch: ["**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },

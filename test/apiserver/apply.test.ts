@@ -124,7 +124,7 @@ const CONFIGS: readonly Config[] = [
   },
   {
     label:
-      "Argo CD behind the ALB, Argo Rollouts' canary, tracing and Kyverno where it runs (AppProjects, Applications, ApplicationSet, Rollout, AnalysisTemplate, ClusterPolicies, two guarded Ingresses, allow-traces policies, OTLP env)",
+      "Argo CD behind the ALB, Argo Rollouts' canary, tracing, Prometheus and Kyverno where it runs (AppProjects, Applications, ApplicationSet, Rollout, AnalysisTemplate, ClusterPolicies, two guarded Ingresses, allow-traces policies, OTLP env, the prometheus namespace)",
     config: (minor) => ({
       kubernetesVersion: minor,
       enableAppMesh: false,
@@ -132,6 +132,7 @@ const CONFIGS: readonly Config[] = [
         argocd: { repoUrl: "https://github.com/acme/platform.git", adminGroup: "platform-admins" },
         argoRollouts: true,
         tracing: true,
+        prometheus: true,
         loadBalancerController: {
           certificateArn:
             "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",
