@@ -31,3 +31,28 @@ export const SYSTEM_NAMESPACES = [
   "istio-system",
   "falco",
 ] as const;
+
+/**
+ * Every namespace a capability of tap's puts its components in besides kube-system (the add-ons'
+ * own; GuardDuty's runtime agent's): a catalog service may not take one of these names (its
+ * namespace would be the add-on's), and Argo CD's `tap` project may not deploy into one. A test
+ * synthesizes the capabilities and holds every namespace they use to this list.
+ */
+export const ADDON_NAMESPACES = [
+  "tigera-operator",
+  "calico-system",
+  "calico-apiserver",
+  "amazon-cloudwatch",
+  "amazon-guardduty",
+  "keda",
+  "tap-probe",
+  "appmesh-system",
+  "external-dns",
+  "istio-system",
+  "kyverno",
+  "falco",
+  "argocd",
+  "argo-rollouts",
+  "opentelemetry",
+  "prometheus",
+] as const;

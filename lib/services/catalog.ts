@@ -10,8 +10,8 @@
  * Public services: any number, including none (an internal-only catalog is valid: nothing admits
  * load-balancer traffic). Call cycles are allowed (each edge is one NetworkPolicy rule).
  */
-import { RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
-import { KEDA_DEFAULTS, KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
+import { ADDON_NAMESPACES, RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
+import { KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
 import {
   MAX_SERVICE_NAME_LENGTH,
   SERVICE_NAME_RE,
@@ -53,21 +53,7 @@ export const SERVICE_DEFAULTS = {
 
 /** Names a service may not take: its namespace would collide with a system or add-on namespace. */
 export const RESERVED_SERVICE_NAMES: readonly string[] = [
-  ...RESERVED_NAMESPACES,
-  KEDA_DEFAULTS.namespace,
-  "amazon-cloudwatch",
-  "appmesh-system",
-  // ExternalDNS's (lib/addons/external-dns): a service there would share its namespace.
-  "external-dns",
-  // Istio's (lib/addons/istio): its root namespace, PSS privileged.
-  "istio-system",
-  // Kyverno's, Falco's (PSS privileged), Argo CD's, Argo Rollouts' and the collector's (lib/addons/*).
-  "kyverno",
-  "falco",
-  "argocd",
-  "argo-rollouts",
-  "opentelemetry",
-  KEDA_PROBE_DEFAULTS.namespace,
+  ...new Set<string>([...RESERVED_NAMESPACES, ...ADDON_NAMESPACES]),
 ];
 
 const base = {

@@ -14,7 +14,7 @@
  * No resources finalizer on any of them: deleting one (or the stack) never waits on a controller
  * that may be gone, and never deletes what the applications deployed behind the owner's back.
  */
-import { SYSTEM_NAMESPACES } from "../reserved-namespaces";
+import { ADDON_NAMESPACES, SYSTEM_NAMESPACES } from "../reserved-namespaces";
 import { ArgoCdSettings } from "./settings";
 
 export const ARGOCD_API_VERSION = "argoproj.io/v1alpha1";
@@ -78,7 +78,10 @@ export function argoCdObjects(
   settings: Repo,
   labels: Readonly<Record<string, string>>,
 ): ArgoObject[] {
-  const denied = [...SYSTEM_NAMESPACES, ARGOCD_NAMESPACE];
+  // The cluster's and every add-on's namespace (Argo CD's own among them): never a destination.
+  const denied = [
+    ...new Set<string>([...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, ARGOCD_NAMESPACE]),
+  ];
   const workloads = object("AppProject", WORKLOADS_PROJECT, labels, {
     description: "tap: the platform's applications (tap:addons.argocd)",
     sourceRepos: [settings.repoUrl],

@@ -547,6 +547,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
     expect([...RESERVED_SERVICE_NAMES].sort()).toEqual(
       [
         "amazon-cloudwatch",
+        "amazon-guardduty",
         "appmesh-system",
         "argo-rollouts",
         "argocd",
@@ -562,6 +563,7 @@ describe("parseServiceCatalog: every problem names the entry, the field and the 
         "kube-system",
         "kyverno",
         "opentelemetry",
+        "prometheus",
         "tap-probe",
         "tigera-operator",
       ].sort(),

@@ -12,7 +12,7 @@ import {
   ROOT_PROJECT,
   WORKLOADS_PROJECT,
 } from "../../../../lib/addons/argocd";
-import { SYSTEM_NAMESPACES } from "../../../../lib/addons/reserved-namespaces";
+import { ADDON_NAMESPACES, SYSTEM_NAMESPACES } from "../../../../lib/addons/reserved-namespaces";
 import { SUPPORTED_KUBERNETES_VERSIONS, pinsFor } from "../../../../lib/addons/versions";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { policies } from "../../../../policy/policies";
@@ -198,7 +198,10 @@ describe("Argo CD on", () => {
     expect(project.sourceRepos).toEqual([REPO]);
     for (const ns of ["payments", "dev", "retail"])
       expect(destinationPermitted(project.destinations, IN_CLUSTER, ns)).toBe(true);
-    for (const ns of [...SYSTEM_NAMESPACES, ARGOCD_NAMESPACE])
+    // ...nor into an add-on's (the collectors', Argo Rollouts', Prometheus's), Argo CD's own included.
+    for (const ns of [...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, ARGOCD_NAMESPACE])
+      expect(destinationPermitted(project.destinations, IN_CLUSTER, ns)).toBe(false);
+    for (const ns of ["opentelemetry", "argo-rollouts", "prometheus", "tap-probe"])
       expect(destinationPermitted(project.destinations, IN_CLUSTER, ns)).toBe(false);
     expect(destinationPermitted(project.destinations, "https://other.example.com", "dev")).toBe(
       false,
