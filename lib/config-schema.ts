@@ -26,6 +26,7 @@ export const UNDECLARED_KEYS: { readonly [K in ConfigKey]?: string } = {
   // Pulumi declares string, integer, boolean and array types; an object default is not one of them.
   addons: "a map (capability -> switch); absent means every capability at its default",
   tenants: "a list of objects (Pulumi has no such type); absent means no tenants",
+  nodeClasses: "a map (class -> true or its settings); absent means the application's groups only",
 };
 
 /**
@@ -71,6 +72,8 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
     "The service catalog: one entry per microservice (workload, autoscaling, NetworkPolicies, IAM, mesh); see the README",
   tenants:
     "Tenants: namespaces with quotas, namespace-scoped EKS access for their people, per-tenant S3 access; see the README",
+  nodeClasses:
+    "Node classes beside the application's 70/30 groups: { gpu: true } or { gpu: { instanceTypes, maxSize } } adds a GPU group at zero (README: Node classes)",
   addons:
     "Capabilities on or off: a map of name -> true/false or { enabled, ...settings }, e.g. { karpenter: true, clusterAutoscaler: false }; {} keeps every default (README: Capabilities)",
 };

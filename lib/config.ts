@@ -15,6 +15,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./capabilities";
 import { TenantSpec, checkTenants, parseTenants } from "./tenants/types";
+import { NodeClassesConfig, parseNodeClasses } from "./node-classes";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -81,6 +82,8 @@ export interface TapConfig {
   readonly addons: EnabledCapabilities;
   /** Tenants (lib/tenants): namespaces with quotas, namespace-scoped access, per-tenant S3. */
   readonly tenants: readonly TenantSpec[];
+  /** Node classes beside the application's 70/30 groups (lib/node-classes.ts); {} = none. */
+  readonly nodeClasses: NodeClassesConfig;
   /** Each capability's settings (from the same `tap:addons` map), defaults applied. */
   readonly addonSettings: CapabilitySettings;
 }
@@ -120,6 +123,8 @@ export const DEFAULTS = {
   addons: {},
   // No tenants: every service in a namespace of its own, access only through tap:clusterAdminArns.
   tenants: [],
+  // The specification's compute: the application's two 70/30 groups, no other class.
+  nodeClasses: {},
 } as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix" | "addonSettings">;
 
 /** Every key tap reads, in README order. */
@@ -473,6 +478,22 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
   );
   const tenants = parseTenants(p.json("tenants"), fail);
   checkTenants(tenants, services, admins, appMesh, fail);
+  const nodeClasses = parseNodeClasses(p.json("nodeClasses"), fail);
+  if (nodeClasses.gpu && !addons.clusterAutoscaler) {
+    fail(
+      "nodeClasses.gpu",
+      addons.karpenter
+        ? "tap:nodeClasses.gpu is a managed node group at zero that cluster-autoscaler starts, and tap:addons.karpenter replaces cluster-autoscaler: with Karpenter, GPU capacity would be a NodePool of its own, which tap does not build yet; turn one off"
+        : "tap:nodeClasses.gpu is a managed node group at zero: without tap:addons.clusterAutoscaler nothing ever starts a node in it; turn cluster-autoscaler on",
+    );
+  }
+  services.forEach((s, i) => {
+    if (s.nodeClass === "gpu" && !nodeClasses.gpu)
+      fail(
+        "services",
+        `tap:services[${i}].nodeClass "gpu" of "${s.name}" needs tap:nodeClasses.gpu (pulumi config set --path tap:nodeClasses.gpu true)`,
+      );
+  });
   if (addons.karpenter && os !== "Bottlerocket") {
     fail(
       "nodeOperatingSystem",
@@ -636,6 +657,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       addons,
       addonSettings,
       tenants,
+      nodeClasses,
     },
     warnings,
   };

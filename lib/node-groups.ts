@@ -9,6 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeOperatingSystem, TapConfig, instanceArchitecture } from "./config";
 import { TapContext } from "./context";
 import { mergeTags, nameTag } from "./naming";
+import {
+  GPU_INSTANCE_TYPES,
+  NodeClassName,
+  Taint,
+  eksTaintEffect,
+  nodeClassDefinition,
+  scaleFromZeroTags,
+} from "./node-classes";
 
 export interface Sizes {
   readonly min: number;
@@ -84,6 +92,10 @@ export const SPOT_NODE_GROUP_ROLE = "tap-spot";
 export const ON_DEMAND_NODE_GROUP_ROLE = "tap-ondemand";
 /** With Karpenter: the one on-demand group for the controllers, which Karpenter does not manage. */
 export const SYSTEM_NODE_GROUP_ROLE = "tap-system";
+/** The gpu node class's group (tap:nodeClasses.gpu): at zero until a GPU pod waits. */
+export const GPU_NODE_GROUP_ROLE = "tap-gpu";
+/** Its AMI (EKS's AMI type; every GPU type tap knows is x86_64: lib/gpu-instance-types.ts). */
+export const GPU_AMI_TYPE = "BOTTLEROCKET_x86_64_NVIDIA";
 
 /** Label key naming each node's capacity type (EKS also sets eks.amazonaws.com/capacityType). */
 export const CAPACITY_LABEL = "tap/capacity-type";
@@ -121,6 +133,16 @@ export interface NodeGroupPlan {
   readonly role: string;
   readonly label: string;
   readonly sizes: Sizes;
+  /** Its node class, with tap:nodeClasses set (absent: the specification's groups, unlabelled). */
+  readonly nodeClass?: NodeClassName;
+  /** The class's labels and taints (lib/node-classes.ts). */
+  readonly classLabels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+  /** Its own instance types and AMI (the GPU class); absent: tap:nodeInstanceTypes and the OS's. */
+  readonly instanceTypes?: readonly string[];
+  readonly amiType?: string;
+  /** GPUs per node (the GPU class: its scale-from-zero resources tag). */
+  readonly gpusPerNode?: number;
 }
 
 /**
@@ -129,7 +151,7 @@ export interface NodeGroupPlan {
  * application capacity and its split (lib/addons/karpenter/node-pools.ts).
  */
 export function nodeGroupPlan(
-  config: Pick<TapConfig, "addons" | "addonSettings">,
+  config: Pick<TapConfig, "addons" | "addonSettings" | "nodeClasses">,
   split: CapacitySplit,
 ): NodeGroupPlan[] {
   if (config.addons.karpenter) {
@@ -143,14 +165,50 @@ export function nodeGroupPlan(
       },
     ];
   }
+  // With node classes, the 70/30 groups are the application class (and say so on their nodes).
+  const classes = config.nodeClasses;
+  const application =
+    Object.keys(classes).length > 0
+      ? {
+          nodeClass: "application" as const,
+          classLabels: nodeClassDefinition("application", classes).labels,
+        }
+      : {};
+  const gpu = classes.gpu;
   return [
-    { capacityType: "SPOT", role: SPOT_NODE_GROUP_ROLE, label: "spot", sizes: split.spot },
+    {
+      capacityType: "SPOT",
+      role: SPOT_NODE_GROUP_ROLE,
+      label: "spot",
+      sizes: split.spot,
+      ...application,
+    },
     {
       capacityType: "ON_DEMAND",
       role: ON_DEMAND_NODE_GROUP_ROLE,
       label: "on-demand",
       sizes: split.onDemand,
+      ...application,
     },
+    ...(gpu
+      ? [
+          {
+            // On-demand: GPU spot capacity is scarce and a job's node should not vanish under it.
+            capacityType: "ON_DEMAND" as const,
+            role: GPU_NODE_GROUP_ROLE,
+            label: "on-demand",
+            sizes: { min: 0, desired: 0, max: gpu.maxSize },
+            nodeClass: "gpu" as const,
+            classLabels: nodeClassDefinition("gpu", classes).labels,
+            taints: nodeClassDefinition("gpu", classes).taints,
+            instanceTypes: gpu.instanceTypes,
+            // Bottlerocket's NVIDIA variant whatever tap:nodeOperatingSystem says: its driver and
+            // device plugin come with it (lib/node-classes.ts).
+            amiType: GPU_AMI_TYPE,
+            gpusPerNode: GPU_INSTANCE_TYPES[gpu.instanceTypes[0]].gpus,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -275,10 +333,17 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
   );
 
   const plan = nodeGroupPlan(config, split);
+  // The GPU group boots Bottlerocket: its own launch template when the others run another OS
+  // (Bottlerocket's OS and data volumes; the NVIDIA variant's OS image is 4 GiB, the size given).
+  const gpuLaunchTemplate =
+    plan.some((g) => g.nodeClass === "gpu") && config.nodeOperatingSystem !== "Bottlerocket"
+      ? bottlerocketLaunchTemplate(ctx, ctx.name("tap-gpu-lt"))
+      : undefined;
   const groups = plan
     .filter((g) => g.sizes.max > 0)
     .map((g): NodeGroup => {
       const name = ctx.name(g.role);
+      const lt = g.nodeClass === "gpu" && gpuLaunchTemplate ? gpuLaunchTemplate : launchTemplate;
       const group = new eks.ManagedNodeGroup(
         name,
         {
@@ -291,15 +356,15 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
           capacityType: g.capacityType,
           // Diversified types of one size; spot uses price-capacity-optimized over all of them,
           // on-demand takes them in order.
-          instanceTypes: [...config.nodeInstanceTypes],
-          amiType,
+          instanceTypes: [...(g.instanceTypes ?? config.nodeInstanceTypes)],
+          amiType: g.amiType ?? amiType,
           // With a launch template pulumi-eks leaves `version` unset (nodegroup.ts L1886-1891), so
           // the group would stay on its first minor after a control-plane upgrade: follow the cluster.
           version: config.kubernetesVersion,
           subnetIds: args.privateSubnetIds,
           launchTemplate: {
-            id: launchTemplate.id,
-            version: launchTemplate.latestVersion.apply((v) => `${v}`),
+            id: lt.id,
+            version: lt.latestVersion.apply((v) => `${v}`),
           },
           scalingConfig: {
             minSize: g.sizes.min,
@@ -308,7 +373,16 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
           },
           // cluster-autoscaler owns desiredSize after creation; without it, the config does.
           ignoreScalingChanges: ctx.config.addons.clusterAutoscaler,
-          labels: { [CAPACITY_LABEL]: g.label },
+          labels: { [CAPACITY_LABEL]: g.label, ...(g.classLabels ?? {}) },
+          ...(g.taints && g.taints.length > 0
+            ? {
+                taints: g.taints.map((t) => ({
+                  key: t.key,
+                  value: t.value,
+                  effect: eksTaintEffect(t),
+                })),
+              }
+            : {}),
           tags: mergeTags(
             ctx.tags,
             nameTag(name),
@@ -323,6 +397,31 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
         },
         { ...opts, dependsOn: [...attachments, ...(args.dependsOn ?? [])] },
       );
+      // A group at zero: tell cluster-autoscaler what a node of it will be, on its auto scaling
+      // group (the node group's own tags do not reach it).
+      if (g.nodeClass === "gpu" && g.classLabels) {
+        const asgName = group.nodeGroup
+          .apply((ng) => ng.resources)
+          .apply((r) => r[0].autoscalingGroups[0].name);
+        const tags = scaleFromZeroTags(
+          { labels: g.classLabels, taints: g.taints ?? [] },
+          g.gpusPerNode ?? 0,
+        );
+        for (const [key, value] of Object.entries(tags)) {
+          const slug = key
+            .replace("k8s.io/cluster-autoscaler/node-template/", "")
+            .replace(/[^A-Za-z0-9]+/g, "-");
+          new aws.autoscaling.Tag(
+            ctx.name(`${g.role}-ca-${slug}`),
+            {
+              autoscalingGroupName: asgName,
+              // Read by cluster-autoscaler from the group; the nodes get them from EKS.
+              tag: { key, value, propagateAtLaunch: false },
+            },
+            { ...opts, dependsOn: [group] },
+          );
+        }
+      }
       return {
         capacityType: g.capacityType,
         group,
@@ -332,4 +431,29 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
     });
 
   return { role, launchTemplate, groups, split };
+}
+
+/** A node launch template for Bottlerocket (IMDSv2, hop limit 1, encrypted gp3 volumes). */
+function bottlerocketLaunchTemplate(ctx: TapContext, ltName: string): aws.ec2.LaunchTemplate {
+  return new aws.ec2.LaunchTemplate(
+    ltName,
+    {
+      name: ltName,
+      description:
+        "tap GPU nodes (Bottlerocket NVIDIA): IMDSv2 only with hop limit 1, encrypted gp3 volumes",
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      },
+      blockDeviceMappings: blockDevicesFor("Bottlerocket"),
+      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
+        resourceType,
+        tags: mergeTags(ctx.tags, nameTag(ltName)),
+      })),
+      updateDefaultVersion: true,
+      tags: ctx.tags,
+    },
+    { parent: ctx.parent },
+  );
 }

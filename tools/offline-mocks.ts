@@ -112,10 +112,18 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
         },
         core: { endpoint: "https://EXAMPLE0123.gr7.us-east-1.eks.amazonaws.com" },
       };
-    case "eks:index:ManagedNodeGroup":
+    case "eks:index:ManagedNodeGroup": {
+      const group = `${String(inputs.nodeGroupNamePrefix ?? name)}20261121`;
       return {
-        nodeGroup: { nodeGroupName: `${String(inputs.nodeGroupNamePrefix ?? name)}20261121` },
+        nodeGroup: {
+          nodeGroupName: group,
+          // EKS names the auto scaling group it makes eks-<node group>-<uuid>.
+          resources: [
+            { autoscalingGroups: [{ name: `eks-${group}-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d` }] },
+          ],
+        },
       };
+    }
     case "aws:kms/key:Key":
       return { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`, keyId: `key-${name}` };
     case "aws:cloudwatch/logGroup:LogGroup":

@@ -11,6 +11,7 @@
  * load-balancer traffic). Call cycles are allowed (each edge is one NetworkPolicy rule).
  */
 import { ADDON_NAMESPACES, RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
+import { NODE_CLASS_NAMES } from "../node-classes";
 import { KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
 import {
   MAX_SERVICE_NAME_LENGTH,
@@ -127,6 +128,7 @@ const FIELDS = [
   "tenant",
   "secrets",
   "database",
+  "nodeClass",
 ] as const;
 
 const HEALTH_PATH_RE = /^\/[^\s?#]*$/;
@@ -284,5 +286,18 @@ function parseEntry(
     ...(obj.database !== undefined
       ? { database: r.string(obj.database, `${at}.database`) ?? "" }
       : {}),
+    ...parseNodeClass(obj.nodeClass, `${at}.nodeClass`, problem),
   };
+}
+
+/** `nodeClass`: "application" (the default) or "gpu" (tap:nodeClasses.gpu must be set). */
+function parseNodeClass(
+  raw: unknown,
+  at: string,
+  problem: (at: string, reason: string) => void,
+): { nodeClass?: "gpu" } {
+  if (raw === undefined || raw === "application") return {};
+  if (raw === "gpu") return { nodeClass: "gpu" };
+  problem(at, `must be one of ${NODE_CLASS_NAMES.join(", ")} (got ${show(raw)})`);
+  return {};
 }

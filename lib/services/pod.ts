@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipLabels } from "../naming";
 import { SECRETS_STORE_DEFAULTS } from "../addons/secrets-store";
+import { GPU_RESOURCE, NODE_CLASS_LABEL, nodeClassDefinition } from "../node-classes";
 import { MeshBinding, SECRETS_MOUNT_PATH, ServiceSpec, serviceSelector } from "./types";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
@@ -74,9 +75,19 @@ export interface PodOptions {
 /** The pod annotation naming containers the EKS pod identity webhook leaves without credentials. */
 export const SKIP_CONTAINERS_ANNOTATION = "eks.amazonaws.com/skip-containers";
 
+/** One NVIDIA GPU for a service of the GPU class. */
+const gpuRequest = (service: ServiceSpec): Record<string, string> =>
+  service.nodeClass === "gpu" ? { [GPU_RESOURCE]: "1" } : {};
+
 /** The Deployment spec; no `replicas` (the HPA that KEDA creates owns it). */
 export function deploymentSpec(service: ServiceSpec, opts: PodOptions): DeploymentSpec {
   const d = POD_DEFAULTS;
+  // Its labels and taint do not depend on the group's settings but its accelerator label: the
+  // pods select the class label only.
+  const gpuClass = {
+    labels: { [NODE_CLASS_LABEL]: "gpu" },
+    taints: nodeClassDefinition("gpu", {}).taints,
+  };
   const selector = serviceSelector(service.name);
   const httpGet = { path: service.healthPath, port: "http" };
   const spread = (topologyKey: string) => ({
@@ -114,9 +125,22 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
           seccompProfile: { type: "RuntimeDefault" },
         },
         terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
+        // The GPU class: on its nodes only (their label), past their taint.
+        ...(service.nodeClass === "gpu"
+          ? {
+              nodeSelector: { ...gpuClass.labels },
+              tolerations: gpuClass.taints.map((t) => ({
+                key: t.key,
+                operator: "Equal",
+                value: t.value,
+                effect: t.effect,
+              })),
+            }
+          : {}),
         // Managed node groups: prefer the spot group. Karpenter: spread over its capacity domains,
-        // which is what makes the 70/30 split hold for each service (node-pools.ts).
-        ...(opts.capacitySpreadLabel
+        // which is what makes the 70/30 split hold for each service (node-pools.ts). A GPU
+        // service's group is on-demand only.
+        ...(opts.capacitySpreadLabel || service.nodeClass === "gpu"
           ? {}
           : {
               affinity: {
@@ -153,9 +177,10 @@ export function deploymentSpec(service: ServiceSpec, opts: PodOptions): Deployme
             imagePullPolicy: "Always",
             ...(opts.env ? { env: opts.env.map((e) => ({ ...e })) } : {}),
             ports: [{ name: "http", containerPort: service.port, protocol: "TCP" }],
+            // A GPU service's pod asks for one GPU (extended resources: requests equal limits).
             resources: {
-              requests: { ...service.resources.requests },
-              limits: { ...service.resources.limits },
+              requests: { ...service.resources.requests, ...gpuRequest(service) },
+              limits: { ...service.resources.limits, ...gpuRequest(service) },
             },
             readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
             livenessProbe: {

@@ -78,6 +78,11 @@ export interface ServiceSpec {
    * environment variables (DATABASE_ENV).
    */
   readonly database?: string;
+  /**
+   * The node class its pods run on (lib/node-classes.ts): absent, the application's 70/30 groups;
+   * "gpu", the GPU group (tap:nodeClasses.gpu), one GPU per pod.
+   */
+  readonly nodeClass?: "gpu";
 }
 
 /** A Secrets Manager secret a service reads. */

@@ -36,6 +36,7 @@ describe("Pulumi.yaml's config block", () => {
       environmentSuffix: expect.any(String),
       addons: expect.stringMatching(/map/),
       tenants: expect.stringMatching(/list of objects/),
+      nodeClasses: expect.stringMatching(/map/),
     });
   });
 
