@@ -144,6 +144,18 @@ const CONFIGS: readonly Config[] = [
     }),
   },
   {
+    label: "the gpu node class with a service on it (node selector, toleration, nvidia.com/gpu)",
+    config: (minor) => ({
+      kubernetesVersion: minor,
+      enableAppMesh: false,
+      nodeClasses: { gpu: true },
+      services: [
+        { name: "gateway", image: IMAGE, public: true, calls: ["inference"] },
+        { name: "inference", image: IMAGE, nodeClass: "gpu" },
+      ],
+    }),
+  },
+  {
     label: "two tenants (quotas, limit ranges, services in tenant namespaces)",
     config: (minor) => ({
       kubernetesVersion: minor,
