@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { NodeClassesConfig, criticalAddonPlacement } from "./node-classes";
 import { createHash } from "crypto";
 import { TapContext } from "./context";
 import { CREATOR_TAG } from "./creator";
@@ -149,6 +150,24 @@ export function createKmsKey(ctx: TapContext): KmsKey {
   return { key, arn: key.arn };
 }
 
+/**
+ * CoreDNS's add-on configuration: with the system node class, its pods select it and tolerate its
+ * taint (and the control plane's, which EKS's own default tolerates; a `tolerations` value
+ * replaces the default list). Without it, none: EKS's defaults, as the specification's stack has
+ * them. The keys are the add-on's configuration schema's (facts/coredns-addon.md).
+ */
+export function coreDnsConfiguration(classes: NodeClassesConfig): string | undefined {
+  const placement = criticalAddonPlacement(classes);
+  if (!placement) return undefined;
+  return JSON.stringify({
+    nodeSelector: { ...placement.nodeSelector },
+    tolerations: [
+      ...placement.tolerations,
+      { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+    ],
+  });
+}
+
 /** The CoreDNS add-on, created only once the node groups exist (CoreDNS pods need nodes). */
 export function createCoreDns(
   ctx: TapContext,
@@ -161,6 +180,9 @@ export function createCoreDns(
       clusterName: cluster.eksCluster.name,
       addonName: "coredns",
       addonVersion: addonVersion(ctx, "coredns"),
+      ...(coreDnsConfiguration(ctx.config.nodeClasses)
+        ? { configurationValues: coreDnsConfiguration(ctx.config.nodeClasses) }
+        : {}),
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
       tags: ctx.tags,

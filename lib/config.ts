@@ -487,6 +487,12 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         : "tap:nodeClasses.gpu is a managed node group at zero: without tap:addons.clusterAutoscaler nothing ever starts a node in it; turn cluster-autoscaler on",
     );
   }
+  if (nodeClasses.system && addons.karpenter) {
+    fail(
+      "nodeClasses.system",
+      "tap:nodeClasses.system and tap:addons.karpenter cannot both be on: Karpenter brings its own on-demand system group (tap:addons.karpenter.systemNodes), which every controller selects untainted; turn one off",
+    );
+  }
   services.forEach((s, i) => {
     if (s.nodeClass === "gpu" && !nodeClasses.gpu)
       fail(

@@ -4,6 +4,11 @@
  * (lib/services/pod.ts). Absent, the stack is the specification's: the two 70/30 groups, no class
  * label. Pure: the config contract parses and checks it before anything exists.
  *
+ * system: an on-demand managed node group tainted CriticalAddonsOnly for the add-ons that must
+ * survive spot reclaims: CoreDNS, Calico's kube-controllers, operator and (preferred) Typha, and
+ * cluster-autoscaler select it and tolerate the taint (criticalAddonPlacement); nothing else
+ * tolerates it.
+ *
  * gpu: a managed node group of Bottlerocket's NVIDIA variant at zero until a pod asks for a GPU.
  * The variant ships the NVIDIA driver, container runtime and the NVIDIA k8s device plugin
  * (bottlerocket-os/bottlerocket@85f0d68 (v1.26.0):QUICKSTART-EKS.md "aws-k8s-*-nvidia variants"),
@@ -26,8 +31,9 @@ export const ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator";
 /** The extended resource NVIDIA's device plugin advertises. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
 
-export type NodeClassName = "application" | "gpu";
-export const NODE_CLASS_NAMES: readonly NodeClassName[] = ["application", "gpu"];
+export type NodeClassName = "system" | "application" | "gpu";
+/** The classes a catalog service may ask for (the system class is the critical add-ons'). */
+export const SERVICE_NODE_CLASSES = ["application", "gpu"] as const;
 
 export interface Taint {
   readonly key: string;
@@ -43,11 +49,25 @@ export interface GpuClassSettings {
   readonly maxSize: number;
 }
 
+export interface SystemClassSettings {
+  /** Nodes it keeps (min = desired; max one more, for a replacement during a roll). */
+  readonly nodes: number;
+}
+
 export interface NodeClassesConfig {
+  readonly system?: SystemClassSettings;
   readonly gpu?: GpuClassSettings;
 }
 
 export const DEFAULT_GPU_CLASS: GpuClassSettings = { instanceTypes: ["g5.xlarge"], maxSize: 2 };
+export const DEFAULT_SYSTEM_CLASS: SystemClassSettings = { nodes: 2 };
+
+/** Kubernetes' conventional taint for nodes kept for critical add-ons (its Exists toleration). */
+export const CRITICAL_ADDONS_TAINT: Taint = {
+  key: "CriticalAddonsOnly",
+  value: "true",
+  effect: "NoSchedule",
+};
 
 /** Only pods that tolerate it (the catalog's GPU services) land on a GPU node. */
 export const GPU_TAINT: Taint = { key: GPU_RESOURCE, value: "true", effect: "NoSchedule" };
@@ -63,6 +83,8 @@ export function nodeClassDefinition(
   classes: NodeClassesConfig,
 ): NodeClassDefinition {
   if (name === "application") return { labels: { [NODE_CLASS_LABEL]: "application" }, taints: [] };
+  if (name === "system")
+    return { labels: { [NODE_CLASS_LABEL]: "system" }, taints: [CRITICAL_ADDONS_TAINT] };
   const gpu = classes.gpu ?? DEFAULT_GPU_CLASS;
   return {
     labels: {
@@ -70,6 +92,35 @@ export function nodeClassDefinition(
       [ACCELERATOR_LABEL]: GPU_INSTANCE_TYPES[gpu.instanceTypes[0]]?.accelerator ?? "nvidia",
     },
     taints: [GPU_TAINT],
+  };
+}
+
+export interface Toleration {
+  readonly key: string;
+  readonly operator: "Exists" | "Equal";
+  readonly value?: string;
+  readonly effect?: "NoSchedule";
+}
+
+/** Where a critical add-on runs: the system class when there is one, else nothing to change. */
+export interface CriticalAddonPlacement {
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+}
+
+/**
+ * The system class's node selector and its taint's toleration (Exists: the value is not a
+ * contract), for the critical add-ons; undefined without the class (they keep their on-demand
+ * selector).
+ */
+export function criticalAddonPlacement(
+  classes: NodeClassesConfig,
+): CriticalAddonPlacement | undefined {
+  if (!classes.system) return undefined;
+  const def = nodeClassDefinition("system", classes);
+  return {
+    nodeSelector: { ...def.labels },
+    tolerations: def.taints.map((t) => ({ key: t.key, operator: "Exists", effect: t.effect })),
   };
 }
 
@@ -117,10 +168,10 @@ export function parseNodeClasses(
       );
       continue;
     }
-    if (key !== "gpu") {
+    if (key !== "gpu" && key !== "system") {
       fail(
         `nodeClasses.${key}`,
-        `tap:nodeClasses.${key} is not a node class tap builds; known: gpu (the application class is always there)`,
+        `tap:nodeClasses.${key} is not a node class tap builds; known: system, gpu (the application class is always there)`,
       );
       continue;
     }
@@ -133,15 +184,44 @@ export function parseNodeClasses(
           : undefined;
     if (v === undefined) {
       fail(
-        "nodeClasses.gpu",
-        `tap:nodeClasses.gpu must be true, false or { instanceTypes, maxSize } (got ${show(value)})`,
+        `nodeClasses.${key}`,
+        `tap:nodeClasses.${key} must be true, false or ${key === "gpu" ? "{ instanceTypes, maxSize }" : "{ nodes }"} (got ${show(value)})`,
       );
+      continue;
+    }
+    if (key === "system") {
+      const system = parseSystemClass(v, fail);
+      if (system) out = { ...out, system };
       continue;
     }
     const gpu = parseGpuClass(v, fail);
     if (gpu) out = { ...out, gpu };
   }
   return out;
+}
+
+function parseSystemClass(
+  v: Record<string, unknown>,
+  fail: (key: string, reason: string) => void,
+): SystemClassSettings | undefined {
+  const unknown = Object.keys(v).filter((k) => k !== "nodes");
+  if (unknown.length > 0) {
+    fail(
+      "nodeClasses.system",
+      `tap:nodeClasses.system has unknown settings ${unknown.join(", ")}; allowed: nodes`,
+    );
+    return undefined;
+  }
+  const raw = v.nodes ?? DEFAULT_SYSTEM_CLASS.nodes;
+  const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 2 || n > 10) {
+    fail(
+      "nodeClasses.system.nodes",
+      `tap:nodeClasses.system.nodes must be an integer from 2 to 10: the critical add-ons run two replicas on different nodes (got ${show(raw)})`,
+    );
+    return undefined;
+  }
+  return { nodes: n };
 }
 
 function parseGpuClass(

@@ -90,7 +90,10 @@ export function blockDevicesFor(
 /** Role names of the two groups; the spot one is what cluster-autoscaler's priority expander prefers. */
 export const SPOT_NODE_GROUP_ROLE = "tap-spot";
 export const ON_DEMAND_NODE_GROUP_ROLE = "tap-ondemand";
-/** With Karpenter: the one on-demand group for the controllers, which Karpenter does not manage. */
+/**
+ * With Karpenter: the one on-demand group for the controllers, which Karpenter does not manage.
+ * With tap:nodeClasses.system (never with Karpenter): the system class's tainted group.
+ */
 export const SYSTEM_NODE_GROUP_ROLE = "tap-system";
 /** The gpu node class's group (tap:nodeClasses.gpu): at zero until a GPU pod waits. */
 export const GPU_NODE_GROUP_ROLE = "tap-gpu";
@@ -175,7 +178,21 @@ export function nodeGroupPlan(
         }
       : {};
   const gpu = classes.gpu;
+  const system = classes.system;
   return [
+    ...(system
+      ? [
+          {
+            capacityType: "ON_DEMAND" as const,
+            role: SYSTEM_NODE_GROUP_ROLE,
+            label: "on-demand",
+            sizes: { min: system.nodes, desired: system.nodes, max: system.nodes + 1 },
+            nodeClass: "system" as const,
+            classLabels: nodeClassDefinition("system", classes).labels,
+            taints: nodeClassDefinition("system", classes).taints,
+          },
+        ]
+      : []),
     {
       capacityType: "SPOT",
       role: SPOT_NODE_GROUP_ROLE,

@@ -11,7 +11,7 @@
  * load-balancer traffic). Call cycles are allowed (each edge is one NetworkPolicy rule).
  */
 import { ADDON_NAMESPACES, RESERVED_NAMESPACES } from "../addons/reserved-namespaces";
-import { NODE_CLASS_NAMES } from "../node-classes";
+import { SERVICE_NODE_CLASSES } from "../node-classes";
 import { KEDA_PROBE_DEFAULTS } from "../addons/keda/defaults";
 import {
   MAX_SERVICE_NAME_LENGTH,
@@ -298,6 +298,6 @@ function parseNodeClass(
 ): { nodeClass?: "gpu" } {
   if (raw === undefined || raw === "application") return {};
   if (raw === "gpu") return { nodeClass: "gpu" };
-  problem(at, `must be one of ${NODE_CLASS_NAMES.join(", ")} (got ${show(raw)})`);
+  problem(at, `must be one of ${SERVICE_NODE_CLASSES.join(", ")} (got ${show(raw)})`);
   return {};
 }

@@ -259,6 +259,11 @@ export interface SynthesizeOptions {
    * kube-state-metrics and collector (the tracing chart, other values) are releases.
    */
   readonly prometheus?: boolean;
+  /**
+   * The system node class (`tap:nodeClasses` `{ system: true }`): Calico's control plane and
+   * cluster-autoscaler select its label and tolerate its taint.
+   */
+  readonly nodeClassesSystem?: boolean;
 }
 
 /** The repository the Argo CD variants deploy from (any valid URL: tap reads it only into CRs). */
@@ -284,6 +289,7 @@ export interface TapVariant {
   readonly argoRollouts: boolean;
   readonly tracing: boolean;
   readonly prometheus: boolean;
+  readonly nodeClassesSystem: boolean;
 }
 const OFF = {
   karpenter: false,
@@ -298,6 +304,7 @@ const OFF = {
   argoRollouts: false,
   tracing: false,
   prometheus: false,
+  nodeClassesSystem: false,
 };
 export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: true },
@@ -328,6 +335,8 @@ export const TAP_VARIANTS: readonly TapVariant[] = [
   { ...OFF, enableAppMesh: false, tracing: true },
   // Metrics: Amazon Managed Prometheus (kube-state-metrics, and the collector chart as a scraper).
   { ...OFF, enableAppMesh: false, prometheus: true },
+  // Node classes: the system class's selector and toleration on the critical add-ons.
+  { ...OFF, enableAppMesh: false, nodeClassesSystem: true },
 ];
 
 /**
@@ -350,7 +359,8 @@ export const describeVariant = (v: TapVariant): string =>
   (v.argocd ? `, addons.argocd={repoUrl${v.argocdSso ? ", adminGroup, oidc" : ""}}` : "") +
   (v.argoRollouts ? ", addons.argoRollouts=true" : "") +
   (v.tracing ? ", addons.tracing=true" : "") +
-  (v.prometheus ? ", addons.prometheus=true" : "");
+  (v.prometheus ? ", addons.prometheus=true" : "") +
+  (v.nodeClassesSystem ? ", nodeClasses={system}" : "");
 
 /**
  * A Release's chart and repository as a Helm repository names them: `oci://<registry>/<path>/<name>`
@@ -392,6 +402,7 @@ export async function synthesizeReleases(
     kubernetesVersion,
     enableAppMesh,
     ...(Object.keys(addons).length > 0 ? { addons } : {}),
+    ...(options.nodeClassesSystem ? { nodeClasses: { system: true } } : {}),
   };
   const { resources } = await mockTap(
     () => new TapStack("tap", { config, context: { stackName: "dev" } }),

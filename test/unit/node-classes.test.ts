@@ -25,7 +25,7 @@ const ASG_TAG = "aws:autoscaling/tag:Tag";
 const IMAGE = "public.ecr.aws/tap/app:1.0.0";
 type Obj = Record<string, unknown>;
 type Taint = { key: string; value: string; effect: string };
-type Toleration = { key: string; operator: string; value?: string; effect: string };
+type Toleration = { key: string; operator: string; value?: string; effect?: string };
 
 const groups = (resources: readonly RecordedResource[]) =>
   Object.fromEntries(ofType(resources, MNG).map((r) => [r.name, r.inputs]));
@@ -136,6 +136,135 @@ describe("the gpu class", () => {
   });
 });
 
+describe("the system class", () => {
+  const SYSTEM = { ...BASE, nodeClasses: { system: true } };
+  const RELEASE = "kubernetes:helm.sh/v3:Release";
+  const release = (resources: readonly RecordedResource[], name: string) =>
+    ofType(resources, RELEASE).find((r) => r.inputs.name === name)?.inputs.values as Obj;
+  const SYSTEM_TAINT: Taint = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" };
+  const tolerates = (tolerations: Toleration[] | undefined, taint: Taint) =>
+    (tolerations ?? []).some(
+      (t) =>
+        t.key === taint.key &&
+        (t.effect === undefined || t.effect === taint.effect) &&
+        (t.operator === "Exists" || t.value === taint.value),
+    );
+
+  it("is an on-demand group of its own nodes, tainted CriticalAddonsOnly, beside the 70/30 groups", async () => {
+    const { resources } = await synthStack(SYSTEM);
+    const g = groups(resources);
+    expect(Object.keys(g).sort()).toEqual(["tap-ondemand-dev", "tap-spot-dev", "tap-system-dev"]);
+    expect(g["tap-system-dev"]).toMatchObject({
+      capacityType: "ON_DEMAND",
+      scalingConfig: { minSize: 2, desiredSize: 2, maxSize: 3 },
+      labels: { "tap/capacity-type": "on-demand", [NODE_CLASS_LABEL]: "system" },
+      taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
+    });
+    // The application's split is unchanged by it.
+    expect((g["tap-spot-dev"].scalingConfig as Obj).desiredSize).toBe(7);
+    expect((g["tap-ondemand-dev"].scalingConfig as Obj).desiredSize).toBe(3);
+  });
+
+  it("takes the critical add-ons: CoreDNS, Calico's control plane and Typha, cluster-autoscaler", async () => {
+    const { resources } = await synthStack(SYSTEM);
+    const systemLabels = groups(resources)["tap-system-dev"].labels as Obj;
+    const onSystem = (selector: Obj | undefined, tolerations: Toleration[] | undefined) => {
+      expect(selector).toBeDefined();
+      for (const [k, v] of Object.entries(selector ?? {})) {
+        if (k === "kubernetes.io/os") continue;
+        expect(systemLabels[k]).toBe(v);
+      }
+      expect(tolerates(tolerations, SYSTEM_TAINT)).toBe(true);
+    };
+    // CoreDNS (the EKS add-on's configuration values).
+    const coredns = JSON.parse(
+      String(named(resources, "tap-coredns-dev").inputs.configurationValues),
+    ) as {
+      nodeSelector: Obj;
+      tolerations: Toleration[];
+    };
+    onSystem(coredns.nodeSelector, coredns.tolerations);
+    // cluster-autoscaler.
+    const ca = release(resources, "cluster-autoscaler");
+    onSystem(ca.nodeSelector as Obj, ca.tolerations as Toleration[]);
+    // Calico: kube-controllers by controlPlaneNodeSelector (it tolerates CriticalAddonsOnly by the
+    // operator's default), the operator by the chart's nodeSelector (its chart tolerates every
+    // NoSchedule taint), Typha preferring the class (it tolerates every taint).
+    const calico = release(resources, "calico");
+    const installation = calico.installation as {
+      controlPlaneNodeSelector: Obj;
+      controlPlaneTolerations?: unknown;
+      typhaDeployment: { spec: { template: { spec: { affinity: { nodeAffinity: Obj } } } } };
+    };
+    onSystem(installation.controlPlaneNodeSelector, [
+      { key: "CriticalAddonsOnly", operator: "Exists" },
+    ]);
+    // Not set: it would replace Typha's tolerate-all and kube-controllers' defaults.
+    expect(installation.controlPlaneTolerations).toBeUndefined();
+    expect(calico.nodeSelector).toMatchObject({ [NODE_CLASS_LABEL]: "system" });
+    expect(
+      installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity
+        .preferredDuringSchedulingIgnoredDuringExecution,
+    ).toEqual([
+      {
+        weight: 100,
+        preference: {
+          matchExpressions: [{ key: NODE_CLASS_LABEL, operator: "In", values: ["system"] }],
+        },
+      },
+    ]);
+  });
+
+  it("is tolerated by nothing else: no other add-on, no catalog service", async () => {
+    const { resources } = await synthStack(SYSTEM);
+    const text = (r: RecordedResource) => JSON.stringify(r.inputs);
+    const tolerating = resources
+      .filter((r) => text(r).includes("CriticalAddonsOnly"))
+      .map((r) => r.name)
+      .sort();
+    expect(tolerating).toEqual(["cluster-autoscaler-dev", "tap-coredns-dev", "tap-system-dev"]);
+  });
+
+  it("without it, the critical add-ons keep their on-demand selector and EKS's CoreDNS defaults", async () => {
+    const { resources } = await synthStack(BASE);
+    expect(named(resources, "tap-coredns-dev").inputs.configurationValues).toBeUndefined();
+    expect(release(resources, "cluster-autoscaler").nodeSelector).toEqual({
+      "eks.amazonaws.com/capacityType": "ON_DEMAND",
+    });
+    expect(release(resources, "cluster-autoscaler").tolerations).toBeUndefined();
+    expect(
+      (release(resources, "calico").installation as { controlPlaneNodeSelector: Obj })
+        .controlPlaneNodeSelector,
+    ).toEqual({ "eks.amazonaws.com/capacityType": "ON_DEMAND" });
+  });
+
+  it("is refused with Karpenter (its own system group), and takes 2 to 10 nodes", () => {
+    expect(
+      configProblems({ ...SYSTEM, addons: { clusterAutoscaler: false, karpenter: true } }),
+    ).toEqual([
+      expect.stringMatching(/^tap:nodeClasses\.system: .*tap:addons\.karpenter cannot both be on/),
+    ]);
+    expect(configProblems({ ...BASE, nodeClasses: { system: { nodes: 1 } } })).toEqual([
+      expect.stringMatching(/^tap:nodeClasses\.system\.nodes: .*integer from 2 to 10.*\(got 1\)/),
+    ]);
+    expect(
+      resolveConfig({ ...BASE, nodeClasses: { system: { nodes: "3" } } }, { stackName: "dev" })
+        .config.nodeClasses,
+    ).toEqual({ system: { nodes: 3 } });
+    expect(configProblems({ ...GPU_SERVICE_ON_SYSTEM })).toEqual([
+      expect.stringMatching(
+        /tap:services\[0\]\.nodeClass.*one of application, gpu \(got "system"\)/,
+      ),
+    ]);
+  });
+});
+
+const GPU_SERVICE_ON_SYSTEM = {
+  ...BASE,
+  nodeClasses: { system: true },
+  services: [{ name: "a", image: IMAGE, nodeClass: "system" }],
+};
+
 describe("a catalog service on the gpu class", () => {
   const services = [
     { name: "gateway", image: IMAGE, public: true, calls: ["inference"] },
@@ -205,13 +334,15 @@ describe("tap:nodeClasses's errors", () => {
       configProblems({
         ...BASE,
         nodeClasses: {
-          system: true,
+          tpu: true,
           application: { instanceTypes: ["m6i.large"] },
           gpu: { instanceTypes: ["m5.large", "g5.xlarge"], maxSize: 0 },
         },
       }),
     ).toEqual([
-      expect.stringMatching(/^tap:nodeClasses\.system: .*not a node class tap builds; known: gpu/),
+      expect.stringMatching(
+        /^tap:nodeClasses\.tpu: .*not a node class tap builds; known: system, gpu/,
+      ),
       expect.stringMatching(/^tap:nodeClasses\.application: .*always there/),
       expect.stringMatching(
         /^tap:nodeClasses\.gpu\.instanceTypes: .*NVIDIA GPU instance types tap knows \(g4dn, g5, g6, g6e families\) \(got \["m5\.large"\]\)/,

@@ -22,6 +22,7 @@ import { ownershipLabels } from "../../naming";
 import { CALICO_LOG_PREFIX, createDenyLoggingPolicies } from "./policies";
 import { Values, deepMerge, deployHelmAddon } from "../helm-addon";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR, inCluster } from "../types";
+import { CriticalAddonPlacement, criticalAddonPlacement } from "../../node-classes";
 
 export interface CalicoArgs {
   /** Felix (calico-node) Prometheus metrics port. Default: 9091. */
@@ -87,29 +88,32 @@ export function calicoLockedValues(): Values {
  * (pkg/render/common/components/components.go L297), so its zone spreading (typha.go L748-765:
  * weight 1, k8s-app In [calico-typha], topology.kubernetes.io/zone) is restated here.
  */
-export const TYPHA_AFFINITY: Values = {
-  nodeAffinity: {
-    preferredDuringSchedulingIgnoredDuringExecution: Object.entries(ON_DEMAND_SELECTOR).map(
-      ([key, value]) => ({
-        weight: 100,
-        preference: { matchExpressions: [{ key, operator: "In", values: [value] }] },
-      }),
-    ),
-  },
-  podAntiAffinity: {
-    preferredDuringSchedulingIgnoredDuringExecution: [
-      {
-        weight: 1,
-        podAffinityTerm: {
-          labelSelector: {
-            matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }],
+export function typhaAffinity(preferred: Readonly<Record<string, string>>): Values {
+  return {
+    nodeAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: Object.entries(preferred).map(
+        ([key, value]) => ({
+          weight: 100,
+          preference: { matchExpressions: [{ key, operator: "In", values: [value] }] },
+        }),
+      ),
+    },
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 1,
+          podAffinityTerm: {
+            labelSelector: {
+              matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }],
+            },
+            topologyKey: "topology.kubernetes.io/zone",
           },
-          topologyKey: "topology.kubernetes.io/zone",
         },
-      },
-    ],
-  },
-};
+      ],
+    },
+  };
+}
+export const TYPHA_AFFINITY: Values = typhaAffinity(ON_DEMAND_SELECTOR);
 
 /** 30 for "v3.30.7". */
 const calicoMinor = (chartVersion: string): number => Number(chartVersion.split(".")[1]);
@@ -119,7 +123,16 @@ export function calicoDefaultValues(
   args: CalicoArgs = {},
   nodeOperatingSystem: string = "Bottlerocket",
   chartVersion: string = "v3.28.5",
+  // The system node class (tap:nodeClasses.system): kube-controllers, the operator and
+  // (preferred) Typha run there. kube-controllers tolerates CriticalAddonsOnly and Typha every
+  // taint by the operator's defaults (tigera/operator@v1.38.13: pkg/render/kubecontrollers/
+  // kube-controllers.go L643 TolerateCriticalAddonsAndControlPlane, pkg/render/typha.go L409
+  // TolerateAll unless controlPlaneTolerations is set, which tap leaves alone); the operator's
+  // own pod tolerates every NoSchedule taint by the chart's default `tolerations`
+  // (projectcalico/calico@v3.28.5, v3.30.7, v3.31.7: charts/tigera-operator/values.yaml).
+  placement?: CriticalAddonPlacement,
 ): Values {
+  const selector = placement?.nodeSelector ?? ON_DEMAND_SELECTOR;
   const nodeMetricsPort = args.nodeMetricsPort ?? CALICO_DEFAULTS.nodeMetricsPort;
   return {
     // Charts from v3.30 turn on Goldmane (flow aggregation) and Whisker (its UI) by default
@@ -134,9 +147,9 @@ export function calicoDefaultValues(
       typhaMetricsPort: args.typhaMetricsPort ?? CALICO_DEFAULTS.typhaMetricsPort,
       // kube-controllers (and the operator's other Deployments that honour it) run on on-demand
       // nodes; calico-node is a DaemonSet and runs everywhere; Typha is placed below.
-      controlPlaneNodeSelector: { ...ON_DEMAND_SELECTOR },
+      controlPlaneNodeSelector: { ...selector },
       controlPlaneReplicas: args.controlPlaneReplicas ?? CALICO_DEFAULTS.controlPlaneReplicas,
-      typhaDeployment: { spec: { template: { spec: { affinity: TYPHA_AFFINITY } } } },
+      typhaDeployment: { spec: { template: { spec: { affinity: typhaAffinity(selector) } } } },
       // Bottlerocket's /usr is read-only: no FlexVolume driver directory (Calico's Bottlerocket
       // guidance; "None" disables the FlexVolume driver: operator api/v1/installation_types.go).
       ...(nodeOperatingSystem === "Bottlerocket" ? { flexVolumePath: "None" } : {}),
@@ -151,7 +164,7 @@ export function calicoDefaultValues(
       logPrefix: CALICO_LOG_PREFIX,
     },
     // The operator pod itself (one replica, hard-coded by the chart): on-demand Linux nodes.
-    nodeSelector: { "kubernetes.io/os": "linux", ...ON_DEMAND_SELECTOR },
+    nodeSelector: { "kubernetes.io/os": "linux", ...selector },
   };
 }
 
@@ -202,7 +215,12 @@ export function deployCalico(ctx: AddonContext, args: CalicoArgs = {}): CalicoRe
     // The chart creates its own ServiceAccount; no policy, so no IRSA role.
     serviceAccount: { name: CALICO_DEFAULTS.serviceAccountName },
     values: deepMerge(
-      calicoDefaultValues(args, ctx.config.nodeOperatingSystem, ctx.pins.calico.version),
+      calicoDefaultValues(
+        args,
+        ctx.config.nodeOperatingSystem,
+        ctx.pins.calico.version,
+        criticalAddonPlacement(ctx.config.nodeClasses),
+      ),
       user,
     ),
     // Helm waits for the operator Deployment only, not for what the operator rolls out afterwards

@@ -8,6 +8,7 @@ import { deployHelmAddon, Values } from "../helm-addon";
 import { SPOT_NODE_GROUP_ROLE } from "../../node-groups";
 import { clusterAutoscalerPolicy } from "./iam";
 import { AddonContext, AddonResult, ContainerResources, ON_DEMAND_SELECTOR } from "../types";
+import { criticalAddonPlacement } from "../../node-classes";
 
 export interface ClusterAutoscalerArgs {
   /** Replicas (active/standby through leader election); default 2. Fewer than 2 is an error. */
@@ -89,6 +90,7 @@ export function clusterAutoscalerValues(
   args: ClusterAutoscalerArgs = {},
 ): Values {
   const d = CLUSTER_AUTOSCALER_DEFAULTS;
+  const placement = criticalAddonPlacement(ctx.config.nodeClasses);
   const replicas = args.replicas ?? d.replicas;
   if (!Number.isInteger(replicas) || replicas < 2) {
     throw new Error(
@@ -98,7 +100,13 @@ export function clusterAutoscalerValues(
   return {
     fullnameOverride: d.releaseName,
     replicaCount: replicas,
-    nodeSelector: { ...ON_DEMAND_SELECTOR },
+    // On the system class when there is one (tolerating its taint), else on on-demand nodes.
+    ...(placement
+      ? {
+          nodeSelector: { ...placement.nodeSelector },
+          tolerations: placement.tolerations.map((t) => ({ ...t })),
+        }
+      : { nodeSelector: { ...ON_DEMAND_SELECTOR } }),
     // Prefer the replicas on different nodes, so losing one node does not stop autoscaling.
     affinity: {
       podAntiAffinity: {
