@@ -23,6 +23,7 @@ const EXPECTED: Record<string, { deploys: boolean; capabilities?: string[] }> = 
   tenants: { deploys: true },
   private: { deploys: true },
   edge: { deploys: true },
+  full: { deploys: true },
   spec: { deploys: false },
 };
 
@@ -54,6 +55,23 @@ describe("the example stacks", () => {
       expect.arrayContaining(["external-dns", "secrets-store-csi-driver", "istiod", "ztunnel"]),
     );
     expect(p.cost.fixed.map((l) => l.component)).toContain("Load balancers");
+  });
+
+  it("full: node classes beside the 70/30 groups and every capability but the ones it replaces", async () => {
+    const p = await plan("full");
+    expect(
+      p.nodeGroups.map((g) => `${g.name} ${g.capacityType} ${g.min}/${g.desired}/${g.max}`).sort(),
+    ).toEqual([
+      "tap-gpu-full ON_DEMAND 0/0/2",
+      "tap-ondemand-full ON_DEMAND 1/3/9",
+      "tap-spot-full SPOT 2/7/21",
+      "tap-system-full ON_DEMAND 2/2/3",
+    ]);
+    // Every capability is on except the ones another replaces or conflicts with, and App Mesh.
+    expect(p.capabilities.off.map((c) => c.name).sort()).toEqual(
+      ["appMesh", "containerInsights", "karpenter"].sort(),
+    );
+    expect(p.resources.total).toBeGreaterThan(300);
   });
 
   it("karpenter: Karpenter instead of cluster-autoscaler, x86 and Graviton pools, one system group", async () => {
