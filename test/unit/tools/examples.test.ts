@@ -72,6 +72,13 @@ describe("the example stacks", () => {
       ["appMesh", "containerInsights", "karpenter"].sort(),
     );
     expect(p.resources.total).toBeGreaterThan(300);
+    // Every node group is priced (other capabilities say what the table cannot price): the GPU
+    // group costs nothing at rest and its on-demand price at max.
+    expect(p.cost.unpriced.filter((u) => u.component.startsWith("Nodes"))).toEqual([]);
+    const gpu = (lines: readonly { component: string; monthlyUsd: { low: number } }[]) =>
+      lines.find((l) => l.component.includes("tap-gpu-full"));
+    expect(gpu(p.cost.nodesAtDesired.lines)).toBeUndefined();
+    expect(gpu(p.cost.nodesAtMax.lines)?.monthlyUsd.low).toBeCloseTo(2 * 1.006 * 730, 2);
   });
 
   it("karpenter: Karpenter instead of cluster-autoscaler, x86 and Graviton pools, one system group", async () => {
