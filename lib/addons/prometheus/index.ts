@@ -25,6 +25,7 @@ import { mergeTags, nameTag } from "../../naming";
 import { createEncryptedTopic } from "../encrypted-topic";
 import { FLUENT_BIT_DEFAULTS } from "../fluent-bit";
 import { deployHelmAddon, Values } from "../helm-addon";
+import { TRACING_DEFAULTS, collectorPodValues } from "../tracing";
 import { AddonContext, AddonResult, ON_DEMAND_SELECTOR } from "../types";
 import {
   COLLECTOR_CLUSTER_RULES,
@@ -52,9 +53,8 @@ export const PROMETHEUS_DEFAULTS = {
   /** The collector's release, Deployment and service account (fullnameOverride). */
   collectorName: "prometheus-agent",
   scrapeIntervalSeconds: 30,
-  healthPort: 13133,
-  /** The contrib image's user and group (its Dockerfile's USER 10001:10001). */
-  runAsUser: 10001,
+  /** The chart's probes' port (the same collector chart as tracing's). */
+  healthPort: TRACING_DEFAULTS.healthPort,
 } as const;
 
 export interface PrometheusResult extends AddonResult {
@@ -119,27 +119,12 @@ export function agentConfig(args: {
 
 /** The collector chart's tap values except the locked keys (pure). */
 export function agentValues(): Values {
-  const d = PROMETHEUS_DEFAULTS;
   return {
     mode: "deployment",
     // One scraper: two would write every sample twice (AMP deduplicates only labelled HA pairs).
     replicaCount: 1,
     nodeSelector: { "kubernetes.io/os": "linux", ...ON_DEMAND_SELECTOR },
-    resources: {
-      requests: { cpu: "100m", memory: "256Mi" },
-      limits: { cpu: "1", memory: "512Mi" },
-    },
-    podSecurityContext: {
-      runAsNonRoot: true,
-      runAsUser: d.runAsUser,
-      runAsGroup: d.runAsUser,
-      seccompProfile: { type: "RuntimeDefault" },
-    },
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] },
-    },
+    ...collectorPodValues(),
     // It serves nothing: no receiver port, no Service.
     ports: {
       otlp: { enabled: false },

@@ -103,14 +103,13 @@ export function collectorConfig(region: pulumi.Input<string>): Values {
   };
 }
 
-/** The chart's tap values except the locked keys (pure). */
-export function tracingValues(): Values {
+/**
+ * A collector pod as tap runs it (the chart's values): bounded, the image's non-root user, PSS
+ * restricted. The tracing collector's and Prometheus's (lib/addons/prometheus) both.
+ */
+export function collectorPodValues(): Values {
   const d = TRACING_DEFAULTS;
   return {
-    mode: "deployment",
-    replicaCount: d.replicas,
-    nodeSelector: { "kubernetes.io/os": "linux", ...ON_DEMAND_SELECTOR },
-    podDisruptionBudget: { enabled: true, minAvailable: 1 },
     resources: {
       requests: { cpu: "100m", memory: "256Mi" },
       // GOMEMLIMIT follows at 80 % of this (the chart's useGOMEMLIMIT, default true).
@@ -127,6 +126,18 @@ export function tracingValues(): Values {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     },
+  };
+}
+
+/** The chart's tap values except the locked keys (pure). */
+export function tracingValues(): Values {
+  const d = TRACING_DEFAULTS;
+  return {
+    mode: "deployment",
+    replicaCount: d.replicas,
+    nodeSelector: { "kubernetes.io/os": "linux", ...ON_DEMAND_SELECTOR },
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    ...collectorPodValues(),
     // OTLP only: the chart's Jaeger and Zipkin ports have no receiver here.
     ports: {
       "jaeger-compact": { enabled: false },
