@@ -28,6 +28,14 @@ export function parseEmail(
   return undefined;
 }
 
+/**
+ * A numeric string as its number (`pulumi config set --path` stores every value as a string);
+ * anything else as it is, for the caller's own check.
+ */
+export function numberFromConfig(raw: unknown): unknown {
+  return typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+}
+
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 4;

@@ -19,7 +19,7 @@
  * node group, so tap tags the auto scaling group itself. Its GPU label is the one the autoscaler's
  * AWS provider treats as a GPU node's (aws_cloud_provider.go GPULabel).
  */
-import { show } from "./config-parse";
+import { numberFromConfig, show } from "./config-parse";
 import { GPU_INSTANCE_TYPES } from "./gpu-instance-types";
 
 export { GPU_INSTANCE_TYPES };
@@ -213,7 +213,7 @@ function parseSystemClass(
     return undefined;
   }
   const raw = v.nodes ?? DEFAULT_SYSTEM_CLASS.nodes;
-  const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+  const n = numberFromConfig(raw);
   if (typeof n !== "number" || !Number.isInteger(n) || n < 2 || n > 10) {
     fail(
       "nodeClasses.system.nodes",
@@ -281,7 +281,7 @@ function parseGpuClass(
     );
   }
   const rawMax = v.maxSize ?? DEFAULT_GPU_CLASS.maxSize;
-  const max = typeof rawMax === "string" && rawMax.trim() !== "" ? Number(rawMax) : rawMax;
+  const max = numberFromConfig(rawMax);
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1 || max > 100) {
     ok = false;
     fail(

@@ -2,7 +2,7 @@
  * The cost alerts' settings (`tap:addons.costAlerts`): the monthly budget, the anomaly impact that
  * alerts, and who gets the email. Pure, read by the config contract before anything exists.
  */
-import { parseEmail, show } from "../../config-parse";
+import { numberFromConfig, parseEmail, show } from "../../config-parse";
 
 export interface CostAlertsSettings {
   /** The stack's monthly budget in USD (required with the capability on). */
@@ -32,7 +32,7 @@ export function parseCostAlertsSettings(
   const usd = (k: "monthlyBudgetUsd" | "anomalyThresholdUsd"): number | undefined => {
     const raw = value[k];
     if (raw === undefined) return undefined;
-    const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+    const n = numberFromConfig(raw);
     if (typeof n === "number" && Number.isFinite(n) && n > 0 && n <= 10_000_000) return n;
     fail(key(k), `tap:addons.costAlerts.${k} must be a number of USD above 0 (got ${show(raw)})`);
     return undefined;

@@ -2,7 +2,7 @@
  * The database capability's settings (`tap:addons.database`): the Aurora Serverless v2 capacity
  * range, backups and the destroy rule. Pure, read by the config contract before anything exists.
  */
-import { show } from "../../config-parse";
+import { numberFromConfig, show } from "../../config-parse";
 
 export interface DatabaseSettings {
   /** The name catalog services give in `database:`, and the PostgreSQL database created. */
@@ -54,7 +54,7 @@ export function parseDatabaseSettings(
     const raw = value[k];
     const fallback = d[k] as number;
     if (raw === undefined) return fallback;
-    const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+    const n = numberFromConfig(raw);
     if (typeof n === "number" && Number.isFinite(n) && n >= min && n <= max && n % step === 0)
       return n;
     fail(

@@ -2,7 +2,7 @@
  * Tracing's settings (`tap:addons.tracing`): what share of traces the catalog's services sample.
  * Pure, read by the config contract before anything exists.
  */
-import { show } from "../../config-parse";
+import { numberFromConfig, show } from "../../config-parse";
 
 /** The collector's OTLP ports (gRPC, HTTP): the services' egress, left out of App Mesh's Envoy. */
 export const TRACING_OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
@@ -29,7 +29,7 @@ export function parseTracingSettings(
   const raw = value.samplingRatio;
   if (raw === undefined) return DEFAULT_TRACING_SETTINGS;
   // `pulumi config set --path` stores "0.25" as a string: a numeric string counts as its number.
-  const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+  const n = numberFromConfig(raw);
   if (typeof n === "number" && Number.isFinite(n) && n > 0 && n <= 1) return { samplingRatio: n };
   fail(
     "addons.tracing.samplingRatio",
