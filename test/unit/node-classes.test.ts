@@ -265,6 +265,43 @@ const GPU_SERVICE_ON_SYSTEM = {
   services: [{ name: "a", image: IMAGE, nodeClass: "system" }],
 };
 
+describe("the node agents on every class", () => {
+  it("Fluent Bit, Falco and the Secrets Store driver and provider tolerate the system and GPU taints", async () => {
+    const { resources } = await synthStack({
+      ...BASE,
+      nodeClasses: { system: true, gpu: true },
+      addons: { falco: true, secretsStore: true },
+    });
+    const values = (name: string) =>
+      ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === name)?.inputs
+        .values as Obj;
+    const agents: Record<string, Toleration[]> = {
+      "fluent-bit": values("fluent-bit").tolerations as Toleration[],
+      falco: values("falco").tolerations as Toleration[],
+      "secrets-store-csi-driver": (values("secrets-store-csi-driver").linux as Obj)
+        .tolerations as Toleration[],
+      "secrets-store-csi-driver-provider-aws": values("secrets-store-csi-driver-provider-aws")
+        .tolerations as Toleration[],
+    };
+    const taints = ofType(resources, MNG).flatMap((r) =>
+      ((r.inputs.taints ?? []) as Taint[]).map((t) => ({ ...t, effect: "NoSchedule" })),
+    );
+    expect(taints.map((t) => t.key).sort()).toEqual(["CriticalAddonsOnly", "nvidia.com/gpu"]);
+    for (const [agent, tolerations] of Object.entries(agents))
+      for (const t of taints)
+        expect({
+          agent,
+          taint: t.key,
+          tolerated: (tolerations ?? []).some(
+            (x) =>
+              x.operator === "Exists" &&
+              (x.key === undefined || x.key === t.key) &&
+              (x.effect === undefined || x.effect === t.effect),
+          ),
+        }).toEqual({ agent, taint: t.key, tolerated: true });
+  });
+});
+
 describe("a catalog service on the gpu class", () => {
   const services = [
     { name: "gateway", image: IMAGE, public: true, calls: ["inference"] },
