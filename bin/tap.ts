@@ -28,7 +28,12 @@ async function main(
 ): Promise<StackOutputs> {
   const input = tapConfigFromPulumi(pulumi.runtime.allConfig());
   // Throws TapConfigError listing every problem, before any AWS call.
-  const resolved = resolveConfig(input, { stackName: pulumi.getStack(), env: process.env });
+  const resolved = resolveConfig(input, {
+    stackName: pulumi.getStack(),
+    env: process.env,
+    // The stack's region (tap:dr.region must be another); AWS_REGION when aws:region is unset.
+    region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION,
+  });
   const checked = await preflight(resolved.config, lookup); // throws PreflightError
   for (const warning of checked.warnings) pulumi.log.warn(warning);
   const caller = await aws.getCallerIdentity();

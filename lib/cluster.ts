@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeClassesConfig, criticalAddonPlacement } from "./node-classes";
 import { createHash } from "crypto";
-import { TapContext } from "./context";
+import { TapContext, remoteOptions } from "./context";
 import { CREATOR_TAG } from "./creator";
 import { irsaTrustPolicy } from "./iam/irsa";
 import { accountAdministersKey, logsUseKey } from "./iam/policy";
@@ -385,7 +385,7 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
         args.creatorArn ? { [CREATOR_TAG]: args.creatorArn } : {},
       ),
     },
-    { ...opts, dependsOn: [controlPlaneLogGroup] },
+    { ...remoteOptions(ctx), dependsOn: [controlPlaneLogGroup] },
   );
 
   const clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;

@@ -27,6 +27,7 @@ export const UNDECLARED_KEYS: { readonly [K in ConfigKey]?: string } = {
   addons: "a map (capability -> switch); absent means every capability at its default",
   tenants: "a list of objects (Pulumi has no such type); absent means no tenants",
   nodeClasses: "a map (class -> true or its settings); absent means the application's groups only",
+  dr: "a map ({ region, vpcCidr }); absent means one region",
 };
 
 /**
@@ -74,6 +75,7 @@ export const CONFIG_DESCRIPTIONS: { readonly [K in ConfigKey]: string } = {
     "Tenants: namespaces with quotas, namespace-scoped EKS access for their people, per-tenant S3 access; see the README",
   nodeClasses:
     "Node classes beside the application's 70/30 groups: { gpu: true } or { gpu: { instanceTypes, maxSize } } adds a GPU group at zero (README: Node classes)",
+  dr: "The recovery region: { region, vpcCidr } builds a second VPC, cluster, node groups and the default capabilities there, peered to the first (README: Recovery region)",
   addons:
     "Capabilities on or off: a map of name -> true/false or { enabled, ...settings }, e.g. { karpenter: true, clusterAutoscaler: false }; {} keeps every default (README: Capabilities)",
 };

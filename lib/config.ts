@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./capabilities";
 import { TenantSpec, checkTenants, parseTenants } from "./tenants/types";
 import { NodeClassesConfig, parseNodeClasses } from "./node-classes";
+import { DrConfig, parseDr } from "./dr-config";
 import { Parser, closestKey, show } from "./config-parse";
 import { isIpv4Cidr, cidrPrefix } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
@@ -84,6 +85,8 @@ export interface TapConfig {
   readonly tenants: readonly TenantSpec[];
   /** Node classes beside the application's 70/30 groups (lib/node-classes.ts); {} = none. */
   readonly nodeClasses: NodeClassesConfig;
+  /** The recovery region (lib/recovery-region.ts); undefined = none. */
+  readonly dr?: DrConfig;
   /** Each capability's settings (from the same `tap:addons` map), defaults applied. */
   readonly addonSettings: CapabilitySettings;
 }
@@ -125,6 +128,8 @@ export const DEFAULTS = {
   tenants: [],
   // The specification's compute: the application's two 70/30 groups, no other class.
   nodeClasses: {},
+  // One region: no recovery region.
+  dr: {},
 } as const satisfies Omit<Record<keyof TapConfig, unknown>, "environmentSuffix" | "addonSettings">;
 
 /** Every key tap reads, in README order. */
@@ -162,6 +167,8 @@ export interface ResolveContext {
   readonly stackName: string;
   /** Environment variables (only ENVIRONMENT_SUFFIX is read). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The stack's region (aws:region), when known: tap:dr.region must be another. */
+  readonly region?: string;
 }
 
 /**
@@ -487,6 +494,22 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
         : "tap:nodeClasses.gpu is a managed node group at zero: without tap:addons.clusterAutoscaler nothing ever starts a node in it; turn cluster-autoscaler on",
     );
   }
+  const dr = parseDr(
+    p.json("dr"),
+    {
+      vpcCidr,
+      primaryRegion: context.region,
+      refused: addons.karpenter
+        ? [
+            {
+              key: "addons.karpenter",
+              why: "tap:dr and tap:addons.karpenter: the recovery region runs the default capabilities (cluster-autoscaler over the 70/30 groups); Karpenter's NodePools are not built there yet",
+            },
+          ]
+        : [],
+    },
+    fail,
+  );
   if (nodeClasses.system && addons.karpenter) {
     fail(
       "nodeClasses.system",
@@ -664,6 +687,7 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
       addonSettings,
       tenants,
       nodeClasses,
+      ...(dr ? { dr } : {}),
     },
     warnings,
   };

@@ -13,14 +13,41 @@ export interface TapContext {
   readonly parent: pulumi.Resource;
   /** `<role>-<environmentSuffix>`. */
   name(role: string): string;
+  /**
+   * The providers of the region it builds in, when not the stack's (the recovery region's aws):
+   * custom resources and data sources inherit them from `parent`, but a remote component
+   * (pulumi-eks, awsx) is sent only the providers its own options name (remoteOptions).
+   */
+  readonly providers?: Readonly<Record<string, pulumi.ProviderResource>>;
 }
 
-export function makeContext(config: TapConfig, parent: pulumi.Resource): TapContext {
+/**
+ * Options for a remote component (eks.Cluster, eks.ManagedNodeGroup, awsx.ec2.Vpc): its parent
+ * and, in another region, that region's providers. The SDK sends a multi-language component only
+ * the providers its options name, not those its parent was given (@pulumi/pulumi runtime/
+ * resource.js prepareResource: `if (remote || !custom)` registers `componentOpts.providers`), so
+ * without them pulumi-eks would build the recovery cluster with the stack's default provider.
+ */
+export function remoteOptions(ctx: TapContext): pulumi.ComponentResourceOptions {
+  return { parent: ctx.parent, ...(ctx.providers ? { providers: { ...ctx.providers } } : {}) };
+}
+
+/**
+ * `nameSuffix` (default: the environment suffix) ends every name: the recovery region's is
+ * `<suffix>-<region>`, so both regions' names (IAM's are global) coexist; its tags stay the stack's.
+ */
+export function makeContext(
+  config: TapConfig,
+  parent: pulumi.Resource,
+  nameSuffix: string = config.environmentSuffix,
+  providers?: Readonly<Record<string, pulumi.ProviderResource>>,
+): TapContext {
   return {
     config,
     tags: baseTags(config),
-    clusterName: clusterName(config.environmentSuffix),
+    clusterName: clusterName(nameSuffix),
     parent,
-    name: (role) => resourceName(role, config.environmentSuffix),
+    name: (role) => resourceName(role, nameSuffix),
+    ...(providers ? { providers } : {}),
   };
 }

@@ -20,6 +20,15 @@ export function isIpv4Cidr(cidr: string): boolean {
   return parsed.address % 2 ** hostBits === 0;
 }
 
+/** Whether two IPv4 CIDRs share any address (one contains the other's start, or the reverse). */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return false;
+  const end = (c: { address: number; prefix: number }) => c.address + 2 ** (32 - c.prefix) - 1;
+  return x.address <= end(y) && y.address <= end(x);
+}
+
 /** The prefix length of a CIDR (16 for 10.0.0.0/16). */
 export function cidrPrefix(cidr: string): number {
   const parsed = parse(cidr);

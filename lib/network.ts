@@ -16,7 +16,7 @@ import * as aws from "@pulumi/aws";
 // (about 0.4 s of every start-up) for nothing tap uses.
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
-import { TapContext } from "./context";
+import { TapContext, remoteOptions } from "./context";
 import { logGroupNames, mergeTags, nameTag } from "./naming";
 import { cidrPrefix, subnetMasks } from "./net-util";
 
@@ -43,6 +43,8 @@ export interface Network {
   };
   /** The private subnets' default routes through the NAT gateways: what nodes wait for. */
   readonly egress: readonly pulumi.Resource[];
+  /** Each private subnet's route table (awsx makes one per subnet), AZ by AZ. */
+  readonly privateRouteTableIds: pulumi.Output<string>[];
   readonly flowLogGroup: aws.cloudwatch.LogGroup;
 }
 
@@ -109,7 +111,7 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
       ],
       tags: mergeTags(tags, nameTag(vpcName)),
     },
-    opts,
+    remoteOptions(ctx),
   );
 
   // The default security group admits traffic between its members; no tap resource uses it, so it
@@ -126,6 +128,7 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
   );
 
   const flowLogGroup = createFlowLogs(ctx, vpc.vpcId, args.kmsKeyArn);
+  const routeTables = privateRouteTables(ctx, vpc);
 
   return {
     vpc,
@@ -138,9 +141,25 @@ export function createNetwork(ctx: TapContext, args: NetworkArgs): Network {
     ...(config.addons.database
       ? { dataSubnets: dataSubnetsOf(vpc, config.availabilityZoneCount, opts) }
       : {}),
-    egress: createNatEgress(ctx, vpc),
+    egress: createNatEgress(ctx, vpc, routeTables),
+    privateRouteTableIds: routeTables,
     flowLogGroup,
   };
+}
+
+/**
+ * Each private subnet's route table, looked up by its subnet (awsx associates one table per
+ * subnet: pulumi/pulumi-awsx@e60adf3:awsx/ec2/vpc.ts L250-275).
+ */
+function privateRouteTables(ctx: TapContext, vpc: awsxEc2.Vpc): pulumi.Output<string>[] {
+  return Array.from(
+    { length: ctx.config.availabilityZoneCount },
+    (_, az) =>
+      aws.ec2.getRouteTableOutput(
+        { subnetId: vpc.privateSubnetIds.apply((ids) => ids[az]) },
+        { parent: ctx.parent },
+      ).routeTableId,
+  );
 }
 
 /** The data subnets' ids, and each one's AZ and CIDR as EC2 reports them. */
@@ -165,7 +184,11 @@ export function natGatewayFor(strategy: "OnePerAz" | "Single", az: number): numb
  * cuts every node's egress) and a default route in each private subnet's route table to its gateway.
  * The route table is looked up by its subnet (awsx associates one table per subnet: pulumi/pulumi-awsx@e60adf3:awsx/ec2/vpc.ts L250-275).
  */
-function createNatEgress(ctx: TapContext, vpc: awsxEc2.Vpc): aws.ec2.Route[] {
+function createNatEgress(
+  ctx: TapContext,
+  vpc: awsxEc2.Vpc,
+  tables: readonly pulumi.Output<string>[],
+): aws.ec2.Route[] {
   const { config, tags } = ctx;
   const opts = { parent: ctx.parent };
   const azs = config.availabilityZoneCount;
@@ -189,12 +212,10 @@ function createNatEgress(ctx: TapContext, vpc: awsxEc2.Vpc): aws.ec2.Route[] {
     );
   });
   return Array.from({ length: azs }, (_, az) => {
-    const subnetId = vpc.privateSubnetIds.apply((ids) => ids[az]);
-    const table = aws.ec2.getRouteTableOutput({ subnetId }, opts);
     return new aws.ec2.Route(
       ctx.name(`tap-private-egress-${az + 1}`),
       {
-        routeTableId: table.routeTableId,
+        routeTableId: tables[az],
         destinationCidrBlock: "0.0.0.0/0",
         natGatewayId: gateways[natGatewayFor(config.natGatewayStrategy, az)].id,
       },

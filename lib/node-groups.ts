@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeOperatingSystem, TapConfig, instanceArchitecture } from "./config";
-import { TapContext } from "./context";
+import { TapContext, remoteOptions } from "./context";
 import { mergeTags, nameTag } from "./naming";
 import {
   GPU_INSTANCE_TYPES,
@@ -412,7 +412,7 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
               : {},
           ),
         },
-        { ...opts, dependsOn: [...attachments, ...(args.dependsOn ?? [])] },
+        { ...remoteOptions(ctx), dependsOn: [...attachments, ...(args.dependsOn ?? [])] },
       );
       // A group at zero: tell cluster-autoscaler what a node of it will be, on its auto scaling
       // group (the node group's own tags do not reach it).

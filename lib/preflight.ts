@@ -23,6 +23,33 @@ export type ClusterVersionsLookup = () => Promise<readonly ClusterVersionInfo[]>
 export const eksClusterVersions: ClusterVersionsLookup = async () =>
   (await aws.eks.getClusterVersions({ clusterType: "eks", includeAll: true })).clusterVersions;
 
+/** EKS's versions in another region (tap:dr.region): the same question through that region's provider. */
+export type RegionClusterVersionsLookup = (
+  region: string,
+) => Promise<readonly ClusterVersionInfo[]>;
+
+export const eksClusterVersionsIn: RegionClusterVersionsLookup = async (region) =>
+  (
+    await aws.eks.getClusterVersions(
+      { clusterType: "eks", includeAll: true },
+      { provider: new aws.Provider(`tap-preflight-${region}`, { region: region as aws.Region }) },
+    )
+  ).clusterVersions;
+
+/** Why the recovery region cannot run tap:kubernetesVersion, or undefined when EKS offers it there. */
+export function recoveryVersionProblem(
+  version: string,
+  region: string,
+  versions: readonly ClusterVersionInfo[],
+): string | undefined {
+  const { offered, problem } = versionProblem(version, versions);
+  if (!problem) return undefined;
+  return (
+    `tap:dr.region ${region}: EKS there does not offer tap:kubernetesVersion ${version} ` +
+    `(it offers ${offered.join(", ") || "none"}): pick a region that does, or another version both offer`
+  );
+}
+
 /** AWS App Mesh end of support (AWS App Mesh user guide banner): after it, Envoy gets no configuration. */
 export const APP_MESH_DISCONTINUED = "2026-09-30";
 
@@ -150,12 +177,22 @@ export function judge(
 
 /** Asks EKS and judges the answer; throws `PreflightError` when the stack cannot deploy today. */
 export async function preflight(
-  config: PreflightConfig & Pick<TapConfig, "services"> & Partial<Pick<TapConfig, "addons">>,
+  config: PreflightConfig & Pick<TapConfig, "services"> & Partial<Pick<TapConfig, "addons" | "dr">>,
   lookup: ClusterVersionsLookup = eksClusterVersions,
   asOf?: string,
+  recoveryLookup: RegionClusterVersionsLookup = eksClusterVersionsIn,
 ): Promise<PreflightResult> {
-  const [versions, catalog] = await Promise.all([lookup(), catalogIamProblems(config.services)]);
-  const result = judge(config, versions, asOf, catalog);
+  const dr = config.dr;
+  const [versions, catalog, drVersions] = await Promise.all([
+    lookup(),
+    catalogIamProblems(config.services),
+    dr ? recoveryLookup(dr.region) : Promise.resolve(undefined),
+  ]);
+  const drProblem =
+    dr && drVersions
+      ? recoveryVersionProblem(config.kubernetesVersion, dr.region, drVersions)
+      : undefined;
+  const result = judge(config, versions, asOf, [...catalog, ...(drProblem ? [drProblem] : [])]);
   const mesh = config.addons?.istio
     ? istioSupportWarning(config.kubernetesVersion, asOf)
     : undefined;

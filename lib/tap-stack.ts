@@ -17,6 +17,7 @@ import { makeContext } from "./context";
 import { createNetwork } from "./network";
 import { createVpcEndpoints } from "./endpoints";
 import { createNodeGroups } from "./node-groups";
+import { buildRecoveryRegion } from "./recovery-region";
 import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
 import { AddonContext } from "./addons/types";
 import { deploymentOrder } from "./capabilities";
@@ -130,6 +131,17 @@ export class TapStack extends pulumi.ComponentResource {
   readonly karpenterNodeRoleName: pulumi.Output<string | undefined>;
   /** Karpenter's interruption queue; undefined with tap:addons.karpenter off. */
   readonly karpenterInterruptionQueueName: pulumi.Output<string | undefined>;
+  /** The recovery region (tap:dr) and its cluster; undefined with tap:dr off. */
+  readonly drRegion: pulumi.Output<string | undefined>;
+  readonly drClusterName: pulumi.Output<string | undefined>;
+  readonly drClusterEndpoint: pulumi.Output<string | undefined>;
+  /** Its kubeconfig (a secret). */
+  readonly drKubeconfig: pulumi.Output<string | undefined>;
+  readonly drKubeconfigCommand: pulumi.Output<string | undefined>;
+  readonly drVpcId: pulumi.Output<string | undefined>;
+  readonly drNodeGroupNames: pulumi.Output<string[] | undefined>;
+  /** The VPC peering between the two regions' VPCs. */
+  readonly drPeeringConnectionId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
@@ -235,6 +247,15 @@ export class TapStack extends pulumi.ComponentResource {
         ...catalog.workloads.ingressGuard,
       ]);
     const services = Object.entries(catalog.workloads.services);
+    // The recovery region: the same builders under that region's provider, peered to this VPC.
+    const recovery = config.dr
+      ? buildRecoveryRegion(ctx, {
+          dr: config.dr,
+          network,
+          clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+          creatorArn: "creatorArn" in args ? args.creatorArn : undefined,
+        })
+      : undefined;
 
     this.clusterName = pulumi.output(cluster.name);
     this.clusterEndpoint = cluster.endpoint;
@@ -317,6 +338,18 @@ export class TapStack extends pulumi.ComponentResource {
     this.argocdAdminPasswordCommand = pulumi.output(addons.argocd?.adminPasswordCommand);
     this.karpenterNodeRoleName = pulumi.output(addons.karpenter?.nodeRole.name);
     this.karpenterInterruptionQueueName = pulumi.output(addons.karpenter?.interruptionQueue.name);
+    this.drRegion = pulumi.output(recovery?.region);
+    this.drClusterName = pulumi.output(recovery?.clusterName);
+    this.drClusterEndpoint = pulumi.output(recovery?.clusterEndpoint);
+    this.drKubeconfig = recovery ? recovery.kubeconfig : pulumi.output(undefined);
+    this.drKubeconfigCommand = pulumi.output(
+      recovery
+        ? `aws eks update-kubeconfig --region ${recovery.region} --name ${recovery.clusterName}`
+        : undefined,
+    );
+    this.drVpcId = pulumi.output(recovery?.vpcId);
+    this.drNodeGroupNames = pulumi.output(recovery?.nodeGroupNames);
+    this.drPeeringConnectionId = pulumi.output(recovery?.peeringConnectionId);
 
     this.registerOutputs(stackOutputs(this));
   }
@@ -379,6 +412,14 @@ export function stackOutputs(stack: TapStack) {
     argocdAdminPasswordCommand: stack.argocdAdminPasswordCommand,
     karpenterNodeRoleName: stack.karpenterNodeRoleName,
     karpenterInterruptionQueueName: stack.karpenterInterruptionQueueName,
+    drRegion: stack.drRegion,
+    drClusterName: stack.drClusterName,
+    drClusterEndpoint: stack.drClusterEndpoint,
+    drKubeconfig: stack.drKubeconfig,
+    drKubeconfigCommand: stack.drKubeconfigCommand,
+    drVpcId: stack.drVpcId,
+    drNodeGroupNames: stack.drNodeGroupNames,
+    drPeeringConnectionId: stack.drPeeringConnectionId,
   };
 }
 export type StackOutputs = ReturnType<typeof stackOutputs>;

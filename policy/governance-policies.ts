@@ -31,6 +31,7 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
   "aws:kms/alias:Alias",
   "aws:kms/grant:Grant",
   "aws:ec2/route:Route",
+  "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions",
   "aws:ec2/routeTableAssociation:RouteTableAssociation",
   "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
   "aws:ec2/securityGroupRule:SecurityGroupRule",

@@ -84,10 +84,15 @@ function fakeState(type: string, name: string, inputs: Inputs): Inputs {
     case "awsx:ec2:Vpc": {
       const azs =
         typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 3;
-      const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${kind}-${i}`);
+      // The recovery region's VPC (named ...-<region>, tap:dr) gets ids of its own.
+      const region = /-([a-z]{2}-[a-z]+-\d)$/.exec(name)?.[1];
+      const ids = (kind: string) =>
+        Array.from({ length: azs }, (_, i) =>
+          region ? `subnet-${region}-${kind}-${i}` : `subnet-${kind}-${i}`,
+        );
       const specs = Array.isArray(inputs.subnetSpecs) ? (inputs.subnetSpecs as Inputs[]) : [];
       return {
-        vpcId: "vpc-0123456789abcdef0",
+        vpcId: region ? `vpc-${region}-0123456789` : "vpc-0123456789abcdef0",
         privateSubnetIds: ids("private"),
         publicSubnetIds: ids("public"),
         isolatedSubnetIds: specs.some((s) => s.type === "Isolated") ? ids("data") : [],

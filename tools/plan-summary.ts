@@ -230,6 +230,8 @@ export interface PlanReport {
   readonly resources: {
     readonly total: number;
     readonly byType: Record<string, number>;
+    /** Resources per AWS region (the stack's, and tap:dr's when on): where each one's provider is. */
+    readonly byRegion: Record<string, number>;
     /** How many of them are remote components' children, modeled from their source. */
     readonly modeled: number;
     readonly modeledFrom: readonly string[];
@@ -276,6 +278,12 @@ export function renderPlan(plan: PlanReport): string {
     "",
     `resources (${plan.resources.total}, of which ${plan.resources.modeled} are remote components' children, modeled from their source):`,
   );
+  if (Object.keys(plan.resources.byRegion).length > 1)
+    out.push(
+      `  by region: ${Object.entries(plan.resources.byRegion)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", ")}`,
+    );
   for (const [type, n] of Object.entries(plan.resources.byType))
     out.push(`  ${String(n).padStart(3)}  ${type}`);
   for (const source of plan.resources.modeledFrom) out.push(`  (modeled: ${source})`);

@@ -188,7 +188,9 @@ export interface PlanDeps {
  */
 export async function offlinePreflight(config: TapConfig, date: string): Promise<PreflightPlan> {
   try {
-    const result = await preflight(config, async () => calendarClusterVersions(date), date);
+    // Offline, both regions answer as the calendar does.
+    const calendar = async () => calendarClusterVersions(date);
+    const result = await preflight(config, calendar, date, calendar);
     return { problems: [], warnings: result.warnings };
   } catch (e) {
     if (e instanceof PreflightError) return { problems: e.problems, warnings: [] };
@@ -196,9 +198,61 @@ export async function offlinePreflight(config: TapConfig, date: string): Promise
   }
 }
 
+/**
+ * Resources per AWS region: each one's by the aws provider it (or its nearest ancestor, for a
+ * remote component's modeled children) was registered with; the stack's region otherwise.
+ */
+export function countByRegion(
+  resources: readonly RecordedResource[],
+  stackRegion: string,
+): Record<string, number> {
+  const providerRegion = new Map(
+    resources
+      .filter((r) => r.type === "pulumi:providers:aws" && typeof r.inputs.region === "string")
+      .map((r) => [r.urn, String(r.inputs.region)]),
+  );
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // A component whose own resources use another region's provider is in that region (the
+  // recovery region's): so are its remote components' children, which carry no provider here.
+  const componentRegion = new Map<string, string>();
+  for (const r of resources) {
+    const region = providerRegion.get(r.provider?.replace(/::[^:]*$/, "") ?? "");
+    const parent = byUrn.get(r.parent);
+    if (region && parent && !parent.custom && parent.type !== "tap:index:TapStack")
+      componentRegion.set(parent.urn, region);
+  }
+  // A resource's aws provider, or its nearest ancestor's; a Kubernetes object's region is its
+  // provider's cluster's (the provider is made from that cluster's kubeconfig: it depends on it).
+  const regionOf = (r: RecordedResource | undefined, seen = new Set<string>()): string => {
+    for (let at = r; at && !seen.has(at.urn); at = byUrn.get(at.parent)) {
+      seen.add(at.urn);
+      const inComponent = componentRegion.get(at.urn);
+      if (inComponent) return inComponent;
+      const ref = at.provider?.replace(/::[^:]*$/, "");
+      if (!ref) continue;
+      if (providerRegion.has(ref)) return providerRegion.get(ref) as string;
+      if (ref.includes("pulumi:providers:aws")) return stackRegion;
+      const provider = byUrn.get(ref);
+      const cluster = provider?.dependencies
+        .map((d) => byUrn.get(d))
+        .find((d) => d?.type === "eks:index:Cluster");
+      return cluster ? regionOf(cluster, seen) : stackRegion;
+    }
+    return stackRegion;
+  };
+  const out: Record<string, number> = {};
+  for (const r of resources) {
+    if (!r.custom) continue;
+    const region = regionOf(r);
+    out[region] = (out[region] ?? 0) + 1;
+  }
+  return out;
+}
+
 export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Promise<PlanReport> {
   const { config: input, region, source, notes } = loadConfig(options, deps.cwd);
-  const context = { stackName: options.stack, env: deps.env ?? process.env };
+  // The stack file's aws:region: tap:dr.region must be another.
+  const context = { stackName: options.stack, env: deps.env ?? process.env, region };
   let resolved;
   try {
     resolved = resolveConfig(input, context);
@@ -239,6 +293,7 @@ export async function buildPlan(options: PlanOptions, deps: PlanDeps = {}): Prom
     resources: {
       total: expanded.length,
       byType: countByType(expanded),
+      byRegion: countByRegion(expanded, region),
       modeled: expanded.filter((r) => r.modeled).length,
       modeledFrom: [...new Set(expanded.flatMap((r) => (r.modeled ? [r.modeled] : [])))],
     },

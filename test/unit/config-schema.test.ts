@@ -37,6 +37,7 @@ describe("Pulumi.yaml's config block", () => {
       addons: expect.stringMatching(/map/),
       tenants: expect.stringMatching(/list of objects/),
       nodeClasses: expect.stringMatching(/map/),
+      dr: expect.stringMatching(/map/),
     });
   });
 

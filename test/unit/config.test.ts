@@ -30,10 +30,13 @@ function problemsOf(input: TapConfigInput, context = ctx) {
 describe("resolveConfig defaults", () => {
   it("resolves an empty config to the documented defaults, the suffix from the stack name", () => {
     const { config } = resolveConfig({}, ctx);
-    // `addons: {}` (no overrides) resolves to every capability at its default.
+    // `addons: {}` (no overrides) resolves to every capability at its default; `dr: {}` to no
+    // recovery region (the key absent).
+    const { dr, ...defaults } = DEFAULTS;
+    expect(dr).toEqual({});
     expect(config).toEqual({
       environmentSuffix: "dev",
-      ...DEFAULTS,
+      ...defaults,
       addons: DEFAULT_CAPABILITIES,
       addonSettings: DEFAULT_CAPABILITY_SETTINGS,
     });

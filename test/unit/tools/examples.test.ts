@@ -63,15 +63,21 @@ describe("the example stacks", () => {
       p.nodeGroups.map((g) => `${g.name} ${g.capacityType} ${g.min}/${g.desired}/${g.max}`).sort(),
     ).toEqual([
       "tap-gpu-full ON_DEMAND 0/0/2",
+      "tap-gpu-full-us-west-2 ON_DEMAND 0/0/2",
       "tap-ondemand-full ON_DEMAND 1/3/9",
+      "tap-ondemand-full-us-west-2 ON_DEMAND 1/3/9",
       "tap-spot-full SPOT 2/7/21",
+      "tap-spot-full-us-west-2 SPOT 2/7/21",
       "tap-system-full ON_DEMAND 2/2/3",
+      "tap-system-full-us-west-2 ON_DEMAND 2/2/3",
     ]);
+    // Both regions, the recovery one with the same node groups.
+    expect(Object.keys(p.resources.byRegion).sort()).toEqual(["us-east-1", "us-west-2"]);
     // Every capability is on except the ones another replaces or conflicts with, and App Mesh.
     expect(p.capabilities.off.map((c) => c.name).sort()).toEqual(
       ["appMesh", "containerInsights", "karpenter"].sort(),
     );
-    expect(p.resources.total).toBeGreaterThan(300);
+    expect(p.resources.total).toBeGreaterThan(400);
     // Every node group is priced (other capabilities say what the table cannot price): the GPU
     // group costs nothing at rest and its on-demand price at max.
     expect(p.cost.unpriced.filter((u) => u.component.startsWith("Nodes"))).toEqual([]);
