@@ -17,7 +17,7 @@ import { performanceLogGroupName } from "./addons/container-insights/names";
 import { databaseLogGroupName } from "./addons/database/names";
 import { falcoLogGroupName } from "./addons/falco/names";
 import { EDGE_ACL_ROLES, wafLogGroupName } from "./addons/edge/waf";
-import { logGroupNames, mergeTags, nameTag } from "./naming";
+import { clusterLogGroupNames, mergeTags, nameTag } from "./naming";
 
 /** All five control-plane log types (CKV_AWS_37). */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -111,7 +111,7 @@ export function kmsKeyPolicy(
 /** Every log group tap creates (all encrypted with tap's key). */
 export function tapLogGroups(ctx: TapContext): string[] {
   return [
-    ...Object.values(logGroupNames(ctx.config.environmentSuffix)),
+    ...Object.values(clusterLogGroupNames(ctx)),
     ...(ctx.config.addons.containerInsights ? [performanceLogGroupName(ctx.clusterName)] : []),
     ...(ctx.config.addons.database ? [databaseLogGroupName(ctx.config.environmentSuffix)] : []),
     ...(ctx.config.addons.falco ? [falcoLogGroupName(ctx.clusterName)] : []),
@@ -309,7 +309,7 @@ export function createCluster(ctx: TapContext, args: ClusterArgs): Cluster {
   const controlPlaneLogGroup = new aws.cloudwatch.LogGroup(
     ctx.name("tap-eks-control-plane-logs"),
     {
-      name: logGroupNames(ctx.config.environmentSuffix).controlPlane,
+      name: clusterLogGroupNames(ctx).controlPlane,
       retentionInDays: config.logRetentionDays,
       kmsKeyId: args.kms.arn,
       tags: ctx.tags,

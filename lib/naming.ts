@@ -35,12 +35,25 @@ export function logGroupNames(suffix: string): {
   readonly application: string;
   readonly flowLogs: string;
 } {
-  const cluster = clusterName(suffix);
+  return clusterLogGroupNames({
+    clusterName: clusterName(suffix),
+    name: (role) => resourceName(role, suffix),
+  });
+}
+
+/**
+ * The log groups of a cluster as its context names it (the recovery region's cluster is
+ * `tap-eks-<suffix>-<region>`): EKS writes control-plane logs under the cluster's own name.
+ */
+export function clusterLogGroupNames(ctx: {
+  readonly clusterName: string;
+  name(role: string): string;
+}): { readonly controlPlane: string; readonly application: string; readonly flowLogs: string } {
   return {
     // EKS writes control-plane logs to this fixed name; tap pre-creates it.
-    controlPlane: `/aws/eks/${cluster}/cluster`,
-    application: `/aws/eks/${cluster}/application`,
-    flowLogs: `/aws/vpc/${resourceName("tap-flow-logs", suffix)}`,
+    controlPlane: `/aws/eks/${ctx.clusterName}/cluster`,
+    application: `/aws/eks/${ctx.clusterName}/application`,
+    flowLogs: `/aws/vpc/${ctx.name("tap-flow-logs")}`,
   };
 }
 

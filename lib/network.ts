@@ -17,7 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { TapContext, remoteOptions } from "./context";
-import { logGroupNames, mergeTags, nameTag } from "./naming";
+import { clusterLogGroupNames, mergeTags, nameTag } from "./naming";
 import { cidrPrefix, subnetMasks } from "./net-util";
 
 export interface NetworkArgs {
@@ -235,7 +235,7 @@ function createFlowLogs(
   const group = new aws.cloudwatch.LogGroup(
     ctx.name("tap-flow-logs"),
     {
-      name: logGroupNames(ctx.config.environmentSuffix).flowLogs,
+      name: clusterLogGroupNames(ctx).flowLogs,
       retentionInDays: ctx.config.logRetentionDays,
       kmsKeyId: kmsKeyArn,
       tags: ctx.tags,

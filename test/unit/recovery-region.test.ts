@@ -90,6 +90,24 @@ describe("tap:dr on", () => {
     expect((vpc?.inputs.tags as Obj).Environment).toBe("dev");
   });
 
+  it("names its log groups after its own cluster: EKS writes control-plane logs under that name", async () => {
+    const { resources } = await synthStack(ON);
+    const groups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup")
+      .filter(inRecovery)
+      .map((r) => String(r.inputs.name))
+      .sort();
+    expect(groups).toEqual([
+      "/aws/eks/tap-eks-dev-us-west-2/application",
+      "/aws/eks/tap-eks-dev-us-west-2/cluster",
+      "/aws/vpc/tap-flow-logs-dev-us-west-2",
+    ]);
+    // ...encrypted with its own region's key, whose policy names exactly them.
+    const key = ofType(resources, "aws:kms/key:Key").find(inRecovery);
+    const policy = String(key?.inputs.policy);
+    for (const g of groups) expect(policy).toContain(`log-group:${g}`);
+    expect(policy).not.toContain("log-group:/aws/eks/tap-eks-dev/");
+  });
+
   it("peers the VPCs: requested here, accepted there, DNS across it from both sides", async () => {
     const { resources } = await synthStack(ON);
     const [connection] = ofType(resources, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection");

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IRSA_ANNOTATION } from "../../iam/irsa";
-import { logGroupNames } from "../../naming";
+import { clusterLogGroupNames, logGroupNames } from "../../naming";
 import { deployHelmAddon, Values } from "../helm-addon";
 import { fluentBitPolicy } from "./iam";
 import { AddonContext, AddonResult, ContainerResources } from "../types";
@@ -86,7 +86,7 @@ export function fluentBitValues(args: Pick<FluentBitArgs, "resources"> = {}): Va
 export function deployFluentBit(ctx: AddonContext, args: FluentBitArgs): FluentBitResult {
   const d = FLUENT_BIT_DEFAULTS;
   const pin = ctx.pins.fluentBit;
-  const groupName = applicationLogGroupName(ctx.config.environmentSuffix);
+  const groupName = clusterLogGroupNames(ctx).application;
 
   const application = new aws.cloudwatch.LogGroup(
     ctx.name("tap-application-logs"),
