@@ -141,11 +141,28 @@ export interface EstimateArgs {
   /** The day the support phase (standard or extended price) is judged on. */
   readonly date: string;
   readonly prices: PriceTable;
+  /**
+   * Each resource's region (tools/regions.ts): those of another region (tap:dr's) are named
+   * unpriced, not priced at this region's prices. Absent: every resource is in `region`.
+   */
+  readonly regionOf?: (r: RecordedResource) => string;
 }
 
 export function estimateCost(args: EstimateArgs): CostEstimate {
-  const { resources, region, prices } = args;
+  const { region, prices } = args;
   const unpriced: Unpriced[] = [];
+  const regionOf = args.regionOf ?? (() => region);
+  const elsewhere = new Map<string, number>();
+  for (const r of args.resources) {
+    const at = regionOf(r);
+    if (at !== region && r.custom) elsewhere.set(at, (elsewhere.get(at) ?? 0) + 1);
+  }
+  for (const [at, n] of elsewhere)
+    unpriced.push({
+      component: `Region ${at}`,
+      why: `${PRICE_TABLE_PATH} prices ${region} only: its ${n} resources (tap:dr) are left out of the totals, not priced as ${region}'s`,
+    });
+  const resources = args.resources.filter((r) => regionOf(r) === region);
   const find = (key: string): Price | undefined =>
     prices.prices.find((p) => p.key === key && p.region === region);
   const need = (key: string, component: string): Price | undefined => {

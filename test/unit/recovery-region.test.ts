@@ -13,7 +13,8 @@ import { resolveConfig } from "../../lib/config";
 import { makeContext, remoteOptions } from "../../lib/context";
 import { recoveryVersionProblem } from "../../lib/preflight";
 import { calendarClusterVersions } from "../../lib/preflight";
-import { countByRegion } from "../../tools/plan";
+import { countByRegion, resourceRegions } from "../../tools/regions";
+import { estimateCost, loadPriceTable } from "../../tools/cost";
 import { expandRemoteComponents } from "../../tools/remote-model";
 import { configProblems } from "../helpers/config";
 import { RecordedResource, ofType, synthStack, valueOf } from "../helpers/mocks";
@@ -245,6 +246,32 @@ describe("tap:dr on", () => {
     expect(inDr.length).toBeGreaterThan(50);
     expect(byRegion["us-west-2"]).toBe(inDr.length);
     expect(byRegion["us-east-1"]).toBe(expanded.filter((r) => r.custom).length - inDr.length);
+  });
+
+  it("is left out of the cost estimate, named, rather than priced at the primary region's prices", async () => {
+    const { resources } = await synthStack(ON);
+    const expanded = expandRemoteComponents(resources);
+    const cost = estimateCost({
+      resources: expanded,
+      region: "us-east-1",
+      regionOf: resourceRegions(expanded, "us-east-1"),
+      kubernetesVersion: "1.35",
+      date: "2026-12-06",
+      prices: loadPriceTable(),
+    });
+    expect(cost.unpriced).toEqual([
+      expect.objectContaining({
+        component: "Region us-west-2",
+        why: expect.stringMatching(
+          /prices us-east-1 only: its \d+ resources \(tap:dr\) are left out/,
+        ),
+      }),
+    ]);
+    expect(cost.complete).toBe(false);
+    const lines = [...cost.nodesAtDesired.lines, ...cost.fixed].map((l) => l.component);
+    expect(lines.filter((l) => l.includes("us-west-2"))).toEqual([]);
+    // Only the primary's control plane is priced.
+    expect(cost.fixed.find((l) => l.component.startsWith("EKS control plane"))?.quantity).toBe(1);
   });
 
   it("exports both clusters: the recovery one's name, endpoint, kubeconfig (secret) and update line", async () => {
