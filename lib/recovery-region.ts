@@ -1,8 +1,7 @@
 /**
  * The recovery region (tap:dr, off by default): a second VPC, KMS key, log groups, EKS cluster,
  * node groups (the same node classes) and the default capabilities in `tap:dr.region`, built by
- * the same builders as the primary's (lib/network.ts, lib/cluster.ts, lib/node-groups.ts,
- * lib/addons) under a component whose AWS provider is that region's: pulumi-eks's cluster takes no
+ * the same code as the primary's (lib/platform.ts buildPlatformCore, lib/addons) under a component whose AWS provider is that region's: pulumi-eks's cluster takes no
  * region input, and every child (and every data source asked with it as parent) inherits its
  * parent's provider. Its Kubernetes objects go through its own cluster's provider (createCluster).
  * Names end in `<suffix>-<region>` (IAM's are global), tags stay the stack's.
@@ -19,22 +18,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CAPABILITY_NAMES, DEFAULT_CAPABILITIES } from "./capabilities";
 import { addonRoleArns, installAddons } from "./addons";
-import { AddonContext } from "./addons/types";
-import { pinsFor } from "./addons/versions";
-import {
-  createCluster,
-  createCoreDns,
-  createKmsKey,
-  createKubeProxy,
-  createVpcCni,
-} from "./cluster";
 import { TapConfig } from "./config";
 import { TapContext, makeContext } from "./context";
 import { DrConfig } from "./dr-config";
-import { createVpcEndpoints } from "./endpoints";
 import { mergeTags, nameTag } from "./naming";
-import { Network, createNetwork } from "./network";
-import { createNodeGroups } from "./node-groups";
+import { Network } from "./network";
+import { buildPlatformCore } from "./platform";
 
 /** The recovery region's names: `<role>-<suffix>-<region>`. */
 export const recoverySuffix = (config: TapConfig, dr: DrConfig): string =>
@@ -106,43 +95,10 @@ export function buildRecoveryRegion(
   );
   const ctx = makeContext(config, component, suffix, { aws: provider });
 
-  const kms = createKmsKey(ctx);
-  const network = createNetwork(ctx, { kmsKeyArn: kms.arn });
-  if (config.vpcEndpoints)
-    createVpcEndpoints(ctx, { vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
-  const cluster = createCluster(ctx, {
+  const { kms, network, cluster, vpcCni, nodes, addonCtx } = buildPlatformCore(ctx, {
     creatorArn: args.creatorArn,
-    kms,
-    vpcId: network.vpcId,
-    privateSubnetIds: network.privateSubnetIds,
-    publicSubnetIds: network.publicSubnetIds,
+    region: dr.region,
   });
-  const vpcCni = createVpcCni(ctx, cluster.cluster, {
-    providerArn: cluster.oidcProviderArn,
-    issuer: cluster.oidcIssuer,
-  });
-  createKubeProxy(ctx, cluster.cluster);
-  const nodes = createNodeGroups(ctx, {
-    cluster: cluster.cluster,
-    privateSubnetIds: network.privateSubnetIds,
-    dependsOn: [vpcCni.addon, ...network.egress],
-  });
-  createCoreDns(
-    ctx,
-    cluster.cluster,
-    nodes.groups.map((g) => g.group),
-  );
-  const addonCtx: AddonContext = {
-    ...ctx,
-    pins: pinsFor(config.kubernetesVersion),
-    k8sProvider: cluster.k8sProvider,
-    cluster: cluster.cluster,
-    oidcProviderArn: cluster.oidcProviderArn,
-    oidcIssuer: cluster.oidcIssuer,
-    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-    region: pulumi.output(dr.region),
-    nodeGroups: nodes.groups.map((g) => g.group),
-  };
   const addons = installAddons(addonCtx, {
     kmsKeyArn: kms.arn,
     vpcId: network.vpcId,

@@ -3,25 +3,13 @@
  * wires network -> cluster -> node groups -> add-ons, and exposes typed outputs. The work lives in the
  * `createX(ctx, args)` functions of the modules it calls.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolveContext, ResolvedConfig, TapConfig, TapConfigInput, resolveConfig } from "./config";
-import {
-  createCluster,
-  createCoreDns,
-  createKmsKey,
-  createKubeProxy,
-  createVpcCni,
-} from "./cluster";
 import { makeContext } from "./context";
-import { createNetwork } from "./network";
-import { createVpcEndpoints } from "./endpoints";
-import { createNodeGroups } from "./node-groups";
+import { buildPlatformCore } from "./platform";
 import { buildRecoveryRegion } from "./recovery-region";
 import { addonNamespaces, addonRoleArns, installAddons } from "./addons";
-import { AddonContext } from "./addons/types";
 import { deploymentOrder } from "./capabilities";
-import { pinsFor } from "./addons/versions";
 import { deployServiceCatalog } from "./services";
 import { deployTenants } from "./tenants";
 import { publicServiceUrls } from "./services/public-urls";
@@ -152,52 +140,11 @@ export class TapStack extends pulumi.ComponentResource {
     this.config = config;
 
     const ctx = makeContext(config, this);
-    const kms = createKmsKey(ctx);
-    const network = createNetwork(ctx, { kmsKeyArn: kms.arn });
-    const endpoints = config.vpcEndpoints
-      ? createVpcEndpoints(ctx, {
-          vpcId: network.vpcId,
-          privateSubnetIds: network.privateSubnetIds,
-        })
-      : undefined;
-    const cluster = createCluster(ctx, {
+    const core = buildPlatformCore(ctx, {
       creatorArn: "creatorArn" in args ? args.creatorArn : undefined,
-      kms,
-      vpcId: network.vpcId,
-      privateSubnetIds: network.privateSubnetIds,
-      publicSubnetIds: network.publicSubnetIds,
     });
-    const vpcCni = createVpcCni(ctx, cluster.cluster, {
-      providerArn: cluster.oidcProviderArn,
-      issuer: cluster.oidcIssuer,
-    });
-    createKubeProxy(ctx, cluster.cluster);
-    const nodes = createNodeGroups(ctx, {
-      cluster: cluster.cluster,
-      privateSubnetIds: network.privateSubnetIds,
-      // Nodes need egress to join (private subnets) and aws-node's credentials to become Ready.
-      dependsOn: [vpcCni.addon, ...network.egress],
-    });
-    createCoreDns(
-      ctx,
-      cluster.cluster,
-      nodes.groups.map((g) => g.group),
-    );
-
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const addonCtx: AddonContext = {
-      ...ctx,
-      pins: pinsFor(config.kubernetesVersion),
-      k8sProvider: cluster.k8sProvider,
-      cluster: cluster.cluster,
-      oidcProviderArn: cluster.oidcProviderArn,
-      oidcIssuer: cluster.oidcIssuer,
-      clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-      region,
-      // Releases start once nodes exist: cluster DNS runs from then on (the CoreDNS EKS bootstraps,
-      // lib/cluster.ts bootstrapSelfManagedAddons), so they do not wait for the add-on adopting it.
-      nodeGroups: nodes.groups.map((g) => g.group),
-    };
+    const { kms, network, endpoints, cluster, vpcCni, nodes, addonCtx } = core;
+    const region = addonCtx.region;
     const addons = installAddons(addonCtx, {
       kmsKeyArn: kms.arn,
       vpcId: network.vpcId,
