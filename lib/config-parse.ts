@@ -3,6 +3,7 @@
  * values. Each reader returns the typed value or reports a problem naming the key, the bad value
  * and what is allowed (and returns the default so validation can go on and report everything).
  */
+import { cidrPrefix, isIpv4Cidr } from "./net-util";
 
 /** A value as an error message shows it. */
 export const show = (v: unknown): string =>
@@ -34,6 +35,15 @@ export function parseEmail(
  */
 export function numberFromConfig(raw: unknown): unknown {
   return typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+}
+
+/** Why `value` is not a VPC CIDR tap takes (IPv4, host bits zero, /16 to /20), or undefined. */
+export function vpcCidrProblem(key: string, value: unknown, example: string): string | undefined {
+  if (typeof value !== "string" || !isIpv4Cidr(value))
+    return `tap:${key} must be an IPv4 CIDR with its host bits zero, like ${example} (got ${show(value)})`;
+  if (cidrPrefix(value) < 16 || cidrPrefix(value) > 20)
+    return `tap:${key} must have a prefix from /16 to /20 (got ${show(value)})`;
+  return undefined;
 }
 
 export function closestKey(key: string, known: readonly string[]): string | undefined {

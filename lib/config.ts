@@ -17,8 +17,8 @@ import { CapabilitySettings, EnabledCapabilities, parseCapabilities } from "./ca
 import { TenantSpec, checkTenants, parseTenants } from "./tenants/types";
 import { NodeClassesConfig, parseNodeClasses } from "./node-classes";
 import { DrConfig, parseDr } from "./dr-config";
-import { Parser, closestKey, show } from "./config-parse";
-import { isIpv4Cidr, cidrPrefix } from "./net-util";
+import { Parser, closestKey, show, vpcCidrProblem } from "./config-parse";
+import { isIpv4Cidr } from "./net-util";
 import { DEFAULT_SERVICES, parseServiceCatalog } from "./services/catalog";
 import { ServiceSpec } from "./services/types";
 import { SUPPORT_TYPES, SupportType } from "./support";
@@ -319,14 +319,8 @@ export function resolveConfig(input: TapConfigInput, context: ResolveContext): R
   const supportType = p.oneOf("supportType", DEFAULTS.supportType, SUPPORT_TYPES);
 
   const vpcCidr = p.string("vpcCidr", DEFAULTS.vpcCidr);
-  if (!isIpv4Cidr(vpcCidr)) {
-    fail(
-      "vpcCidr",
-      `tap:vpcCidr must be an IPv4 CIDR with its host bits zero, like 10.0.0.0/16 (got ${show(vpcCidr)})`,
-    );
-  } else if (cidrPrefix(vpcCidr) < 16 || cidrPrefix(vpcCidr) > 20) {
-    fail("vpcCidr", `tap:vpcCidr must have a prefix from /16 to /20 (got ${show(vpcCidr)})`);
-  }
+  const badCidr = vpcCidrProblem("vpcCidr", vpcCidr, "10.0.0.0/16");
+  if (badCidr) fail("vpcCidr", badCidr);
 
   const azCount = p.int("availabilityZoneCount", DEFAULTS.availabilityZoneCount, 2, 4);
   const nat = p.oneOf("natGatewayStrategy", DEFAULTS.natGatewayStrategy, ["OnePerAz", "Single"]);

@@ -3,8 +3,8 @@
  * checked before anything exists: a region that is not the primary, a VPC CIDR the primary's does
  * not overlap (peered VPCs must not), and no capability the recovery region does not build. Pure.
  */
-import { show } from "./config-parse";
-import { cidrPrefix, cidrsOverlap, isIpv4Cidr } from "./net-util";
+import { show, vpcCidrProblem } from "./config-parse";
+import { cidrsOverlap, isIpv4Cidr } from "./net-util";
 
 export interface DrConfig {
   /** The recovery region, e.g. us-west-2. */
@@ -55,16 +55,11 @@ export function parseDr(
     );
   }
   const cidr = v.vpcCidr;
-  if (typeof cidr !== "string" || !isIpv4Cidr(cidr)) {
+  const badCidr = vpcCidrProblem("dr.vpcCidr", cidr, "10.1.0.0/16");
+  if (badCidr) {
     ok = false;
-    fail(
-      "dr.vpcCidr",
-      `tap:dr.vpcCidr must be an IPv4 CIDR with its host bits zero, like 10.1.0.0/16 (got ${show(cidr)})`,
-    );
-  } else if (cidrPrefix(cidr) < 16 || cidrPrefix(cidr) > 20) {
-    ok = false;
-    fail("dr.vpcCidr", `tap:dr.vpcCidr must have a prefix from /16 to /20 (got ${show(cidr)})`);
-  } else if (isIpv4Cidr(context.vpcCidr) && cidrsOverlap(cidr, context.vpcCidr)) {
+    fail("dr.vpcCidr", badCidr);
+  } else if (isIpv4Cidr(context.vpcCidr) && cidrsOverlap(cidr as string, context.vpcCidr)) {
     ok = false;
     fail(
       "dr.vpcCidr",
