@@ -318,27 +318,11 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
     policies: MANAGED_POLICIES,
   });
 
-  const ltName = ctx.name("tap-node-lt");
-  const launchTemplate = new aws.ec2.LaunchTemplate(
-    ltName,
-    {
-      name: ltName,
-      description: "tap nodes: IMDSv2 only with hop limit 1, encrypted gp3 volumes",
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required", // IMDSv2 only (CKV_AWS_79)
-        httpPutResponseHopLimit: 1, // pods cannot reach IMDS and borrow the node role (CKV_AWS_341)
-      },
-      blockDeviceMappings: blockDevicesFor(config.nodeOperatingSystem),
-      tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
-        resourceType,
-        tags: mergeTags(ctx.tags, nameTag(ltName)),
-      })),
-      updateDefaultVersion: true,
-      tags: ctx.tags,
-    },
-    opts,
-  );
+  const launchTemplate = nodeLaunchTemplate(ctx, {
+    role: "tap-node-lt",
+    os: config.nodeOperatingSystem,
+    description: "tap nodes: IMDSv2 only with hop limit 1, encrypted gp3 volumes",
+  });
 
   const split = splitCapacity(
     { min: config.nodeMinSize, desired: config.nodeDesiredSize, max: config.nodeMaxSize },
@@ -354,7 +338,12 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
   // (Bottlerocket's OS and data volumes; the NVIDIA variant's OS image is 4 GiB, the size given).
   const gpuLaunchTemplate =
     plan.some((g) => g.nodeClass === "gpu") && config.nodeOperatingSystem !== "Bottlerocket"
-      ? bottlerocketLaunchTemplate(ctx, ctx.name("tap-gpu-lt"))
+      ? nodeLaunchTemplate(ctx, {
+          role: "tap-gpu-lt",
+          os: "Bottlerocket",
+          description:
+            "tap GPU nodes (Bottlerocket NVIDIA): IMDSv2 only with hop limit 1, encrypted gp3 volumes",
+        })
       : undefined;
   const groups = plan
     .filter((g) => g.sizes.max > 0)
@@ -450,20 +439,26 @@ export function createNodeGroups(ctx: TapContext, args: NodeGroupsArgs): NodeGro
   return { role, launchTemplate, groups, split };
 }
 
-/** A node launch template for Bottlerocket (IMDSv2, hop limit 1, encrypted gp3 volumes). */
-function bottlerocketLaunchTemplate(ctx: TapContext, ltName: string): aws.ec2.LaunchTemplate {
+/**
+ * A node launch template (`<role>-<suffix>`): IMDSv2 only with hop limit 1, the OS's encrypted
+ * gp3 volumes, the stack's tags on every instance, volume and network interface.
+ */
+function nodeLaunchTemplate(
+  ctx: TapContext,
+  args: { readonly role: string; readonly os: NodeOperatingSystem; readonly description: string },
+): aws.ec2.LaunchTemplate {
+  const ltName = ctx.name(args.role);
   return new aws.ec2.LaunchTemplate(
     ltName,
     {
       name: ltName,
-      description:
-        "tap GPU nodes (Bottlerocket NVIDIA): IMDSv2 only with hop limit 1, encrypted gp3 volumes",
+      description: args.description,
       metadataOptions: {
         httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpPutResponseHopLimit: 1,
+        httpTokens: "required", // IMDSv2 only (CKV_AWS_79)
+        httpPutResponseHopLimit: 1, // pods cannot reach IMDS and borrow the node role (CKV_AWS_341)
       },
-      blockDeviceMappings: blockDevicesFor("Bottlerocket"),
+      blockDeviceMappings: blockDevicesFor(args.os),
       tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
         resourceType,
         tags: mergeTags(ctx.tags, nameTag(ltName)),
